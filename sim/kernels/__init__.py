@@ -1,0 +1,124 @@
+"""Hot loops of the model, each as a numba kernel with a plain-NumPy reference twin.
+
+Call them through `Kernels`, whose thin wrappers check shapes and dtypes (raising a clear
+`ValueError` instead of a numba typing error or a segfault) and dispatch to the chosen backend:
+``Kernels("numba")`` (default, compiled with ``cache=True``) or ``Kernels("reference")``.
+Both give the same results for the same inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .flows import visitor_flows_numba, visitor_flows_reference
+from .footfall import push_flows_numba, push_flows_reference
+from .neighbourhood import local_vacancy_numba, local_vacancy_reference
+from .rents import update_asking_rents_numba, update_asking_rents_reference
+
+BACKENDS = ("numba", "reference")
+
+
+def _check(name: str, arr: np.ndarray, dtype, ndim: int, shape: tuple | None = None) -> np.ndarray:
+    if not isinstance(arr, np.ndarray):
+        raise ValueError(f"{name}: expected a NumPy array, got {type(arr).__name__}")
+    if arr.ndim != ndim:
+        raise ValueError(f"{name}: expected {ndim}-d array, got shape {arr.shape}")
+    if shape is not None:
+        for i, (got, want) in enumerate(zip(arr.shape, shape, strict=True)):
+            if want is not None and got != want:
+                raise ValueError(f"{name}: dimension {i} is {got}, expected {want} (shape {arr.shape})")
+    if np.dtype(dtype).kind == "f" and arr.dtype.kind not in "f":
+        raise ValueError(f"{name}: expected a float array, got dtype {arr.dtype}")
+    if np.dtype(dtype).kind == "i" and arr.dtype.kind not in "iu":
+        raise ValueError(f"{name}: expected an integer array, got dtype {arr.dtype}")
+    if np.dtype(dtype).kind == "b" and arr.dtype != np.bool_:
+        raise ValueError(f"{name}: expected a bool array, got dtype {arr.dtype}")
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+class Kernels:
+    """The model's kernels on one backend (``"numba"`` or ``"reference"``)."""
+
+    def __init__(self, backend: str = "numba") -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown kernel backend {backend!r}; allowed: {', '.join(BACKENDS)}")
+        self.backend = backend
+        fast = backend == "numba"
+        self._flows = visitor_flows_numba if fast else visitor_flows_reference
+        self._push = push_flows_numba if fast else push_flows_reference
+        self._local = local_vacancy_numba if fast else local_vacancy_reference
+        self._rents = update_asking_rents_numba if fast else update_asking_rents_reference
+
+    def visitor_flows(self, cand_ptr, cand_unit, decay, unit_node, attr, m0, cont, max_stops,
+                      exit_prob, entry_node) -> tuple[np.ndarray, np.ndarray]:
+        """Expected visits per unit (trips/month) and node-to-node flows (trips/month).
+
+        Args:
+            cand_ptr: (nodes + 1,) int CSR pointers of stop candidates per node.
+            cand_unit: (nnz,) int candidate units.
+            decay: (ages, nnz) float distance-decay factor per candidate.
+            unit_node: (units,) int street node of each unit.
+            attr: (purposes, units) float attractiveness (0 = not a stop).
+            m0: (purposes, ages, nodes) float trips starting at each node per month.
+            cont: (purposes,) float probability of a further stop.
+            max_stops: (purposes,) int most stops per trip.
+            exit_prob: (nodes, entries) float exit choice probabilities (rows sum to 1).
+            entry_node: (entries,) int street node of each entry point.
+        """
+        ptr = _check("cand_ptr", cand_ptr, np.int64, 1)
+        n_nodes = len(ptr) - 1
+        cu = _check("cand_unit", cand_unit, np.int32, 1, (ptr[-1] if len(ptr) else 0,))
+        un = _check("unit_node", unit_node, np.int64, 1)
+        n_units = len(un)
+        at = _check("attr", attr, np.float64, 2, (None, n_units))
+        dc = _check("decay", decay, np.float64, 2, (None, len(cu)))
+        mm = _check("m0", m0, np.float64, 3, (at.shape[0], dc.shape[0], n_nodes))
+        ct = _check("cont", cont, np.float64, 1, (at.shape[0],))
+        ms = _check("max_stops", max_stops, np.int64, 1, (at.shape[0],))
+        en = _check("entry_node", entry_node, np.int64, 1)
+        ep = _check("exit_prob", exit_prob, np.float64, 2, (n_nodes, len(en)))
+        if len(cu) and (cu.min() < 0 or cu.max() >= n_units):
+            raise ValueError("cand_unit: unit index out of range")
+        if n_units and (un.min() < 0 or un.max() >= n_nodes):
+            raise ValueError("unit_node: node index out of range")
+        if len(en) and (en.min() < 0 or en.max() >= n_nodes):
+            raise ValueError("entry_node: node index out of range")
+        if np.any(np.diff(ptr) < 0) or (len(ptr) and ptr[0] != 0):
+            raise ValueError("cand_ptr: must start at 0 and be non-decreasing")
+        return self._flows(ptr, cu, dc, un, at, mm, ct, ms, ep, en)
+
+    def push_flows(self, od, order, pred) -> np.ndarray:
+        """Flow passing each node (trips/month) from an (nodes, nodes) flow matrix ``od``."""
+        o = _check("od", od, np.float64, 2)
+        n = o.shape[0]
+        if o.shape[1] != n:
+            raise ValueError(f"od: expected a square matrix, got shape {o.shape}")
+        ordr = _check("order", order, np.int32, 2, (n, n))
+        pr = _check("pred", pred, np.int32, 2, (n, n))
+        return self._push(o, ordr, pr)
+
+    def local_vacancy(self, near_ptr, near_unit, unit_node, vacant, eligible):
+        """Vacant share of eligible units near each node and each unit (own unit excluded)."""
+        ptr = _check("near_ptr", near_ptr, np.int64, 1)
+        nu = _check("near_unit", near_unit, np.int32, 1, (ptr[-1],))
+        un = _check("unit_node", unit_node, np.int64, 1)
+        va = _check("vacant", vacant, np.bool_, 1, (len(un),))
+        el = _check("eligible", eligible, np.bool_, 1, (len(un),))
+        if len(un) and un.max() >= len(ptr) - 1:
+            raise ValueError("unit_node: node index out of range")
+        return self._local(ptr, nu, un, va, el)
+
+    def update_asking_rents(self, asking, contract, market, months_vacant, vacant, grace, decay,
+                            floor_fraction: float) -> np.ndarray:
+        """New asking rents (EUR/m2/yr) of all units."""
+        n = len(asking)
+        args = [
+            _check("asking", asking, np.float64, 1, (n,)),
+            _check("contract", contract, np.float64, 1, (n,)),
+            _check("market", market, np.float64, 1, (n,)),
+            _check("months_vacant", months_vacant, np.int64, 1, (n,)),
+            _check("vacant", vacant, np.bool_, 1, (n,)),
+            _check("grace", grace, np.float64, 1, (n,)),
+            _check("decay", decay, np.float64, 1, (n,)),
+        ]
+        return self._rents(*args, float(floor_fraction))

@@ -1,0 +1,175 @@
+"""Recording: the monthly time series row, the yearly unit snapshot and the event log.
+
+The column names of the three tables are a contract that tests, notebooks and users rely on;
+`TIMESERIES_COLUMNS`, `UNIT_COLUMNS` and `EVENT_COLUMNS` list them (docs/ODD.md explains each).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .functions import BRANCH_NAMES, COMMERCIAL, FUNCTION_NAMES, RETAIL, ZONE_NAMES, Function, Zone
+
+if TYPE_CHECKING:
+    from .model import CityCentreModel
+
+TIMESERIES_COLUMNS = [
+    "date", "step", "year", "month",
+    "vacancy_rate", "vacancy_rate_core", "vacancy_rate_aanloop", "vacancy_rate_fringe",
+    "n_units_retail_eligible", "n_vacant", "n_shops", "n_chain_shops", "n_popups",
+    "footfall_total", "footfall_core", "footfall_aanloop", "footfall_fringe", "visitor_trips",
+    "mean_rent_core", "mean_rent_aanloop", "mean_rent_fringe",
+    "online_share", "share_65plus", "n_residents",
+    "openings", "closures", "conversions", "relocations",
+    "shannon_diversity", "vacancy_clustering", "vacancy_structural_1y", "vacancy_structural_3y",
+    "mean_months_vacant",
+    "spend_total", "spend_online", "spend_outside", "shop_revenue", "shop_revenue_online",
+    "spend_leakage", "n_housing",
+    *[f"n_{b}" for b in BRANCH_NAMES],
+]
+UNIT_COLUMNS = ["year", "step", "unit_id", "x", "y", "zone", "function", "branch", "is_vacant",
+                "floor_area", "rent", "footfall", "months_vacant", "chain", "popup",
+                "retail_eligible", "revenue", "owner_type", "anchor"]
+EVENT_COLUMNS = ["date", "step", "unit_id", "kind", "branch", "zone", "cause"]
+
+_RETAIL = np.array([int(b) for b in RETAIL])
+_COMMERCIAL = np.array([int(b) for b in COMMERCIAL])
+
+
+def shannon(functions: np.ndarray) -> float:
+    """Shannon diversity (nats) of the mix of occupied functions."""
+    counts = np.bincount(functions.astype(np.int64))
+    counts = counts[counts > 0]
+    if counts.sum() == 0:
+        return 0.0
+    q = counts / counts.sum()
+    return float(-(q * np.log(q)).sum())
+
+
+def morans_i(model: CityCentreModel) -> float:
+    """Moran's I of vacancy among retail-eligible units, neighbours = units within the contagion
+    radius (binary weights). Positive: vacant units cluster; about 0: scattered at random."""
+    u, net = model.units, model.net
+    elig = u.eligible
+    n = int(elig.sum())
+    if n < 3:
+        return float("nan")
+    x = (u.vacant & elig).astype(float)
+    z = np.where(elig, x - x[elig].mean(), 0.0)
+    denom = float((z[elig] ** 2).sum())
+    if denom == 0:
+        return float("nan")
+    rows = np.repeat(np.arange(len(net.near_ptr) - 1), np.diff(net.near_ptr))
+    node_z = np.bincount(rows, weights=z[net.near_unit], minlength=len(net.near_ptr) - 1)
+    node_c = np.bincount(rows, weights=elig[net.near_unit].astype(float),
+                         minlength=len(net.near_ptr) - 1)
+    cross = float((z * (node_z[u.node] - z))[elig].sum())
+    w = float((node_c[u.node] - 1.0)[elig].sum())
+    if w <= 0:
+        return float("nan")
+    return (n / w) * cross / denom
+
+
+class Recorder:
+    """Collects rows in plain lists; `frames()` turns them into DataFrames once, at the end."""
+
+    def __init__(self, model: CityCentreModel) -> None:
+        self.model = model
+        self.rows: list[dict] = []
+        self.unit_frames: list[pd.DataFrame] = []
+        self.events: list[tuple] = []
+
+    def event(self, unit: int, kind: str, cause: str) -> None:
+        m = self.model
+        self.events.append((m.year, m.calendar_month, m.steps, int(unit), kind,
+                            FUNCTION_NAMES[int(m.units.function[unit])],
+                            ZONE_NAMES[int(m.units.zone[unit])], cause))
+
+    def record_month(self) -> None:
+        m, u = self.model, self.model.units
+        d = m.demand
+        elig = u.eligible
+        vac = u.vacant & elig
+        shop = u.occupied_commercial
+        row: dict = {"date": pd.Timestamp(m.year, m.calendar_month, 1), "step": m.steps,
+                     "year": m.year, "month": m.calendar_month,
+                     "vacancy_rate": m.vacancy_rate()}
+        for z in Zone:
+            row[f"vacancy_rate_{ZONE_NAMES[z]}"] = m.vacancy_rate(u.zone == z)
+        row["n_units_retail_eligible"] = int(elig.sum())
+        row["n_vacant"] = int(vac.sum())
+        row["n_shops"] = int(shop.sum())
+        row["n_chain_shops"] = int((shop & u.chain).sum())
+        row["n_popups"] = int((shop & u.popup).sum())
+        row["footfall_total"] = float(m.node_footfall.sum())
+        for z in Zone:
+            mask = elig & (u.zone == z)
+            row[f"footfall_{ZONE_NAMES[z]}"] = float(u.footfall[mask].mean()) if mask.any() else 0.0
+            rent = np.where(u.vacant, u.asking_rent, u.contract_rent)
+            row[f"mean_rent_{ZONE_NAMES[z]}"] = float(rent[mask].mean()) if mask.any() else 0.0
+        row["visitor_trips"] = m.trips_month / (365.25 / 12)
+        tot = d.total.sum(axis=(0, 1))
+        row["online_share"] = float(d.online.sum(axis=(0, 1))[_RETAIL].sum() / tot[_RETAIL].sum())
+        row["share_65plus"] = d.share_65plus
+        row["n_residents"] = float(m.residents_at.sum())
+        row.update({k: int(v) for k, v in m.month_events.items() if k != "popups"})
+        occupied = u.function[~u.vacant & (u.function != Function.MARKET)]
+        row["shannon_diversity"] = shannon(occupied)
+        row["vacancy_clustering"] = morans_i(m)
+        n_elig = max(int(elig.sum()), 1)
+        row["vacancy_structural_1y"] = float((vac & (u.months_vacant > 12)).sum() / n_elig)
+        row["vacancy_structural_3y"] = float((vac & (u.months_vacant > 36)).sum() / n_elig)
+        row["mean_months_vacant"] = float(u.months_vacant[vac].mean()) if vac.any() else 0.0
+        row["spend_total"] = float(d.total.sum())
+        row["spend_online"] = float(d.online.sum())
+        row["spend_outside"] = float(d.outside.sum())
+        row["shop_revenue"] = float(u.revenue[shop].sum())
+        row["shop_revenue_online"] = float(u.revenue_online[shop].sum())
+        row["spend_leakage"] = float(m.leakage[_COMMERCIAL].sum())
+        row["n_housing"] = int((u.function == Function.HOUSING).sum())
+        counts = np.bincount(u.function[shop].astype(np.int64), minlength=len(FUNCTION_NAMES))
+        for b, code in zip(BRANCH_NAMES, COMMERCIAL, strict=True):
+            row[f"n_{b}"] = int(counts[int(code)])
+        self.rows.append(row)
+        if m.calendar_month == 12:
+            self.snapshot_units(m.year)
+
+    def snapshot_units(self, year: int) -> None:
+        m, u, t = self.model, self.model.units, self.model.town
+        fn = np.array(FUNCTION_NAMES)
+        commercial = u.occupied_commercial
+        self.unit_frames.append(pd.DataFrame({
+            "year": np.full(u.n, year, dtype=np.int64),
+            "step": np.full(u.n, m.steps, dtype=np.int64),
+            "unit_id": np.arange(u.n, dtype=np.int64),
+            "x": t.unit_x, "y": t.unit_y,
+            "zone": pd.Categorical(np.array(ZONE_NAMES)[u.zone], categories=ZONE_NAMES),
+            "function": fn[u.function],
+            "branch": np.where(commercial, fn[u.function], ""),
+            "is_vacant": u.vacant.copy(),
+            "floor_area": u.area.copy(),
+            "rent": np.where(u.vacant, u.asking_rent, u.contract_rent),
+            "footfall": u.footfall.copy(),
+            "months_vacant": u.months_vacant.astype(np.int64),
+            "chain": u.chain.copy(), "popup": u.popup.copy(),
+            "retail_eligible": u.eligible.copy(),
+            "revenue": u.revenue + u.revenue_online,
+            "owner_type": np.where(u.owner == 0, "municipality",
+                                   np.where(u.owner_institutional, "institutional", "private")),
+            "anchor": np.array(["", "department_store", "supermarket", "market_square",
+                                "culture"])[u.anchor],
+        }))
+
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        ts = pd.DataFrame(self.rows, columns=TIMESERIES_COLUMNS)
+        units = pd.concat(self.unit_frames, ignore_index=True) if self.unit_frames else (
+            pd.DataFrame(columns=UNIT_COLUMNS))
+        ev = pd.DataFrame(self.events, columns=["year", "month", "step", "unit_id", "kind",
+                                                "branch", "zone", "cause"])
+        ev.insert(0, "date", pd.to_datetime(dict(year=ev["year"], month=ev["month"], day=1))
+                  if len(ev) else pd.Series([], dtype="datetime64[ns]"))
+        ev = ev[EVENT_COLUMNS]
+        return ts, units[UNIT_COLUMNS], ev

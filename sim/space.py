@@ -1,0 +1,112 @@
+"""The walkable street network: distances, shortest-path trees and neighbourhood lists.
+
+Everything here is static for a run and computed once from a `Town`: all-pairs walking distances
+between street nodes (Dijkstra), the shortest-path predecessor of every node from every source,
+each source's nodes ordered by decreasing distance (for pushing flows down the tree), the units
+within stop-choice range of each node (CSR lists) and the units within the contagion radius.
+The Mesa `Network` space built from the same graph gives agents their cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+from mesa.discrete_space import Network
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import shortest_path
+
+from .town import Town
+
+
+@dataclass
+class StreetNetwork:
+    """Static street geometry of a run (all distances in metres).
+
+    Attributes:
+        dist: (nodes, nodes) walking distance.
+        pred: (nodes, nodes) predecessor of column node on the shortest path from row node.
+        order: (nodes, nodes) for each source row, nodes sorted by decreasing distance.
+        unit_offset: (units,) distance from a unit's door to its street node.
+        cand_ptr, cand_unit, cand_dist: CSR lists, for each node the units within the stop-choice
+            radius and their walking distance.
+        near_ptr, near_unit: CSR lists, for each node the units within the contagion radius.
+        exit_dist: (nodes, entries) walking distance to each entry point.
+    """
+
+    dist: np.ndarray
+    pred: np.ndarray
+    order: np.ndarray
+    unit_offset: np.ndarray
+    cand_ptr: np.ndarray
+    cand_unit: np.ndarray
+    cand_dist: np.ndarray
+    near_ptr: np.ndarray
+    near_unit: np.ndarray
+    exit_dist: np.ndarray
+
+    @property
+    def n_nodes(self) -> int:
+        return self.dist.shape[0]
+
+
+def _csr_within(dist_rows: np.ndarray, unit_node: np.ndarray, offset: np.ndarray, radius: float,
+                chunk: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each node, the units whose walking distance is <= radius (chunked to bound memory)."""
+    n = dist_rows.shape[0]
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    units, dists = [], []
+    for start in range(0, n, chunk):
+        d = dist_rows[start : start + chunk][:, unit_node] + offset[None, :]
+        rows, cols = np.nonzero(d <= radius)
+        counts = np.bincount(rows, minlength=d.shape[0])
+        ptr[start + 1 : start + 1 + d.shape[0]] = counts
+        units.append(cols.astype(np.int32))
+        dists.append(d[rows, cols])
+    ptr = np.cumsum(ptr)
+    return ptr, np.concatenate(units), np.concatenate(dists)
+
+
+def build_street_network(town: Town, huff_radius: float, contagion_radius: float) -> StreetNetwork:
+    """Compute the static street geometry for ``town``; radii in metres."""
+    n = town.n_nodes
+    g = coo_matrix(
+        (np.r_[town.edge_length, town.edge_length], (np.r_[town.edge_u, town.edge_v],
+                                                     np.r_[town.edge_v, town.edge_u])),
+        shape=(n, n),
+    ).tocsr()
+    dist, pred = shortest_path(g, method="D", directed=False, return_predecessors=True)
+    if not np.all(np.isfinite(dist)):
+        raise ValueError("street network is not connected: every street node must be reachable")
+    order = np.argsort(-dist, axis=1, kind="stable").astype(np.int32)
+    offset = np.hypot(town.unit_x - town.node_x[town.unit_node],
+                      town.unit_y - town.node_y[town.unit_node])
+    cand_ptr, cand_unit, cand_dist = _csr_within(dist, town.unit_node, offset, huff_radius)
+    near_ptr, near_unit, _ = _csr_within(dist, town.unit_node, np.zeros_like(offset),
+                                         contagion_radius)
+    return StreetNetwork(
+        dist=dist,
+        pred=pred.astype(np.int32),
+        order=order,
+        unit_offset=offset,
+        cand_ptr=cand_ptr,
+        cand_unit=cand_unit,
+        cand_dist=cand_dist,
+        near_ptr=near_ptr,
+        near_unit=near_unit,
+        exit_dist=dist[:, town.entry_node].copy(),
+    )
+
+
+def mesa_space(town: Town, random) -> Network:
+    """The street graph as a Mesa `Network` space: one cell per street node, positioned in metres."""
+    graph = nx.Graph()
+    graph.add_nodes_from(range(town.n_nodes))
+    graph.add_weighted_edges_from(
+        zip(town.edge_u.tolist(), town.edge_v.tolist(), town.edge_length.tolist(), strict=True),
+        weight="length",
+    )
+    layout = {i: (float(x), float(y)) for i, (x, y) in enumerate(zip(town.node_x, town.node_y,
+                                                                      strict=True))}
+    return Network(graph, random=random, layout=layout)
