@@ -46,6 +46,8 @@ class CityCentreModel(Model):
         start_year: first simulated year (January).
         rng: root seed of the run; every mechanism draws from its own stream of it.
         backend: kernel implementation, ``"numba"`` or ``"reference"``.
+        town_seed: seed of the generated town when ``town`` is a preset name (replicates with
+            different ``rng`` share one town).
     """
 
     def __init__(
@@ -56,6 +58,7 @@ class CityCentreModel(Model):
         start_year: int = 2013,
         rng: int = 0,
         backend: str = "numba",
+        town_seed: int = 0,
     ) -> None:
         if not isinstance(scenario, CentreScenario):
             scenario = load_scenario(scenario)
@@ -64,7 +67,8 @@ class CityCentreModel(Model):
         self.seed = int(rng)
         self.start_year = int(start_year)
         self.streams = streams(self.seed)
-        self.town = generate_town(town, seed=self.seed) if isinstance(town, str) else town
+        # The town is generated from its own seed: replicates of a run share the same centre.
+        self.town = generate_town(town, seed=town_seed) if isinstance(town, str) else town
         self.p = Params(scenario)
         self.kernels = Kernels(backend)
 
@@ -205,7 +209,7 @@ class CityCentreModel(Model):
         if k == 0 or len(pool) == 0:
             return
         foot = u.footfall[pool]
-        w = 1.0 / (foot / max(np.median(foot), 1e-9) + 0.25) ** 2
+        w = 1.0 / (foot / max(np.median(foot), 1e-9) + 0.25)
         chosen = rng.choice(pool, size=min(k, len(pool)), replace=False, p=w / w.sum())
         for unit in chosen:
             u.clear_tenant(int(unit))
@@ -338,6 +342,9 @@ class CityCentreModel(Model):
         share = np.divide(online, physical_all, out=np.zeros(N_FUNCTIONS), where=physical_all > 0)
         u.revenue_online[:] = np.where(shop & u.online_channel,
                                        p.online_channel_capture * share[f] * u.revenue, 0.0)
+        # Totals at allocation time (shops that close later this month did take this money).
+        self.revenue_total = float(u.revenue.sum())
+        self.revenue_online_total = float(u.revenue_online.sum())
 
     def _finances(self) -> None:
         u, p = self.units, self.p
@@ -435,7 +442,8 @@ class CityCentreModel(Model):
         self._update_entry_estimates()
         for k in kinds:
             vacant = np.flatnonzero(u.vacant & u.eligible)
-            ent = Entrepreneur(self, _ENTRANT_TYPES[int(k)])
+            ent = Entrepreneur(self, _ENTRANT_TYPES[int(k)],
+                               cost_factor=float(np.exp(rng.normal(0.0, p.entrant_cost_sd))))
             choice = ent.choose(vacant, rng)
             if choice is not None:
                 ent.open_shop(*choice, rng=rng)
@@ -457,19 +465,23 @@ class CityCentreModel(Model):
         med_q = np.median(quality[u.eligible]) if np.any(u.eligible) else 1.0
         pioneer = 0.5 * leak / max(med_q, 1e-9)
         self._rho = np.where(q_b > 0, rho, pioneer)
-        ratio = np.divide(u.fixed_cost, rev, out=np.full(u.n, np.nan), where=shop & (rev > 0))
-        fr = np.full(N_FUNCTIONS, 0.25)
-        for b in COMMERCIAL:
-            vals = ratio[shop & (f == int(b))]
-            vals = vals[np.isfinite(vals)]
-            if len(vals):
-                fr[int(b)] = float(np.median(vals))
-        self._fixed_ratio = fr
+        if not hasattr(self, "_fixed_per_m2"):
+            # Fixed costs (staff, energy, ...) scale with floor area: EUR/m2/month by branch, the
+            # start-year median, so entrants face the same cost level throughout the run.
+            per_m2 = u.fixed_cost / u.area
+            fc = np.full(N_FUNCTIONS, float(np.median(per_m2[shop])) if shop.any() else 10.0)
+            for b in COMMERCIAL:
+                vals = per_m2[shop & (f == int(b))]
+                if len(vals):
+                    fc[int(b)] = float(np.median(vals))
+            self._fixed_per_m2 = fc
 
     def expected_margin(self, units: np.ndarray, branches: np.ndarray, optimism: float = 1.0,
-                        popup: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                        popup: bool = False, cost_factor: float = 1.0
+                        ) -> tuple[np.ndarray, np.ndarray]:
         """Expected net margin (fraction of revenue) and revenue (EUR/month) of opening branch
-        ``branches[i]`` in ``units[i]``, from footfall and the branch's current takings."""
+        ``branches[i]`` in ``units[i]``, from footfall and the branch's current takings.
+        ``cost_factor`` scales the branch's typical fixed-cost ratio (an entrant's efficiency)."""
         u, p = self.units, self.p
         if not hasattr(self, "_rho"):
             self._update_entry_estimates()
@@ -477,17 +489,15 @@ class CityCentreModel(Model):
         rev = optimism * self._rho[branches] * quality
         rent = u.asking_rent[units] * (1.0 - (p.popup_rent_discount if popup else 0.0))
         rent = rent * (1.0 - p.extra.get("rent_subsidy", 0.0))
-        rent_month = rent * u.area[units] / 12.0
-        margin = p.gross_margin[branches] - self._fixed_ratio[branches] - np.divide(
-            rent_month, rev, out=np.full(len(units), np.inf), where=rev > 0)
+        costs = (rent / 12.0 + cost_factor * self._fixed_per_m2[branches]) * u.area[units]
+        margin = p.gross_margin[branches] - np.divide(
+            costs, rev, out=np.full(len(units), np.inf), where=rev > 0)
         return margin, rev
 
     def open_shop(self, unit: int, branch: int, chain: bool, popup: bool,
-                  rng: np.random.Generator) -> Shop:
+                  rng: np.random.Generator, cost_factor: float = 1.0) -> Shop:
         """A new tenant signs a lease for vacant ``unit``."""
         u, p = self.units, self.p
-        _, rev = self.expected_margin(np.array([unit]), np.array([branch]), optimism=1.0,
-                                      popup=popup)
         u.function[unit] = branch
         u.chain[unit] = chain
         u.chain_id[unit] = branch * BRANDS_PER_BRANCH + int(rng.integers(BRANDS_PER_BRANCH)) if (
@@ -503,7 +513,7 @@ class CityCentreModel(Model):
         lo, hi = p.popup_lease_months
         months = int(rng.integers(int(lo), int(hi) + 1)) if popup else int(p.lease_months)
         u.lease_end[unit] = self.steps + months
-        u.fixed_cost[unit] = self._fixed_ratio[branch] * float(rev[0])
+        u.fixed_cost[unit] = cost_factor * self._fixed_per_m2[branch] * u.area[unit]
         monthly = rent * u.area[unit] / 12.0 + u.fixed_cost[unit]
         u.cash[unit] = p.reserve_months * monthly * (3.0 if chain else 1.0)
         u.profit_ema[unit] = 0.0

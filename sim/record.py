@@ -126,8 +126,8 @@ class Recorder:
         row["spend_total"] = float(d.total.sum())
         row["spend_online"] = float(d.online.sum())
         row["spend_outside"] = float(d.outside.sum())
-        row["shop_revenue"] = float(u.revenue[shop].sum())
-        row["shop_revenue_online"] = float(u.revenue_online[shop].sum())
+        row["shop_revenue"] = m.revenue_total
+        row["shop_revenue_online"] = m.revenue_online_total
         row["spend_leakage"] = float(m.leakage[_COMMERCIAL].sum())
         row["n_housing"] = int((u.function == Function.HOUSING).sum())
         counts = np.bincount(u.function[shop].astype(np.int64), minlength=len(FUNCTION_NAMES))

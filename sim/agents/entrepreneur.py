@@ -38,11 +38,13 @@ BRANCHES = {
 class Entrepreneur(Agent):
     """One entrant; lives for one decision."""
 
-    def __init__(self, model: CityCentreModel, kind: str) -> None:
+    def __init__(self, model: CityCentreModel, kind: str, cost_factor: float = 1.0) -> None:
         if kind not in ENTRANT_TYPES:
             raise ValueError(f"unknown entrant type {kind!r}; allowed: {', '.join(ENTRANT_TYPES)}")
         super().__init__(model)
         self.kind = kind
+        #: the entrant's fixed costs relative to the branch's typical ratio (its efficiency)
+        self.cost_factor = cost_factor
 
     def choose(self, vacant: np.ndarray, rng: np.random.Generator) -> tuple[int, int] | None:
         """Inspect candidates among ``vacant`` units; return (unit, branch) to open, or None."""
@@ -60,7 +62,8 @@ class Entrepreneur(Agent):
         bb = np.tile(branches, len(cand))
         optimism = 1.0 if self.kind == "chain" else p.entrant_optimism
         popup = self.kind == "popup"
-        margin, _ = m.expected_margin(uu, bb, optimism=optimism, popup=popup)
+        margin, _ = m.expected_margin(uu, bb, optimism=optimism, popup=popup,
+                                      cost_factor=self.cost_factor)
         best = int(np.argmax(margin))
         threshold = p.popup_margin_threshold if popup else p.entry_margin_threshold
         threshold += m.p.extra.get("entry_threshold_shift", 0.0)
@@ -71,4 +74,4 @@ class Entrepreneur(Agent):
     def open_shop(self, unit: int, branch: int, rng: np.random.Generator) -> None:
         """Sign the lease and start trading in ``unit``."""
         self.model.open_shop(unit, branch, chain=self.kind == "chain", popup=self.kind == "popup",
-                             rng=rng)
+                             rng=rng, cost_factor=self.cost_factor)

@@ -2,6 +2,9 @@
 
 Used by vacancy contagion: street attractiveness falls with the node's share, a shop's closure
 hazard rises with its unit's share (its own unit excluded).
+
+Precondition: each node's list contains every unit on that node (distance 0 is within any radius);
+`sim.space.build_street_network` guarantees it.
 """
 
 from __future__ import annotations

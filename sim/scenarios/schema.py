@@ -92,6 +92,7 @@ PARAMS: dict[str, Spec] = {
     # Entrepreneurs
     "entrant_mix": P("map", "fraction", 0, 1, keys=ENTRANT_TYPES, doc="arrivals by type"),
     "entrant_candidates": P("int", "units", 1, 100, doc="vacant units an entrant inspects"),
+    "entrant_cost_sd": P("float", "log sd", 0, 3, doc="spread of entrants' cost efficiency"),
     "entrant_optimism": P("float", "ratio", 0, 5, doc="entrants' revenue expectation relative to peers"),
     "entry_margin_threshold": P("float", "fraction of revenue", -1, 1, doc="expected net margin needed to open"),
     "popup_margin_threshold": P("float", "fraction of revenue", -1, 1, doc="expected net margin needed for a pop-up"),

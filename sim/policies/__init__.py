@@ -1,0 +1,39 @@
+"""Policy levers: registry and parsing of ``name`` / ``name:key=value,key=value`` specs.
+
+Each lever lives in its own module and registers itself in `POLICIES`. A lever is an object with
+``apply(model)``, called by the `Municipality` at the start of every month; it changes parameters
+or switches on rules through `sim.params.Params`, never through branches in agent code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PolicyError(ValueError):
+    """An unknown lever or a bad lever setting."""
+
+
+#: name -> lever class; filled by the lever modules imported below.
+POLICIES: dict[str, type] = {}
+
+
+def available_policies() -> dict[str, str]:
+    """``{name: one-line description}`` of every lever."""
+    return {name: (cls.__doc__ or "").strip().splitlines()[0] for name, cls in POLICIES.items()}
+
+
+def parse_policy(spec: str) -> Any:
+    """Build a lever from ``"name"`` or ``"name:key=value,key=value"``."""
+    name, _, settings = spec.partition(":")
+    name = name.strip()
+    if name not in POLICIES:
+        allowed = ", ".join(sorted(POLICIES)) or "(none available yet)"
+        raise PolicyError(f"unknown policy {name!r}; allowed: {allowed}")
+    kwargs: dict[str, str] = {}
+    for item in filter(None, (s.strip() for s in settings.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise PolicyError(f"policy {name!r}: setting {item!r} must look like key=value")
+        kwargs[key.strip()] = value.strip()
+    return POLICIES[name].from_settings(kwargs)

@@ -1,0 +1,189 @@
+"""Every numba kernel agrees with its plain-NumPy reference twin (hypothesis-generated inputs),
+and the thin wrappers reject bad arrays with a clear ValueError."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.sparse import random as sparse_random
+from scipy.sparse.csgraph import shortest_path
+
+from sim.kernels import Kernels
+from sim.kernels.flows import visitor_flows_numba, visitor_flows_reference
+from sim.kernels.footfall import push_flows_numba, push_flows_reference
+from sim.kernels.neighbourhood import local_vacancy_numba, local_vacancy_reference
+from sim.kernels.rents import update_asking_rents_numba, update_asking_rents_reference
+
+
+def _street_graph(rng: np.random.Generator, n: int):
+    """A random connected street graph: a path plus random shortcuts, lengths in metres."""
+    w = sparse_random(n, n, density=min(1.0, 3.0 / n), random_state=rng, format="lil")
+    for i in range(n - 1):
+        w[i, i + 1] = 10 + 40 * rng.random()
+    w = w.tocsr()
+    w.data = 10 + 40 * np.abs(w.data)
+    dist, pred = shortest_path(w, directed=False, return_predecessors=True)
+    order = np.argsort(-dist, axis=1, kind="stable").astype(np.int32)
+    return dist, pred.astype(np.int32), order
+
+
+def _flow_inputs(seed: int, n_nodes: int, n_units: int, n_entries: int):
+    rng = np.random.default_rng(seed)
+    dist, _, _ = _street_graph(rng, n_nodes)
+    unit_node = rng.integers(0, n_nodes, n_units).astype(np.int64)
+    radius = np.quantile(dist, 0.6)
+    ptr = [0]
+    cu, cd = [], []
+    for s in range(n_nodes):
+        d = dist[s, unit_node]
+        keep = np.flatnonzero(d <= radius)
+        cu.extend(keep)
+        cd.extend(d[keep])
+        ptr.append(len(cu))
+    cand_ptr = np.array(ptr, dtype=np.int64)
+    cand_unit = np.array(cu, dtype=np.int32)
+    cand_dist = np.array(cd, dtype=float)
+    decay = np.exp(-cand_dist[None, :] / np.array([150.0, 100.0])[:, None])
+    attr = rng.random((3, n_units)) * (rng.random((3, n_units)) < 0.8) * 100
+    m0 = np.zeros((3, 2, n_nodes))
+    entry_node = rng.choice(n_nodes, size=n_entries, replace=False).astype(np.int64)
+    m0[:, :, entry_node] = rng.random((3, 2, n_entries)) * 1000
+    m0[:, :, rng.integers(0, n_nodes)] += 50  # residents at home
+    cont = rng.random(3)
+    max_stops = rng.integers(1, 6, 3).astype(np.int64)
+    ep = rng.random((n_nodes, n_entries))
+    ep /= ep.sum(axis=1, keepdims=True)
+    return cand_ptr, cand_unit, decay, unit_node, attr, m0, cont, max_stops, ep, entry_node
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n_nodes=st.integers(2, 40), n_units=st.integers(1, 80),
+       n_entries=st.integers(1, 2))
+def test_visitor_flows_twins_agree(seed, n_nodes, n_units, n_entries):
+    args = _flow_inputs(seed, n_nodes, n_units, n_entries)
+    v1, od1 = visitor_flows_numba(*args)
+    v2, od2 = visitor_flows_reference(*args)
+    np.testing.assert_allclose(v1, v2, rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(od1, od2, rtol=1e-10, atol=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n_nodes=st.integers(2, 40), n_units=st.integers(1, 80))
+def test_visitor_flows_conserve_trips(seed, n_nodes, n_units):
+    """Every trip leaves through an exit: total flow into exits equals trips started, and each
+    trip makes at least one and at most max_stops stops (where it has any candidate)."""
+    args = _flow_inputs(seed, n_nodes, n_units, 2)
+    cand_ptr, cand_unit, decay, unit_node, attr, m0, cont, max_stops, ep, entry_node = args
+    visits, od = visitor_flows_numba(*args)
+    assert np.all(visits >= 0) and np.all(od >= 0)
+    legs_out = od.sum()
+    started = m0.sum()
+    # flow leaving = stop legs + exit legs; exits equal started trips
+    stops = visits.sum()
+    np.testing.assert_allclose(legs_out, stops + started, rtol=1e-9)
+    assert stops <= started * max_stops.max() + 1e-6
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 30))
+def test_push_flows_twins_agree(seed, n):
+    rng = np.random.default_rng(seed)
+    _, pred, order = _street_graph(rng, n)
+    od = rng.random((n, n)) * (rng.random((n, n)) < 0.3) * 100
+    np.testing.assert_allclose(push_flows_numba(od, order, pred), push_flows_reference(od, order, pred),
+                               rtol=1e-10, atol=1e-9)
+
+
+def test_push_flows_path_by_hand():
+    # a line 0-1-2-3: flow 5 from 0 to 3 passes 1, 2 and arrives at 3
+    n = 4
+    dist = np.abs(np.subtract.outer(np.arange(n), np.arange(n))).astype(float)
+    pred = np.array([[-9999, 0, 1, 2], [1, -9999, 1, 2], [1, 2, -9999, 2], [1, 2, 3, -9999]],
+                    dtype=np.int32)
+    order = np.argsort(-dist, axis=1, kind="stable").astype(np.int32)
+    od = np.zeros((n, n))
+    od[0, 3] = 5.0
+    od[2, 2] = 1.0
+    np.testing.assert_allclose(push_flows_numba(od, order, pred), [0, 5, 6, 5])
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n_nodes=st.integers(1, 30), n_units=st.integers(1, 60))
+def test_local_vacancy_twins_agree(seed, n_nodes, n_units):
+    rng = np.random.default_rng(seed)
+    unit_node = rng.integers(0, n_nodes, n_units).astype(np.int64)
+    # Precondition (as built by sim.space): a node's list holds every unit on that node.
+    lists = [np.flatnonzero((rng.random(n_units) < 0.3) | (unit_node == s)) for s in range(n_nodes)]
+    ptr = np.r_[0, np.cumsum([len(x) for x in lists])].astype(np.int64)
+    near = (np.concatenate(lists) if ptr[-1] else np.zeros(0)).astype(np.int32)
+    vacant = rng.random(n_units) < 0.4
+    eligible = rng.random(n_units) < 0.8
+    a = local_vacancy_numba(ptr, near, unit_node, vacant, eligible)
+    b = local_vacancy_reference(ptr, near, unit_node, vacant, eligible)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_allclose(x, y, rtol=1e-12)
+        assert np.all((x >= 0) & (x <= 1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 200))
+def test_rent_twins_agree(seed, n):
+    rng = np.random.default_rng(seed)
+    asking = rng.uniform(0, 400, n)
+    contract = rng.uniform(50, 400, n)
+    market = rng.uniform(50, 400, n)
+    months = rng.integers(0, 60, n).astype(np.int64)
+    vacant = rng.random(n) < 0.5
+    grace = rng.choice([6.0, 18.0], n)
+    decay = rng.choice([0.02, 0.007], n)
+    a = update_asking_rents_numba(asking, contract, market, months, vacant, grace, decay, 0.45)
+    b = update_asking_rents_reference(asking, contract, market, months, vacant, grace, decay, 0.45)
+    np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_rents_sticky_then_falling_to_floor():
+    k = Kernels("numba")
+    one = lambda v, dt=float: np.array([v], dtype=dt)  # noqa: E731
+    args = dict(contract=one(100.0), market=one(100.0), vacant=one(True, bool), grace=one(6.0),
+                decay=one(0.1))
+    held = k.update_asking_rents(one(100.0), months_vacant=one(6, np.int64), floor_fraction=0.5,
+                                 **args)
+    assert held[0] == 100.0  # within grace: the owner holds out
+    fell = k.update_asking_rents(one(100.0), months_vacant=one(7, np.int64), floor_fraction=0.5,
+                                 **args)
+    assert fell[0] == pytest.approx(90.0)
+    floor = k.update_asking_rents(one(52.0), months_vacant=one(30, np.int64), floor_fraction=0.5,
+                                  **args)
+    assert floor[0] == pytest.approx(50.0)
+
+
+@pytest.mark.parametrize("backend", ["numba", "reference"])
+def test_wrappers_reject_bad_input(backend):
+    k = Kernels(backend)
+    args = list(_flow_inputs(1, 5, 8, 1))
+    bad_dtype = list(args)
+    bad_dtype[4] = args[4].astype(np.int64)  # attr as ints
+    with pytest.raises(ValueError, match="attr: expected a float array"):
+        k.visitor_flows(*bad_dtype)
+    bad_shape = list(args)
+    bad_shape[5] = args[5][:, :, :-1]  # m0 missing a node
+    with pytest.raises(ValueError, match="m0: dimension 2"):
+        k.visitor_flows(*bad_shape)
+    bad_index = list(args)
+    bad_index[3] = args[3] + 100
+    with pytest.raises(ValueError, match="unit_node"):
+        k.visitor_flows(*bad_index)
+    with pytest.raises(ValueError, match="square"):
+        k.push_flows(np.zeros((3, 4)), np.zeros((3, 3), np.int32), np.zeros((3, 3), np.int32))
+    with pytest.raises(ValueError, match="vacant: expected a bool array"):
+        k.local_vacancy(np.array([0, 1]), np.array([0], np.int32), np.array([0]), np.array([1]),
+                        np.array([True]))
+    with pytest.raises(ValueError, match="expected a NumPy array"):
+        k.push_flows([[1.0]], np.zeros((1, 1), np.int32), np.zeros((1, 1), np.int32))
+
+
+def test_unknown_backend():
+    with pytest.raises(ValueError, match="allowed: numba, reference"):
+        Kernels("cuda")
