@@ -176,7 +176,10 @@ class CityCentreModel(Model):
         self._footfall_ref = np.maximum(zone_ref, 1.0)
         self._update_market_rents()
         u.contract_rent[:] = u.market_rent * np.exp(rng.normal(0.0, 0.15, n))
-        u.asking_rent[:] = np.where(u.vacant, u.contract_rent, u.contract_rent)
+        # Vacant units start with asking rents above the market: owners still ask pre-crisis rents
+        # [OV] (that is why they are empty).
+        u.asking_rent[:] = np.where(u.vacant, p.initial_asking_premium * u.market_rent,
+                                    u.contract_rent)
         u.months_vacant[:] = np.where(u.vacant, rng.integers(0, 36, n), 0)
         self._revenue(demand)
         # Fixed costs calibrated so start-year net margins scatter around the target (calibration).

@@ -84,6 +84,7 @@ PARAMS: dict[str, Spec] = {
     "rent_footfall_elasticity": P("float", "dimensionless", 0, 3, doc="market rent ~ footfall^elasticity"),
     "rent_grace_months": P("map", "months", 0, 240, keys=OWNER_TYPES, doc="months an asking rent holds before falling"),
     "rent_decay": P("map", "per month", 0, 1, keys=OWNER_TYPES, doc="monthly fall of the asking rent after the grace period"),
+    "initial_asking_premium": P("float", "ratio", 0, 5, doc="asking rent of units vacant at start relative to market rent"),
     "rent_floor_fraction": P("float", "fraction", 0, 1, doc="asking rent floor relative to market rent"),
     "conversion_min_vacant_months": P("float", "months", 0, 600, doc="vacancy before an owner considers converting"),
     "conversion_probability": P("float", "per month", 0, 1, doc="chance an eligible owner acts in a month"),
