@@ -216,7 +216,7 @@ def _build_streets(
 
     # Segments between junction nodes, split where another street's vertex lies on them.
     tree = cKDTree(nxy)
-    segs: dict[tuple[int, int], int] = {}
+    segs: dict[tuple[int, int], tuple[int, int, int]] = {}  # {u, v} -> (u, v) as drawn, zone
     for a0, b0, z in zip(seg_a, seg_b, seg_zone, strict=True):
         a, b = int(node_of[a0]), int(node_of[b0])
         if a == b:
@@ -237,14 +237,14 @@ def _build_streets(
             if u == v:
                 continue
             key = (min(u, v), max(u, v))
-            old = segs.get(key, -1)
-            segs[key] = z if old < 0 else (old if z < 0 else min(old, z))
+            u0, v0, old = segs.get(key, (u, v, -1))
+            segs[key] = (u0, v0, z if old < 0 else (old if z < 0 else min(old, z)))
 
     # Cut long segments into equal pieces of <= CELL_M (one node per street cell).
     xs, ys = list(nxy[:, 0]), list(nxy[:, 1])
     node_zone = [-1] * n_junction
     eu, ev = [], []
-    for (a, b), z in segs.items():
+    for a, b, z in segs.values():
         pa, pb = nxy[a], nxy[b]
         pieces = max(1, math.ceil((float(np.hypot(*(pb - pa))) - 1e-3) / CELL_M))  # 1 mm slack
         chain = [a]

@@ -89,6 +89,17 @@ COMMERCIAL = {"daily", "fashion", "home", "electronics", "personal_care", "leisu
 INSTITUTIONAL = ("Winkelfonds Holland", "Retail Vastgoed NV", "Pensioenfonds Bouw Vastgoed")
 
 
+def _n(v: float) -> float | int:
+    """A tidy JSON number: whole values without decimals."""
+    v = round(float(v), 1)
+    return int(v) if v.is_integer() else v
+
+
+def _xy(x: float, y: float) -> list[float | int]:
+    """File coordinates (RD New, m) of a local position."""
+    return [_n(X0 + x), _n(Y0 + y)]
+
+
 def _segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     d = b - a
     t = float(np.clip(np.dot(p - a, d) / np.dot(d, d), 0.0, 1.0))
@@ -211,22 +222,21 @@ def build() -> dict:
     features = []
     for name, zone, pts in STREETS:
         features.append({"type": "Feature", "geometry": {
-            "type": "LineString", "coordinates": [[X0 + x, Y0 + y] for x, y in pts]},
+            "type": "LineString", "coordinates": [_xy(x, y) for x, y in pts]},
             "properties": {"kind": "street", "zone": zone, "name": name}})
     for kind, (x, y), w in ENTRIES:
         features.append({"type": "Feature",
-                         "geometry": {"type": "Point", "coordinates": [X0 + x, Y0 + y]},
+                         "geometry": {"type": "Point", "coordinates": _xy(x, y)},
                          "properties": {"kind": "entry", "entry_kind": kind, "weight": w}})
     for k, u in enumerate(units, start=1):
-        x, y = (round(float(v), 1) for v in u["pos"])
         props = {"kind": "unit", "unit_id": f"VB-{k:03d}",
                  "address": u.get("address") or f"{u['street']} {u['number']}",
                  "zone": u["zone"],
-                 "floor_area": u["floor_area"], "function": u["function"],
+                 "floor_area": _n(u["floor_area"]), "function": u["function"],
                  "upper_floors": u["upper_floors"], "owner": u["owner"],
                  "owner_type": u["owner_type"], "chain": u["chain"], "anchor": u["anchor"]}
         features.append({"type": "Feature",
-                         "geometry": {"type": "Point", "coordinates": [X0 + x, Y0 + y]},
+                         "geometry": {"type": "Point", "coordinates": _xy(*u["pos"])},
                          "properties": props})
     return {"properties": {"name": "Voorbeeldstad", "catchment_population": CATCHMENT,
                            "format_version": 1},

@@ -1,0 +1,155 @@
+"""End-to-end: the Python API, reproducibility, the CLI and its handling of bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from sim import run
+from sim.cli import app
+from sim.record import EVENT_COLUMNS, TIMESERIES_COLUMNS, UNIT_COLUMNS
+
+CONTRACT = ["date", "step", "vacancy_rate", "vacancy_rate_core", "vacancy_rate_aanloop",
+            "vacancy_rate_fringe", "n_units_retail_eligible", "n_vacant", "n_shops",
+            "n_chain_shops", "n_popups", "footfall_total", "footfall_core", "footfall_aanloop",
+            "mean_rent_core", "mean_rent_aanloop", "online_share", "share_65plus", "n_residents",
+            "openings", "closures", "conversions", "shannon_diversity"]
+UNIT_CONTRACT = ["year", "unit_id", "x", "y", "zone", "function", "branch", "is_vacant",
+                 "floor_area", "rent", "footfall", "months_vacant"]
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_api_returns_contract_tables():
+    res = run(town="small", years=2, seed=4)
+    assert set(CONTRACT) <= set(res.timeseries.columns)
+    assert list(res.timeseries.columns) == TIMESERIES_COLUMNS
+    assert set(UNIT_CONTRACT) <= set(res.units.columns) and list(res.units.columns) == UNIT_COLUMNS
+    assert list(res.events.columns) == EVENT_COLUMNS
+    assert len(res.timeseries) == 24
+    assert res.timeseries.date.iloc[0] == pd.Timestamp("2013-01-01")
+    assert res.timeseries.date.iloc[-1] == pd.Timestamp("2014-12-01")
+    # every unit at least once a year (start state + each December)
+    assert sorted(res.units.year.unique()) == [2012, 2013, 2014]
+    assert set(res.events.kind) <= {"opening", "closure", "relocation_out", "relocation_in",
+                                    "conversion", "popup_open", "popup_end"}
+
+
+def test_same_seed_identical_files_different_seed_differs(tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    run(town="small", years=3, seed=9, out=a, figures=False)
+    run(town="small", years=3, seed=9, out=b, figures=False)
+    run(town="small", years=3, seed=10, out=c, figures=False)
+    for name in ("timeseries.parquet", "units.parquet", "events.parquet"):
+        assert _digest(a / name) == _digest(b / name), name
+    ta = pd.read_parquet(a / "timeseries.parquet")
+    tc = pd.read_parquet(c / "timeseries.parquet")
+    assert not ta.equals(tc)
+
+
+def test_reproducible_across_processes(tmp_path):
+    """Same inputs + seed give identical tables in a separate worker process."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        other = pool.submit(run, town="small", years=2, seed=21, figures=False).result()
+    here = run(town="small", years=2, seed=21, figures=False)
+    pd.testing.assert_frame_equal(here.timeseries, other.timeseries)
+    pd.testing.assert_frame_equal(here.events, other.events)
+
+
+def test_cli_run_writes_everything(tmp_path):
+    out = tmp_path / "run"
+    res = CliRunner().invoke(app, ["run", "--town", "small", "--years", "1", "--seed", "2",
+                                   "--out", str(out), "--quiet"])
+    assert res.exit_code == 0, res.output
+    for name in ("timeseries.parquet", "units.parquet", "events.parquet", "run.json",
+                 "vacancy_by_zone.png", "map.png", "footfall.png"):
+        assert (out / name).is_file(), name
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["seed"] == 2 and meta["years"] == 1 and meta["scenario"] == "baseline"
+    assert "contagion_strength" in meta["params"] and "versions" in meta
+    assert meta["sources"]["initial_vacancy_rate"].startswith("[OV]")
+    assert set(meta["wall_time_s"]) >= {"setup", "simulate", "write"}
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert len(ts) == 12 and ts.vacancy_rate.between(0, 1).all()
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--town", "huge"], "allowed: small, medium, large, xl"),
+    (["--scenario", "utopia"], "allowed: baseline"),
+    (["--policy", "free_parking"], "unknown policy 'free_parking'"),
+    (["--years", "0"], "--years must be a positive"),
+    (["--years", "-3"], "--years must be a positive"),
+    (["--backend", "gpu"], "allowed: numba, reference"),
+])
+def test_cli_bad_input_one_line_exit_2_nothing_written(tmp_path, args, needle):
+    out = tmp_path / "never"
+    res = CliRunner().invoke(app, ["run", "--out", str(out), "--quiet", *args])
+    assert res.exit_code == 2
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and needle in lines[0], res.stderr
+    assert not out.exists()
+
+
+def test_cli_malformed_town_file(tmp_path):
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("{not json")
+    res = CliRunner().invoke(app, ["run", "--town", str(bad), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "bad.geojson" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_lists():
+    r = CliRunner()
+    out = r.invoke(app, ["scenarios"])
+    assert out.exit_code == 0 and "baseline" in out.stdout
+    assert r.invoke(app, ["policies"]).exit_code == 0
+    params = r.invoke(app, ["params"])
+    assert params.exit_code == 0 and "contagion_strength" in params.stdout
+
+
+def test_baseline_medium_patterns(medium_run):
+    """The default run starts near the Overijssel 2013 level and shows the brief's mechanisms:
+    aanloop worse than core, vacancy rising with online shopping and ageing, closures where
+    footfall was lost."""
+    ts, units, events = medium_run.recorder.frames()
+    first_year = ts[ts.year == 2013]
+    assert 0.07 <= first_year.vacancy_rate.iloc[0] <= 0.13
+    late = ts[ts.year >= 2020]
+    assert late.vacancy_rate_aanloop.mean() > late.vacancy_rate_core.mean()
+    assert late.vacancy_rate.mean() > first_year.vacancy_rate.mean()
+    assert ts.online_share.iloc[-1] > ts.online_share.iloc[0]
+    # Units that closed had lower footfall than units that stayed open.
+    start = units[units.year == units.year.min()].set_index("unit_id")
+    closed = set(events[events.kind == "closure"].unit_id)
+    shops = start[start.branch != ""]
+    assert shops.loc[shops.index.isin(closed), "footfall"].median() < shops.loc[
+        ~shops.index.isin(closed), "footfall"].median()
+
+
+def test_contagion_clusters_vacancy():
+    """Contagion strength 0 vs high changes the spatial clustering of vacancy (Moran's I)."""
+    from .conftest import run_model
+
+    def clustering(strength: float) -> float:
+        vals = []
+        for seed in (1, 2):
+            m = run_model("medium", years=6, seed=seed,
+                          overrides={"contagion_strength": strength})
+            ts, _, _ = m.recorder.frames()
+            vals.append(np.nanmean(ts.vacancy_clustering.iloc[-36:]))
+        return float(np.mean(vals))
+
+    off, high = clustering(0.0), clustering(3.0)
+    assert high > off + 0.1
