@@ -25,6 +25,7 @@ from .params import Params
 from .record import Recorder
 from .rng import streams
 from .scenarios.loader import CentreScenario, load_scenario
+from .scenarios.mechanisms import build_mechanisms
 from .space import build_street_network, mesa_space
 from .state import IS_COMMERCIAL, UnitState
 from .town import Town, generate_town
@@ -97,6 +98,9 @@ class CityCentreModel(Model):
                          for p in range(3)]
         self.visitors += [Visitor(self, -1, a, p, "residents") for a in range(2) for p in range(3)]
         self.municipality = Municipality(self, policies or [])
+        # Scenario mechanisms (shocks, second-hand, games, ...) act like levers but belong to the
+        # future being simulated, not to the municipality.
+        self.mechanisms = build_mechanisms(scenario, self.p)
         self._initialise()
 
     # ------------------------------------------------------------------ calendar
@@ -221,6 +225,8 @@ class CityCentreModel(Model):
     def step(self) -> None:
         """One month of the causal chain."""
         self.month_events = dict.fromkeys(self.month_events, 0)
+        for mechanism in self.mechanisms:
+            mechanism.apply(self)
         self.municipality.apply_policies()
         if self.calendar_month == 1 and self.steps > 1:
             self._population_year()
@@ -273,7 +279,9 @@ class CityCentreModel(Model):
 
     def _demand(self) -> Demand:
         return compute_demand(self.p, self.year_f, self.town.catchment_population,
-                              self.residents_by_age, self.vacancy_rate(),
+                              self.residents_by_age,
+                              self.vacancy_rate() * self.p.extra.get("perceived_vacancy_factor",
+                                                                     1.0),
                               getattr(self, "vacancy0", self.p.initial_vacancy_rate),
                               self._shops_by_branch(),
                               getattr(self, "n_shops0", self._shops_by_branch()))
@@ -288,7 +296,9 @@ class CityCentreModel(Model):
         novelty = np.where(u.popup, 1.0 + p.popup_novelty * 0.5 ** (age / p.popup_novelty_halflife),
                            1.0)
         eta = p.contagion_strength * p.contagion_attractiveness_exponent
-        street = (1.0 - self.local_vacancy_node) ** eta
+        # Shoppers react to the vacancy they see (window dressing hides some of it).
+        seen = np.clip(self.local_vacancy_node * p.extra.get("perceived_vacancy_factor", 1.0), 0, 1)
+        street = (1.0 - seen) ** eta
         factor = p.extra.get("unit_attraction", 1.0)
         mixed = np.where(u.mixed_use, p.extra.get("mixed_use_attraction", 1.0), 1.0)
         self.attr = (p.stop_preference[:, u.function] * (base * novelty * mixed * factor
