@@ -37,7 +37,8 @@ class Demand:
 
 
 def spending_per_capita(p: Params, year: float) -> np.ndarray:
-    """(ages, functions) EUR/person/month, with the over-65 retail cut [OV] and leisure factor [G32]."""
+    """(ages, functions) EUR/person/month, with the over-65 retail cut [OV] and the leisure
+    factor [G32]."""
     base = p.spend_per_capita * p.traj["spending_index"](year) / 12.0
     out = np.vstack([base, base])
     out[1, _RETAIL_IDX] *= p.spend_factor_65plus_retail
@@ -86,6 +87,7 @@ def compute_demand(p: Params, year: float, catchment_population: float,
 
 
 def trips_by_purpose(p: Params, centre: np.ndarray) -> np.ndarray:
-    """Centre trips per month [origin, age, purpose] from centre spending [origin, age, function]."""
+    """Centre trips per month [origin, age, purpose] from centre spending
+    [origin, age, function]."""
     spend = centre @ p.purpose_mix  # [origin, age, purpose]
     return spend / p.basket[None, None, :]

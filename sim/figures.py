@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.colors import LogNorm  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import LogNorm
 
-from .functions import FUNCTION_NAMES  # noqa: E402
+from .functions import FUNCTION_NAMES
 
 if TYPE_CHECKING:
     from .runner import RunResult
@@ -38,7 +38,8 @@ def plot_vacancy(result: RunResult, ax=None):
     for col, (label, colour, lw) in styles.items():
         ax.plot(ts["date"], 100 * ts[col], label=label, color=colour, lw=lw)
     ax.set_ylabel("vacant retail-eligible units (%)")
-    ax.set_title(f"Vacancy by zone: {result.meta.get('scenario', '')}, {result.meta.get('town', '')}")
+    meta = result.meta
+    ax.set_title(f"Vacancy by zone: {meta.get('scenario', '')}, {meta.get('town', '')}")
     ax.legend(frameon=False)
     ax.grid(alpha=0.3)
     return ax

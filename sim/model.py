@@ -19,7 +19,7 @@ from mesa import Model
 
 from .agents import Entrepreneur, Municipality, PropertyOwner, Resident, Shop, Visitor
 from .demand import Demand, compute_demand, trips_by_purpose
-from .functions import COMMERCIAL, N_FUNCTIONS, RETAIL, Anchor, Function, Zone
+from .functions import COMMERCIAL, N_FUNCTIONS, RETAIL, Anchor, Function
 from .kernels import Kernels
 from .params import Params
 from .record import Recorder
@@ -212,7 +212,7 @@ class CityCentreModel(Model):
         if np.any(u.vacant & u.eligible):
             return  # a user's town file already states its vacancy
         pool = np.flatnonzero(u.eligible & (u.anchor == Anchor.NONE))
-        k = int(round(p.initial_vacancy_rate * u.eligible.sum()))
+        k = round(float(p.initial_vacancy_rate * u.eligible.sum()))
         if k == 0 or len(pool) == 0:
             return
         foot = u.footfall[pool]

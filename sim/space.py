@@ -100,7 +100,8 @@ def build_street_network(town: Town, huff_radius: float, contagion_radius: float
 
 
 def mesa_space(town: Town, random) -> Network:
-    """The street graph as a Mesa `Network` space: one cell per street node, positioned in metres."""
+    """The street graph as a Mesa `Network` space: one cell per street node, positioned in
+    metres."""
     graph = nx.Graph()
     graph.add_nodes_from(range(town.n_nodes))
     graph.add_weighted_edges_from(

@@ -75,7 +75,7 @@ def test_visitor_flows_conserve_trips(seed, n_nodes, n_units):
     """Every trip leaves through an exit: total flow into exits equals trips started, and each
     trip makes at least one and at most max_stops stops (where it has any candidate)."""
     args = _flow_inputs(seed, n_nodes, n_units, 2)
-    cand_ptr, cand_unit, decay, unit_node, attr, m0, cont, max_stops, ep, entry_node = args
+    m0, max_stops = args[5], args[7]
     visits, od = visitor_flows_numba(*args)
     assert np.all(visits >= 0) and np.all(od >= 0)
     legs_out = od.sum()
@@ -92,8 +92,8 @@ def test_push_flows_twins_agree(seed, n):
     rng = np.random.default_rng(seed)
     _, pred, order = _street_graph(rng, n)
     od = rng.random((n, n)) * (rng.random((n, n)) < 0.3) * 100
-    np.testing.assert_allclose(push_flows_numba(od, order, pred), push_flows_reference(od, order, pred),
-                               rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(push_flows_numba(od, order, pred),
+                               push_flows_reference(od, order, pred), rtol=1e-10, atol=1e-9)
 
 
 def test_push_flows_path_by_hand():

@@ -54,7 +54,8 @@ source = "test"
 
 
 @pytest.mark.parametrize(("body", "needle"), [
-    ('[params.warp_speed]\nvalue = 1\nunit = "x"\nsource = "y"', "params.warp_speed is not a known"),
+    ('[params.warp_speed]\nvalue = 1\nunit = "x"\nsource = "y"',
+     "params.warp_speed is not a known"),
     ('[params.contagion_strength]\nvalue = "high"\nunit = "dimensionless"\nsource = "y"',
      "must be a number"),
     ('[params.contagion_strength]\nvalue = -1\nunit = "dimensionless"\nsource = "y"',
@@ -97,7 +98,7 @@ def test_incomplete_file_without_extends(tmp_path):
 def test_not_toml_and_unknown_name(tmp_path):
     with pytest.raises(ScenarioError, match="not valid TOML"):
         load_scenario(_write(tmp_path, "[[[", "x.toml"))
-    with pytest.raises(ScenarioError, match="allowed: .*baseline"):
+    with pytest.raises(ScenarioError, match=r"allowed: .*baseline"):
         load_scenario("nonexistent_future")
 
 

@@ -26,7 +26,8 @@ def _check(name: str, arr: np.ndarray, dtype, ndim: int, shape: tuple | None = N
     if shape is not None:
         for i, (got, want) in enumerate(zip(arr.shape, shape, strict=True)):
             if want is not None and got != want:
-                raise ValueError(f"{name}: dimension {i} is {got}, expected {want} (shape {arr.shape})")
+                raise ValueError(
+                    f"{name}: dimension {i} is {got}, expected {want} (shape {arr.shape})")
     if np.dtype(dtype).kind == "f" and arr.dtype.kind not in "f":
         raise ValueError(f"{name}: expected a float array, got dtype {arr.dtype}")
     if np.dtype(dtype).kind == "i" and arr.dtype.kind not in "iu":
