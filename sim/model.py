@@ -63,7 +63,8 @@ class CityCentreModel(Model):
     ) -> None:
         if not isinstance(scenario, CentreScenario):
             scenario = load_scenario(scenario)
-        scenario.rng = int(rng)
+        # A model gets its own scenario instance (Mesa binds a scenario to one running model).
+        scenario = scenario.for_run(int(rng))
         super().__init__(rng=int(rng), scenario=scenario)
         self.seed = int(rng)
         self.start_year = int(start_year)

@@ -105,3 +105,14 @@ def test_not_toml_and_unknown_name(tmp_path):
 def test_override_checked():
     with pytest.raises(ScenarioError, match="out of range"):
         load_scenario("baseline", initial_vacancy_rate=2.0)
+
+
+def test_one_scenario_object_serves_many_runs():
+    from sim.model import CityCentreModel
+
+    sc = load_scenario("baseline")
+    a = CityCentreModel("small", sc, rng=1)
+    a.run_for(1)
+    b = CityCentreModel("small", sc, rng=2)  # Mesa binds a scenario to one running model
+    b.run_for(1)
+    assert a.scenario is not b.scenario and a.scenario.rng == 1 and b.scenario.rng == 2

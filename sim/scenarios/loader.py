@@ -77,6 +77,12 @@ class CentreScenario(Scenario):
     sources: dict = {}  # noqa: RUF012
     trajectories: dict = {}  # noqa: RUF012
 
+    def for_run(self, seed: int) -> CentreScenario:
+        """A copy bound to no model, with ``rng`` = ``seed`` (one scenario, many runs)."""
+        return CentreScenario(rng=seed, name=self.name, description=self.description,
+                              chain=self.chain, params=self.params, units=self.units,
+                              sources=self.sources, trajectories=self.trajectories)
+
 
 def available_scenarios() -> dict[str, str]:
     """Return ``{name: description}`` of the presets shipped in `sim/scenarios/`."""
