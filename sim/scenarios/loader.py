@@ -79,9 +79,16 @@ class CentreScenario(Scenario):
 
     def for_run(self, seed: int) -> CentreScenario:
         """A copy bound to no model, with ``rng`` = ``seed`` (one scenario, many runs)."""
-        return CentreScenario(rng=seed, name=self.name, description=self.description,
-                              chain=self.chain, params=self.params, units=self.units,
-                              sources=self.sources, trajectories=self.trajectories)
+        return CentreScenario(
+            rng=seed,
+            name=self.name,
+            description=self.description,
+            chain=self.chain,
+            params=self.params,
+            units=self.units,
+            sources=self.sources,
+            trajectories=self.trajectories,
+        )
 
 
 def available_scenarios() -> dict[str, str]:
@@ -153,13 +160,16 @@ def _check_number(path: Path, key: str, spec: Spec, v: Any, kind: str) -> Any:
     return int(v) if kind == "int" else float(v)
 
 
-def _check_map(path: Path, key: str, spec: Spec, v: Any, keys: tuple[str, ...], kind: str,
-               partial: bool) -> dict:
+def _check_map(
+    path: Path, key: str, spec: Spec, v: Any, keys: tuple[str, ...], kind: str, partial: bool
+) -> dict:
     if not isinstance(v, dict):
         raise ScenarioError(f"{path}: {key} must be a table with keys {', '.join(keys)}")
     unknown = [k for k in v if k not in keys]
     if unknown:
-        raise ScenarioError(f"{path}: {key}.{unknown[0]} is not a known key; allowed: {', '.join(keys)}")
+        raise ScenarioError(
+            f"{path}: {key}.{unknown[0]} is not a known key; allowed: {', '.join(keys)}"
+        )
     missing = [k for k in keys if k not in v]
     if missing and not partial:
         raise ScenarioError(f"{path}: {key} lacks key {missing[0]!r}; required: {', '.join(keys)}")
@@ -177,12 +187,18 @@ def _check_value(path: Path, name: str, spec: Spec, v: Any, partial: bool) -> An
         raise ScenarioError(f"{path}: {key} must be a table with keys {', '.join(spec.keys)}")
     unknown = [k for k in v if k not in spec.keys]
     if unknown:
-        raise ScenarioError(f"{path}: {key}.{unknown[0]} is not a known key; allowed: {', '.join(spec.keys)}")
+        raise ScenarioError(
+            f"{path}: {key}.{unknown[0]} is not a known key; allowed: {', '.join(spec.keys)}"
+        )
     if not partial and len(v) != len(spec.keys):
-        missing = [k for k in spec.keys if k not in v][0]
-        raise ScenarioError(f"{path}: {key} lacks key {missing!r}; required: {', '.join(spec.keys)}")
-    return {r: _check_map(path, f"{key}.{r}", spec, row, spec.cols, elem, partial)
-            for r, row in v.items()}
+        missing = next(k for k in spec.keys if k not in v)
+        raise ScenarioError(
+            f"{path}: {key} lacks key {missing!r}; required: {', '.join(spec.keys)}"
+        )
+    return {
+        r: _check_map(path, f"{key}.{r}", spec, row, spec.cols, elem, partial)
+        for r, row in v.items()
+    }
 
 
 def _merge(base: Any, over: Any) -> Any:
@@ -225,30 +241,44 @@ def load_scenario(name_or_path: str | Path = "baseline", **overrides: Any) -> Ce
         for name, entry in f.params.items():
             spec = PARAMS.get(name)
             if spec is None:
-                raise ScenarioError(f"{fpath}: params.{name} is not a known parameter; "
-                                    f"see `binnenstad params` for the {len(PARAMS)} allowed names")
+                raise ScenarioError(
+                    f"{fpath}: params.{name} is not a known parameter; "
+                    f"see `binnenstad params` for the {len(PARAMS)} allowed names"
+                )
             if entry.unit != spec.unit:
-                raise ScenarioError(f"{fpath}: params.{name}.unit is {entry.unit!r}; allowed: {spec.unit!r}")
+                raise ScenarioError(
+                    f"{fpath}: params.{name}.unit is {entry.unit!r}; allowed: {spec.unit!r}"
+                )
             value = _check_value(fpath, name, spec, entry.value, partial and name in params)
             params[name] = _merge(params[name], value) if name in params else value
             units[name], sources[name] = entry.unit, entry.source
         for name, t in f.trajectories.items():
             spec = TRAJECTORIES.get(name)
             if spec is None:
-                raise ScenarioError(f"{fpath}: trajectories.{name} is not a known driver; "
-                                    f"allowed: {', '.join(TRAJECTORIES)}")
+                raise ScenarioError(
+                    f"{fpath}: trajectories.{name} is not a known driver; "
+                    f"allowed: {', '.join(TRAJECTORIES)}"
+                )
             if t.unit != spec.unit:
-                raise ScenarioError(f"{fpath}: trajectories.{name}.unit is {t.unit!r}; allowed: {spec.unit!r}")
+                raise ScenarioError(
+                    f"{fpath}: trajectories.{name}.unit is {t.unit!r}; allowed: {spec.unit!r}"
+                )
             pts = []
             for y, v in t.points.items():
                 if not y.isdigit() or not 1900 <= int(y) <= 2200:
-                    raise ScenarioError(f"{fpath}: trajectories.{name}.points key {y!r} must be a year 1900-2200")
+                    raise ScenarioError(
+                        f"{fpath}: trajectories.{name}.points key {y!r} must be a year 1900-2200"
+                    )
                 if not spec.lo <= v <= spec.hi:
-                    raise ScenarioError(f"{fpath}: trajectories.{name}.points.{y} = {v} is out of range; "
-                                        f"allowed: [{spec.lo}, {spec.hi}]")
+                    raise ScenarioError(
+                        f"{fpath}: trajectories.{name}.points.{y} = {v} is out of range; "
+                        f"allowed: [{spec.lo}, {spec.hi}]"
+                    )
                 pts.append((int(y), float(v)))
             if not pts:
-                raise ScenarioError(f"{fpath}: trajectories.{name}.points is empty; give at least one year")
+                raise ScenarioError(
+                    f"{fpath}: trajectories.{name}.points is empty; give at least one year"
+                )
             pts.sort()
             trajs[name] = (tuple(p[0] for p in pts), tuple(p[1] for p in pts))
             units[name], sources[name] = t.unit, t.source
@@ -261,8 +291,10 @@ def load_scenario(name_or_path: str | Path = "baseline", **overrides: Any) -> Ce
         sources[name] = "user override"
     missing = [n for n in PARAMS if n not in params] + [n for n in TRAJECTORIES if n not in trajs]
     if missing:
-        raise ScenarioError(f"{path}: lacks {missing[0]!r} (and {len(missing) - 1} more); "
-                            "extend 'baseline' to inherit defaults")
+        raise ScenarioError(
+            f"{path}: lacks {missing[0]!r} (and {len(missing) - 1} more); "
+            "extend 'baseline' to inherit defaults"
+        )
     head = chain[-1][1].scenario
     return CentreScenario(
         name=head.name,
