@@ -75,7 +75,7 @@ def run(
     console.print(
         f"vacancy {100 * first.vacancy_rate:.1f}% ({first.date:%Y-%m}) -> "
         f"{100 * last.vacancy_rate:.1f}% ({last.date:%Y-%m}); shops {first.n_shops} -> "
-        f"{last.n_shops}; results in {target}/")
+        f"{last.n_shops}; results in {target}/", soft_wrap=True)
 
 
 @app.command()
