@@ -256,15 +256,14 @@ class CityCentreModel(Model):
         self._refresh_resident_arrays()
 
     def _refresh_resident_arrays(self) -> None:
-        n = self.units.n
-        persons = np.zeros(n)
-        by_age = np.zeros(2)
-        for r in self.residents:
-            persons[r.unit] += r.size
-            old = int(np.sum(r.ages >= 65))
-            by_age += (r.size - old, old)
-        self.residents_at = persons
-        self.residents_by_age = by_age
+        # Gathered in one go (no NumPy call per household): called after every conversion.
+        res = self.residents
+        ages = [r.ages for r in res]
+        sizes = np.fromiter(map(len, ages), dtype=np.int64, count=len(ages))  # = Resident.size
+        units = np.fromiter((r.unit for r in res), dtype=np.int64, count=len(res))
+        old = int(np.count_nonzero(np.concatenate(ages) >= 65)) if ages else 0
+        self.residents_at = np.bincount(units, weights=sizes, minlength=self.units.n)
+        self.residents_by_age = np.array([sizes.sum() - old, old], dtype=float)
 
     def _shops_by_branch(self) -> np.ndarray:
         u = self.units
@@ -395,7 +394,8 @@ class CityCentreModel(Model):
         for unit in due:
             shop = self.shop_at[int(unit)]
             vacant = np.flatnonzero(u.vacant & u.eligible & (u.area <= 2.0 * u.area[unit])
-                                    & (u.area >= 0.5 * u.area[unit]))
+                                    & (u.area >= 0.5 * u.area[unit])
+                                    & self.p.extra.get("lettable", True))
             cand = rng.choice(vacant, size=min(4, len(vacant)), replace=False) if len(
                 vacant) else vacant
             moved = shop.consider_relocation(cand)
@@ -455,7 +455,8 @@ class CityCentreModel(Model):
         kinds = rng.choice(len(mix), size=n_arrivals, p=mix / mix.sum())
         self._update_entry_estimates()
         for k in kinds:
-            vacant = np.flatnonzero(u.vacant & u.eligible)
+            # Levers may take units off the letting market (p.extra["lettable"], e.g. compaction).
+            vacant = np.flatnonzero(u.vacant & u.eligible & p.extra.get("lettable", True))
             ent = Entrepreneur(self, _ENTRANT_TYPES[int(k)],
                                cost_factor=float(np.exp(rng.normal(0.0, p.entrant_cost_sd))))
             choice = ent.choose(vacant, rng)

@@ -86,7 +86,7 @@ def test_cli_run_writes_everything(tmp_path):
 
 @pytest.mark.parametrize(("args", "needle"), [
     (["--town", "huge"], "allowed: small, medium, large, xl"),
-    (["--scenario", "utopia"], "allowed: baseline"),
+    (["--scenario", "utopia"], "unknown scenario 'utopia'; allowed:"),
     (["--policy", "free_parking"], "unknown policy 'free_parking'"),
     (["--years", "0"], "--years must be a positive"),
     (["--years", "-3"], "--years must be a positive"),

@@ -37,3 +37,22 @@ def parse_policy(spec: str) -> Any:
             raise PolicyError(f"policy {name!r}: setting {item!r} must look like key=value")
         kwargs[key.strip()] = value.strip()
     return POLICIES[name].from_settings(kwargs)
+
+
+# Importing the lever modules fills `POLICIES` (each `Lever` subclass registers itself).
+from . import (  # noqa: E402, F401
+    biz,
+    blurring,
+    car_free,
+    compaction,
+    demolition,
+    deregulation,
+    evening_economy,
+    herverkaveling,
+    hide_vacancy,
+    peripheral_levy,
+    popup_programme,
+    starter_support,
+    transformation,
+    vacancy_ordinance,
+)
