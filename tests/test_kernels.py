@@ -69,6 +69,17 @@ def test_visitor_flows_twins_agree(seed, n_nodes, n_units, n_entries):
     np.testing.assert_allclose(od1, od2, rtol=1e-10, atol=1e-9)
 
 
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), n_nodes=st.integers(2, 40), n_units=st.integers(1, 80))
+def test_visitor_flows_sparse_layout_agrees(seed, n_nodes, n_units):
+    """The CSR work layout (used for very large towns) gives the reference result too."""
+    args = _flow_inputs(seed, n_nodes, n_units, 2)
+    v1, od1 = visitor_flows_numba(*args, 0)
+    v2, od2 = visitor_flows_reference(*args)
+    np.testing.assert_allclose(v1, v2, rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(od1, od2, rtol=1e-10, atol=1e-9)
+
+
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), n_nodes=st.integers(2, 40), n_units=st.integers(1, 80))
 def test_visitor_flows_conserve_trips(seed, n_nodes, n_units):
