@@ -23,7 +23,7 @@ from .functions import COMMERCIAL, N_FUNCTIONS, RETAIL, Anchor, Function
 from .kernels import Kernels
 from .params import Params
 from .record import Recorder
-from .rng import streams
+from .rng import stream, streams
 from .scenarios.loader import CentreScenario, load_scenario
 from .scenarios.mechanisms import build_mechanisms
 from .space import build_street_network, mesa_space
@@ -104,6 +104,13 @@ class CityCentreModel(Model):
         self.mechanisms = build_mechanisms(scenario, self.p)
         self._initialise()
 
+    def stream(self, name: str) -> np.random.Generator:
+        """The random stream of mechanism ``name`` (created on first use; see `sim.rng`). Each
+        lever draws from its own ``policy:<name>`` stream, so levers do not shift each other."""
+        if name not in self.streams:
+            self.streams[name] = stream(self.seed, name)
+        return self.streams[name]
+
     # ------------------------------------------------------------------ calendar
     @property
     def month_index(self) -> int:
@@ -152,7 +159,7 @@ class CityCentreModel(Model):
         upper = rng.binomial(u.upper_floors.astype(np.int64), share)
         housing = u.function == Function.HOUSING
         per_floor = np.maximum(1, np.round(u.area / p.dwelling_size)).astype(np.int64)
-        u.dwellings[:] = upper + np.where(housing, per_floor * (1 + u.upper_floors), 0)
+        u.dwellings[:] = np.where(housing, per_floor * (1 + u.upper_floors), upper)
         self.residents: list[Resident] = []
         for unit in np.flatnonzero(u.dwellings):
             for _ in range(int(u.dwellings[unit])):
@@ -175,6 +182,7 @@ class CityCentreModel(Model):
         self.vacancy0 = self.vacancy_rate()
         self.n_shops0 = self._shops_by_branch()
         demand = self._demand()
+        self._update_attractiveness_inputs()  # the just-vacated units no longer draw stops
         self._flows(demand)
         zone_ref = np.array([np.median(u.footfall[u.eligible & (u.zone == z)]) if np.any(
             u.eligible & (u.zone == z)) else 1.0 for z in range(3)])
@@ -388,11 +396,14 @@ class CityCentreModel(Model):
 
     def _relocations(self) -> None:
         u = self.units
-        due = np.flatnonzero(u.occupied_commercial & ~u.popup & (u.lease_end == self.steps)
-                             & (u.anchor == Anchor.NONE))
+        due = np.flatnonzero(u.occupied_commercial & ~u.popup & (u.lease_end == self.steps))
         rng = self.streams["relocation"]
         for unit in due:
             shop = self.shop_at[int(unit)]
+            if u.anchor[unit] != Anchor.NONE:  # anchors renew in place
+                u.contract_rent[unit] = u.market_rent[unit]
+                u.lease_end[unit] = self.steps + int(self.p.lease_months)
+                continue
             vacant = np.flatnonzero(u.vacant & u.eligible & (u.area <= 2.0 * u.area[unit])
                                     & (u.area >= 0.5 * u.area[unit])
                                     & self.p.extra.get("lettable", True))
@@ -439,7 +450,7 @@ class CityCentreModel(Model):
         new = max(1, round(u.area[unit] / self.p.dwelling_size))
         u.dwellings[unit] += new
         for _ in range(new):
-            self.residents.append(Resident(self, unit, self.streams["residents"]))
+            self.residents.append(Resident(self, unit, self.streams["conversions"]))
         self._refresh_resident_arrays()
         self.log_event(unit, "conversion", cause=cause)
 

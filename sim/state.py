@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .functions import COMMERCIAL, N_FUNCTIONS, Function
+from .functions import COMMERCIAL, N_FUNCTIONS, Anchor, Function
 
 #: is_commercial[function code] -> run by a `Shop` agent
 IS_COMMERCIAL = np.zeros(N_FUNCTIONS, dtype=bool)
@@ -42,7 +42,7 @@ class UnitState:
     revenue: np.ndarray  # EUR/month, physical
     revenue_online: np.ndarray  # EUR/month, own webshop
     profit: np.ndarray  # EUR/month, last month
-    profit_ema: np.ndarray  # EUR/month, exponentially smoothed (about a year)
+    profit_ema: np.ndarray  # EUR/month, exponentially smoothed (weight 1/6 per month)
     online_channel: np.ndarray
     innovativeness: np.ndarray  # 0..1
     # property
@@ -76,6 +76,9 @@ class UnitState:
     def clear_tenant(self, u: int) -> None:
         """Reset the tenant columns of unit ``u`` after its tenant left."""
         self.function[u] = Function.VACANT
+        if self.anchor[u] in (Anchor.DEPARTMENT_STORE, Anchor.SUPERMARKET):
+            # The store was the anchor, not the building: an empty V&D draws nobody.
+            self.anchor[u] = Anchor.NONE
         self.chain[u] = False
         self.chain_id[u] = -1
         self.popup[u] = False

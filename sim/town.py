@@ -182,7 +182,7 @@ def _zone_of(
 def _units_along_edges(
     rng: np.random.Generator, nx: np.ndarray, ny: np.ndarray, eu: np.ndarray, ev: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Candidate unit positions on both sides of every edge, 2 per side (1 or 2 in the core)."""
+    """Candidate unit positions on both sides of every edge, 2 per side."""
     ux, uy, unode = [], [], []
     for a, b in zip(eu, ev, strict=True):
         horizontal = ny[a] == ny[b]

@@ -40,15 +40,16 @@ def test_chain_outlet_survives_negative_cash_but_not_review(model):
     u.profit_ema[shop.unit] = -100.0
     draws = np.ones((u.n, 4))
     draws[:, 2] = 0.0  # the review would close every loss-maker
-    m.steps = 12 * 3 + m.p.chain_review_month - 12  # a review month
+    m.steps = m.p.chain_review_month % 12 + 1  # not a review month
     out = Shop.closure_decisions(m, draws)
-    assert not out["bankruptcy"][shop.unit]
-    m.steps = m.p.chain_review_month  # month index -> calendar month == review month
-    m.steps = (m.p.chain_review_month - 1) + 1
+    assert not out["bankruptcy"][shop.unit] and not out["chain_review"][shop.unit]
+    m.steps = m.p.chain_review_month  # steps k simulates calendar month k
     assert m.calendar_month == m.p.chain_review_month
-    assert Shop.closure_decisions(m, draws)["chain_exit"][shop.unit]
+    assert Shop.closure_decisions(m, draws)["chain_review"][shop.unit]
     u.profit_ema[shop.unit] = 100.0
-    assert not Shop.closure_decisions(m, draws)["chain_exit"][shop.unit]
+    assert not Shop.closure_decisions(m, draws)["chain_review"][shop.unit]
+    draws[:, 3] = 0.0  # drift to the periphery hits profitable outlets too
+    assert Shop.closure_decisions(m, draws)["periphery_drift"][shop.unit]
 
 
 def test_contagion_hazard_needs_vacant_neighbours_and_strength(model):
@@ -229,3 +230,35 @@ def test_municipality_applies_its_levers(model):
     model.municipality = Municipality(model, [Lever()])
     model.run_months(2)
     assert calls == [1, 2]
+
+
+def test_department_store_anchor_leaves_with_its_tenant():
+    m = run_model("medium", years=0, seed=2)
+    u = m.units
+    k = int(np.flatnonzero(u.anchor == Anchor.DEPARTMENT_STORE)[0])
+    m.shop_at[k].close("bankruptcy")
+    assert u.anchor[k] == Anchor.NONE and u.vacant[k]
+
+
+def test_relocation_event_names_the_branch_and_costs_follow_area(model):
+    m, u = model, model.units
+    shop = _a_shop(m)
+    src = shop.unit
+    branch = u.function[src]
+    vacant = np.flatnonzero(u.vacant & u.eligible)
+    m._update_entry_estimates()
+    u.profit_ema[src] = 0.0
+    best = vacant[np.argmax(u.footfall[vacant])]
+    u.asking_rent[best] = 1.0
+    u.zone[best] = min(u.zone[best], u.zone[src])
+    per_m2 = u.fixed_cost[src] / u.area[src]
+    assert shop.consider_relocation(np.array([best])) == best
+    out = [e for e in m.recorder.events if e[4] == "relocation_out"][-1]
+    assert out[5] == m.recorder.model.units.function.dtype.type(branch) or out[5] != "vacant"
+    assert u.fixed_cost[best] / u.area[best] == pytest.approx(per_m2)
+
+
+def test_levers_draw_from_their_own_streams(model):
+    a = model.stream("policy:compaction").random()
+    b = model.stream("policy:blurring").random()
+    assert a != b and model.stream("policy:compaction") is model.streams["policy:compaction"]

@@ -36,7 +36,7 @@ class Resident(FixedAgent):
         size = 1 + int(rng.choice(4, p=probs / probs.sum()))
         adult = float(np.clip(rng.normal(p.resident_age_mean, 15.0), 18, 95))
         ages = [adult] + [float(np.clip(adult + rng.normal(0, 4), 18, 99))] * min(size - 1, 1)
-        ages += [float(rng.uniform(0, 17))] * max(0, size - 2)
+        ages += [float(rng.uniform(0, 17)) for _ in range(max(0, size - 2))]
         return np.array(ages)
 
     @property

@@ -87,10 +87,10 @@ class Shop(CellAgent):
                             & ~out["bankruptcy"] & ~out["retirement"])
         review = model.calendar_month == p.chain_review_month
         drift = p.traj["chain_periphery_drift"](model.year_f) / 12.0
-        out["chain_exit"] = chain & (
-            (review & (u.profit_ema < 0) & (draws[:, 2] < p.chain_exit_probability))
-            | (draws[:, 3] < drift)
-        ) & ~out["contagion"]
+        out["chain_review"] = (chain & review & (u.profit_ema < 0)
+                               & (draws[:, 2] < p.chain_exit_probability) & ~out["contagion"])
+        out["periphery_drift"] = (chain & (draws[:, 3] < drift) & ~out["contagion"]
+                                  & ~out["chain_review"])
         lease_over = u.popup & (u.lease_end <= model.steps)
         out["popup_end"] = lease_over & ~((u.profit_ema > 0) & (draws[:, 2] < 0.3))
         return out
@@ -134,7 +134,10 @@ class Shop(CellAgent):
         if u.zone[dst] > u.zone[self.unit] and expected < 2 * gain_now:
             return None  # moving outwards only for a large gain
         src = self.unit
+        m.log_event(src, "relocation_out", cause=f"to unit {dst}")
         u.move_tenant(src, dst)
+        # Staff and running costs scale with floor area (as the move decision assumed).
+        u.fixed_cost[dst] = u.fixed_cost[src] * u.area[dst] / u.area[src]
         u.contract_rent[dst] = u.asking_rent[dst]
         u.lease_end[dst] = m.steps + int(m.p.lease_months)
         u.months_vacant[dst] = 0
@@ -144,6 +147,5 @@ class Shop(CellAgent):
         m.shop_at[dst] = self
         self.unit = dst
         self.cell = m.space[int(u.node[dst])]
-        m.log_event(src, "relocation_out", cause=f"to unit {dst}")
         m.log_event(dst, "relocation_in", cause=f"from unit {src}")
         return dst

@@ -338,7 +338,7 @@ def enforced_letting(lever: Lever, model: CityCentreModel, mask: np.ndarray, mon
     from ..functions import Anchor
 
     u = model.units
-    rng = model.streams["policy"]
+    rng = model.stream(f"policy:{lever.name}")
     draws = rng.random(u.n)  # drawn in full every month (common random numbers)
     due = (u.vacant & u.eligible & lettable(model) & mask & (u.anchor == Anchor.NONE)
            & (u.months_vacant >= months))

@@ -62,7 +62,7 @@ class Blurring(Lever):
     def act(self, model: CityCentreModel) -> None:
         u = model.units
         i = self.intensity
-        rng = model.streams["policy"]
+        rng = model.stream(f"policy:{self.name}")
         self._scale(model, "mixed_use_attraction", 1.0 + self.attraction * i)
         self._scale(model, "mixed_use_margin", 1.0 + self.margin * i)
         draws = rng.random((u.n, 3))

@@ -58,7 +58,7 @@ class Compaction(Lever):
 
     def act(self, model: CityCentreModel) -> None:
         u, p = model.units, model.p
-        rng = model.streams["policy"]
+        rng = model.stream(f"policy:{self.name}")
         i = self.intensity
         area = self.area_mask(model)
         heart_zones = ~zone_mask(np.arange(3), self.area)

@@ -36,7 +36,7 @@ class Demolition(Lever):
 
     def act(self, model: CityCentreModel) -> None:
         u = model.units
-        draws = model.streams["policy"].random(u.n)
+        draws = model.stream(f"policy:{self.name}").random(u.n)
         go = (u.vacant & u.eligible & self.area_mask(model) & (u.anchor == Anchor.NONE)
               & (u.months_vacant > self.min_months)
               & (draws < min(self.rate * self.intensity, 1.0)))

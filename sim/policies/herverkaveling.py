@@ -54,7 +54,7 @@ class Herverkaveling(Lever):
 
     def act(self, model: CityCentreModel) -> None:
         u = model.units
-        rng = model.streams["policy"]
+        rng = model.stream(f"policy:{self.name}")
         if self._pairs is None:
             self._pairs = self._neighbour_pairs(model)
         chance = min(self.rate * self.intensity, 1.0)

@@ -41,7 +41,7 @@ class PopupProgramme(Lever):
     def act(self, model: CityCentreModel) -> None:
         u, p = model.units, model.p
         i = self.intensity
-        rng = model.streams["policy"]
+        rng = model.stream(f"policy:{self.name}")
         self._boost_entrants(model, {"popup": 1.0 + self.more_entrants * i})
         base = float(self._base(model, "popup_rent_discount", extra=False, default=0.0,
                                 additive=True))

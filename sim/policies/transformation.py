@@ -58,7 +58,7 @@ class Transformation(Lever):
 
     def act(self, model: CityCentreModel) -> None:
         u = model.units
-        rng = model.streams["policy"]
+        rng = model.stream(f"policy:{self.name}")
         per_month = self.per_year * self.intensity * u.n / 100.0 / 12.0
         self._budget = min(self._budget + per_month, 12.0 * per_month)
         cand = (u.vacant & u.eligible & self.area_mask(model) & (u.anchor == Anchor.NONE)
