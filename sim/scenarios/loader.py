@@ -3,7 +3,8 @@
 A scenario file has a ``[scenario]`` header (name, description, optional ``extends``), a
 ``[params.<name>]`` table per parameter (``value``, ``unit``, ``source``) and a
 ``[trajectories.<name>]`` table per time-varying driver (``unit``, ``source``, ``points`` =
-``{year = value}``). A file that extends another overrides only what it names.
+``{year = value}``, where a key is a year, ``2020`` = 1 January, or a year-month, ``2020-03``).
+A file that extends another overrides only what it names.
 
 Every problem raises `ScenarioError` with one line naming the file, the key and what is allowed.
 """
@@ -201,6 +202,19 @@ def _check_value(path: Path, name: str, spec: Spec, v: Any, partial: bool) -> An
     }
 
 
+def _point_year(key: str) -> float | None:
+    """Time of a trajectory point: ``"2020"`` is 1 January 2020 (2020.0); ``"2020-03"`` is the
+    start of March 2020 (2020 + 2/12), the time the model gives that month. None if invalid."""
+    year, dash, month = key.partition("-")
+    if not (year.isdigit() and len(year) == 4 and 1900 <= int(year) <= 2200):
+        return None
+    if not dash:
+        return int(year)
+    if not (month.isdigit() and len(month) == 2 and 1 <= int(month) <= 12):
+        return None
+    return int(year) + (int(month) - 1) / 12.0
+
+
 def _merge(base: Any, over: Any) -> Any:
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
@@ -265,16 +279,18 @@ def load_scenario(name_or_path: str | Path = "baseline", **overrides: Any) -> Ce
                 )
             pts = []
             for y, v in t.points.items():
-                if not y.isdigit() or not 1900 <= int(y) <= 2200:
+                year = _point_year(y)
+                if year is None:
                     raise ScenarioError(
                         f"{fpath}: trajectories.{name}.points key {y!r} must be a year 1900-2200"
+                        " or a year-month such as 2020-03"
                     )
                 if not spec.lo <= v <= spec.hi:
                     raise ScenarioError(
                         f"{fpath}: trajectories.{name}.points.{y} = {v} is out of range; "
                         f"allowed: [{spec.lo}, {spec.hi}]"
                     )
-                pts.append((int(y), float(v)))
+                pts.append((year, float(v)))
             if not pts:
                 raise ScenarioError(
                     f"{fpath}: trajectories.{name}.points is empty; give at least one year"

@@ -98,6 +98,26 @@ PARAMS: dict[str, Spec] = {
     "entry_margin_threshold": P("float", "fraction of revenue", -1, 1, doc="expected net margin needed to open"),
     "popup_margin_threshold": P("float", "fraction of revenue", -1, 1, doc="expected net margin needed for a pop-up"),
     "popup_rent_discount": P("float", "fraction", 0, 1, doc="rent discount owners give pop-ups"),
+    # Scenario mechanisms (sim/scenarios/mechanisms.py); the baseline switches them off
+    "chain_bankruptcy_month": P("int", "month", 1, 12, doc="calendar month in which a year's failing chain brands close"),
+    "secondhand_exposure": P("map", "fraction", 0, 1, keys=BRANCH_NAMES, doc="share of a branch's new-goods spending that second-hand and sharing can replace"),
+    "secondhand_local_capture": P("float", "fraction", 0, 1, doc="share of the replaced spending that returns as makers'/repair spending in the centre"),
+    "lease_flexibility_popup_gain": P("float", "ratio", 0, 100, doc="extra pop-up arrivals per unit of lease flexibility (x entrant_mix.popup)"),
+    "lease_flexibility_threshold_cut": P("float", "fraction of revenue", 0, 1, doc="fall of the pop-up margin threshold at full lease flexibility"),
+    "temporary_centres": P("int", "centres", 0, 50, doc="number of shifting temporary centres (0 = off)"),
+    "temporary_centre_period": P("int", "months", 1, 240, doc="months before the temporary centres move to new places"),
+    "temporary_centre_radius": P("float", "m", 0, 2000, doc="walking radius of a temporary centre"),
+    "temporary_centre_popups": P("float", "per centre per month", 0, 100, doc="pop-up entrepreneurs matched to each temporary centre"),
+    "temporary_centre_rent_cap": P("float", "fraction", 0, 2, doc="owners in a temporary centre ask at most this share of the market rent"),
+    "tourism_exposure": P("map", "fraction", 0, 5, keys=BRANCH_NAMES, doc="tourist spending by branch per unit of tourism_index"),
+    "tourism_vacancy_threshold": P("float", "fraction", 0, 1, doc="vacancy above which tourists start to stay away"),
+    "tourism_vacancy_width": P("float", "fraction", 0.001, 1, doc="extra vacancy over which the tourist stream falls to zero"),
+    "regional_competition_elasticity": P("float", "dimensionless", 0, 50, doc="competition rises by exp(this x (vacancy - regional_vacancy)): strong centres draw from weak ones"),
+    "stratification_large_area": P("float", "m2", 10, 10000, doc="floor area above which a unit counts as large"),
+    "stratification_area_exponent": P("float", "dimensionless", -5, 5, doc="extra attraction exponent on area above the large-unit threshold at full stratification"),
+    "stratification_visitor_exclusion": P("float", "fraction", 0, 1, doc="share of centre visitors excluded at full stratification (gated enclaves)"),
+    "visit_shock_exposure": P("map", "fraction", 0, 1, keys=BRANCH_NAMES, doc="share of a branch's spending hit by the visit shock"),
+    "shock_support": P("float", "fraction", 0, 1, doc="share of rent and fixed costs compensated in proportion to the visit shock"),
 }
 
 #: Trajectories: year -> value, linearly interpolated, constant beyond the end points.
@@ -110,6 +130,22 @@ TRAJECTORIES: dict[str, Spec] = {
     "credit_availability": P("traj", "probability", 0, 1, doc="chance a conversion is financed"),
     "chain_periphery_drift": P("traj", "per year", 0, 1, doc="chain outlets leaving for the periphery"),
     "online_channel_adoption": P("traj", "per year", 0, 1, doc="adoption of a webshop by an innovative shop"),
+    # Scenario mechanisms (sim/scenarios/mechanisms.py); the baseline values switch them off
+    "chain_bankruptcy_share": P("traj", "fraction", 0, 1, doc="share of chain brands failing in a year (all outlets close at once, like V&D)"),
+    "secondhand_share": P("traj", "fraction", 0, 1, doc="second-hand and sharing: share of exposed new-goods spending replaced"),
+    "lease_flexibility": P("traj", "index (0 = standard leases)", 0, 1, doc="short, flexible leases: more pop-ups, lower pop-up threshold"),
+    "conversion_pressure": P("traj", "index (1 = neutral)", 0, 50, doc="multiplier on owners' monthly conversion probability"),
+    "upper_floor_housing_rate": P("traj", "per year", 0, 1, doc="share of unused upper floors turned into dwellings each year (wonen boven winkels)"),
+    "leisure_visit_index": P("traj", "index (1 = neutral)", 0, 10, doc="horeca and culture demand relative to the baseline trend"),
+    "work_demand_index": P("traj", "index (1 = neutral)", 0, 10, doc="services and makers' demand from people working in the centre, relative to the baseline trend"),
+    "core_search_rate": P("traj", "per year", 0, 12, doc="share of shops outside the core that look for a vacant core unit each year"),
+    "tourism_index": P("traj", "fraction", 0, 5, doc="tourist stream: extra spending relative to residents' demand (x tourism_exposure)"),
+    "regional_vacancy": P("traj", "fraction", 0, 1, doc="vacancy of competing centres nearby"),
+    "temporary_centre_strength": P("traj", "ratio", 0, 20, doc="extra attraction of units in a temporary centre (0 = none)"),
+    "ar_game_attraction": P("traj", "ratio", 0, 20, doc="extra centre attraction from augmented-reality games (0 = none)"),
+    "vacancy_masking": P("traj", "fraction", 0, 1, doc="share of vacancy hidden from visitors (virtual layers, window dressing)"),
+    "stratification_index": P("traj", "index (0 = none, 1 = full)", 0, 1, doc="split into exclusive and discount retail"),
+    "visit_shock": P("traj", "fraction", 0, 1, doc="share of exposed centre spending lost to a shock (lockdown)"),
     **{
         f"online_share_{b}": P("traj", "fraction", 0, 1, doc=f"online share of {b} spending")
         for b in BRANCH_NAMES

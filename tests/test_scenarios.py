@@ -1,0 +1,425 @@
+"""Scenario presets: every preset loads with sources, and reproduces the directions its source
+states relative to the baseline.
+
+Runs are replicated under common random numbers: the same seeds and the same medium town for a
+preset and for the baseline, so that each difference is a paired contrast. Overijssel presets
+(and corona) run 2013 + 12 years, Platform31 presets 2018 + 20 years, as in the sources. Each
+direction is checked on the mean over the seeds of the paired difference.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import sim
+from sim.cli import app
+from sim.functions import BRANCH_NAMES
+from sim.params import Params
+from sim.scenarios.loader import SCENARIO_DIR, available_scenarios, load_scenario
+from sim.scenarios.mechanisms import Mechanism, build_mechanisms
+from sim.scenarios.schema import PARAMS, TRAJECTORIES
+
+SEEDS = (0, 1, 2, 3, 4)
+TOWN = "medium"
+OV = (2013, 12)  # [OV] 2013 -> 2025
+P31 = (2018, 20)  # [P31] 2018 -> 2038
+PRESETS = {
+    "stedencompetitie": OV,
+    "zelforganiserende_stad": OV,
+    "stad_als_speelveld": OV,
+    "ontspannen_stad": OV,
+    "binnenstad_united": P31,
+    "autarkische_binnenstad": P31,
+    "binnenstad_als_game": P31,
+    "exclusieve_binnenstad": P31,
+    "corona": OV,
+}
+SOURCE_TAG = {"OV": "[OV]", "P31": "[P31]", "corona": "[PB]"}
+RETAIL = [f"n_{b}" for b in BRANCH_NAMES[:6]]
+#: the centre as workplace ([OV] "Werken"): services (offices, co-working) and makers' workshops;
+#: horeca and culture belong to [OV] "Ontmoeten" (meeting and leisure)
+WORK = ["n_services", "n_maker"]
+NEW_GOODS = ["n_fashion", "n_home", "n_electronics", "n_leisure_goods"]
+
+
+# ---------------------------------------------------------------------------- runs (cached)
+@dataclass
+class Run:
+    ts: pd.DataFrame
+    units: pd.DataFrame
+    events: pd.DataFrame
+    mechanisms: dict[str, Any]
+
+
+@cache
+def _run(scenario: str, start: int, years: int, seed: int) -> Run:
+    r = sim.run(TOWN, scenario, start=start, years=years, seed=seed, figures=False,
+                keep_model=True)
+    ts = r.timeseries.copy()
+    ts["retail"] = ts[RETAIL].sum(axis=1)
+    ts["work"] = ts[WORK].sum(axis=1)
+    ts["new_goods"] = ts[NEW_GOODS].sum(axis=1)
+    ts["churn"] = ts.openings + ts.closures
+    ts["popup_share"] = ts.n_popups / ts.n_shops.clip(lower=1)
+    mech = {m.name: m for m in r.model.mechanisms}
+    return Run(ts, r.units, r.events, mech)  # the model itself is dropped to save memory
+
+
+def runs(scenario: str) -> list[Run]:
+    start, years = PRESETS.get(scenario, OV)
+    return [_run(scenario, start, years, s) for s in SEEDS]
+
+
+def base_runs(scenario: str) -> list[Run]:
+    start, years = PRESETS[scenario]
+    return [_run("baseline", start, years, s) for s in SEEDS]
+
+
+def _years(ts: pd.DataFrame, years: tuple[int, int] | None) -> pd.DataFrame:
+    if years is None:  # the last two simulated years
+        years = (int(ts.year.max()) - 1, int(ts.year.max()))
+    return ts[(ts.year >= years[0]) & (ts.year <= years[1])]
+
+
+def level(scenario: str, col: str, years: tuple[int, int] | None = None,
+          baseline: bool = False) -> float:
+    """Mean over seeds of the mean of ``col`` over ``years`` (default: the last two years)."""
+    rs = base_runs(scenario) if baseline else runs(scenario)
+    return float(np.mean([_years(r.ts, years)[col].mean() for r in rs]))
+
+
+def delta(scenario: str, col: str, years: tuple[int, int] | None = None) -> float:
+    """Mean over seeds of the paired difference scenario - baseline (common random numbers)."""
+    return level(scenario, col, years) - level(scenario, col, years, baseline=True)
+
+
+def ratio(scenario: str, col: str, years: tuple[int, int] | None = None) -> float:
+    return level(scenario, col, years) / level(scenario, col, years, baseline=True)
+
+
+def yearly(scenario: str, col: str, baseline: bool = False) -> pd.Series:
+    rs = base_runs(scenario) if baseline else runs(scenario)
+    return pd.concat([r.ts.groupby("year")[col].mean() for r in rs], axis=1).mean(axis=1)
+
+
+# ---------------------------------------------------------------------------- static checks
+def test_all_presets_listed_with_one_line_descriptions():
+    listed = available_scenarios()
+    assert set(listed) == {"baseline", *PRESETS}
+    for name, desc in listed.items():
+        assert desc and "\n" not in desc, name
+    out = CliRunner().invoke(app, ["scenarios"])
+    assert out.exit_code == 0
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == 10
+    for name in listed:
+        assert any(line.split()[0] == name and len(line.split()) > 1 for line in lines), name
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_preset_loads_with_source_header_directions_units_and_sources(name):
+    path = SCENARIO_DIR / f"{name}.toml"
+    text = path.read_text()
+    header = [line for line in text.splitlines() if line.startswith("#")][:3]
+    assert header and header[0].startswith(f"# {name}:")
+    assert "Source:" in " ".join(header)
+    family = "corona" if name == "corona" else ("OV" if PRESETS[name] == OV else "P31")
+    assert SOURCE_TAG[family] in " ".join(header)
+    raw = tomllib.loads(text)
+    head = raw["scenario"]
+    assert head["extends"] == "baseline"
+    assert SOURCE_TAG[family] in head["source"]
+    assert len(head["directions"]) >= 3 and all(d.strip() for d in head["directions"])
+    for key, entry in raw.get("params", {}).items():
+        assert entry["unit"] == PARAMS[key].unit and entry["source"].strip(), key
+    for key, entry in raw.get("trajectories", {}).items():
+        assert entry["unit"] == TRAJECTORIES[key].unit and entry["source"].strip(), key
+    sc = load_scenario(name)
+    assert sc.name == name and sc.chain[0].endswith("baseline.toml")
+    assert set(sc.params) == set(PARAMS) and set(sc.trajectories) == set(TRAJECTORIES)
+    for key in (*PARAMS, *TRAJECTORIES):
+        assert sc.sources[key].strip() and sc.units[key], key
+
+
+def test_baseline_switches_every_mechanism_off():
+    sc = load_scenario("baseline")
+    assert build_mechanisms(sc, Params(sc)) == []
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("stedencompetitie", {"regional_competition", "tourism", "upper_floor_housing"}),
+    ("zelforganiserende_stad", {"secondhand", "work_demand", "upper_floor_housing"}),
+    ("stad_als_speelveld", {"lease_flexibility", "temporary_centres", "chain_bankruptcy"}),
+    ("ontspannen_stad", {"tourism", "inward_moves", "conversion_pressure"}),
+    ("binnenstad_united", {"conversion_pressure", "leisure_visits", "chain_bankruptcy"}),
+    ("autarkische_binnenstad", {"secondhand", "temporary_centres", "lease_flexibility",
+                                "chain_bankruptcy"}),
+    ("binnenstad_als_game", {"ar_game", "vacancy_masking"}),
+    ("exclusieve_binnenstad", {"stratification", "chain_bankruptcy"}),
+    ("corona", {"visit_shock"}),
+])
+def test_presets_switch_on_their_mechanisms(name, expected):
+    sc = load_scenario(name)
+    assert expected <= {m.name for m in build_mechanisms(sc, Params(sc))}
+
+
+def test_trajectory_points_accept_year_months(tmp_path):
+    sc = load_scenario("corona")
+    years, values = sc.trajectories["visit_shock"]
+    assert years[0] == pytest.approx(2020 + 1 / 12) and values[0] == 0.0
+    p = Params(sc)
+    assert p.traj["visit_shock"](2020 + 3 / 12) == pytest.approx(0.6)
+    assert p.traj["visit_shock"](2019.5) == 0.0 and p.traj["visit_shock"](2023) == 0.0
+    bad = tmp_path / "b.toml"
+    bad.write_text('[scenario]\nname = "b"\nextends = "baseline"\n[trajectories.visit_shock]\n'
+                   'unit = "fraction"\nsource = "x"\npoints = { 2020-13 = 0.1 }\n')
+    with pytest.raises(sim.ScenarioError, match="must be a year"):
+        load_scenario(bad)
+
+
+def test_mechanism_contributions_compose_with_levers():
+    """A mechanism replaces only its own contribution to a rule switch each month."""
+    sc = load_scenario("baseline")
+    p = Params(sc)
+    mech = Mechanism()
+    mech.scale_extra(p, "entrant_factor", 2.0)
+    p.extra["entrant_factor"] *= 1.5  # a lever acting on the same switch
+    mech.scale_extra(p, "entrant_factor", 3.0)
+    assert p.extra["entrant_factor"] == pytest.approx(4.5)
+    mech.scale_extra(p, "demand_factor", np.full(14, 0.5), np.ones(14))
+    mech.scale_extra(p, "demand_factor", np.full(14, 0.8), np.ones(14))
+    np.testing.assert_allclose(p.extra["demand_factor"], 0.8)
+    mech.shift_attr(p, "popup_margin_threshold", -0.05)
+    mech.shift_attr(p, "popup_margin_threshold", -0.02)
+    assert p.popup_margin_threshold == pytest.approx(sc.params["popup_margin_threshold"] - 0.02)
+
+
+def test_chain_bankruptcy_closes_all_outlets_of_a_brand_at_once(tmp_path):
+    path = tmp_path / "shock.toml"
+    path.write_text(
+        '[scenario]\nname = "shock"\nextends = "baseline"\n'
+        '[trajectories.chain_bankruptcy_share]\nunit = "fraction"\nsource = "test"\n'
+        "points = { 2013 = 0.0, 2014 = 0.3, 2015 = 0.0 }\n")
+    m = sim.CityCentreModel("medium", load_scenario(path), rng=4)
+    u = m.units
+    m.run_months(13)  # through January 2014
+    brands_before = {b: np.flatnonzero(u.occupied_commercial & (u.chain_id == b))
+                     for b in np.unique(u.chain_id[u.occupied_commercial & u.chain])}
+    m.run_months(1)  # February 2014: the shock month
+    (mech,) = m.mechanisms
+    assert mech.failures and all(year == 2014 for year, _, _ in mech.failures)
+    for _, brand, n in mech.failures:
+        assert n == len(brands_before[brand]) and n > 0
+        assert not np.any(u.chain_id[brands_before[brand]] == brand)  # every outlet closed
+    ev = m.recorder.frames()[2]
+    assert (ev.cause == "chain_bankruptcy").sum() == sum(n for _, _, n in mech.failures)
+    m.run_months(12)  # no failures in other years
+    assert all(year == 2014 for year, _, _ in mech.failures)
+
+
+# ---------------------------------------------------------------------------- [OV] matrix
+def test_overijssel_matrix_ordering():
+    """The matrix's vacancy and shopping-area columns, ++ to +: ontspannen > zelforganiserende
+    > baseline >= stedencompetitie in vacancy, the reverse in shops."""
+    dv = {n: delta(n, "vacancy_rate") for n in ("stedencompetitie", "zelforganiserende_stad",
+                                                  "ontspannen_stad")}
+    assert dv["ontspannen_stad"] > dv["zelforganiserende_stad"] > 0 >= dv["stedencompetitie"], dv
+    ds = {n: delta(n, "n_shops") for n in dv}
+    assert ds["stedencompetitie"] > 0 > ds["zelforganiserende_stad"] > ds["ontspannen_stad"], ds
+
+
+def test_stedencompetitie():
+    base_shops = level("stedencompetitie", "n_shops", baseline=True)
+    assert delta("stedencompetitie", "n_shops") > 0.05 * base_shops  # shopping area +
+    assert delta("stedencompetitie", "vacancy_rate") <= 0.0  # vacancy +/-: no push up
+    assert delta("stedencompetitie", "work") > 0  # workplace +
+    assert delta("stedencompetitie", "n_residents") > 0  # living +
+    assert delta("stedencompetitie", "share_65plus") < 0  # ageing +/-: talent moves in
+    # the winner keeps its tourists: its vacancy stays below the level that drives them away
+    kept = [np.mean([x for year, x in r.mechanisms["tourism"].history if year >= 2020])
+            for r in runs("stedencompetitie")]
+    assert np.mean(kept) > 0.9, kept
+
+
+def test_zelforganiserende_stad():
+    assert delta("zelforganiserende_stad", "vacancy_rate") > 0.03  # vacancy +
+    base_shops = level("zelforganiserende_stad", "n_shops", baseline=True)
+    assert delta("zelforganiserende_stad", "n_shops") < -0.05 * base_shops  # shopping -
+    assert delta("zelforganiserende_stad", "retail") < 0
+    assert delta("zelforganiserende_stad", "work") < 0  # workplace -
+    assert delta("zelforganiserende_stad", "n_residents") > 0.05 * level(
+        "zelforganiserende_stad", "n_residents", baseline=True)  # living +
+    assert delta("zelforganiserende_stad", "share_65plus") > 0.01  # ageing +
+
+
+def _block_volatility(units: pd.DataFrame) -> float:
+    """Mean absolute year-to-year change of the vacancy rate of 100 m x 100 m blocks."""
+    u = units[units.retail_eligible]
+    block = (u.x // 100).astype(int).astype(str) + "_" + (u.y // 100).astype(int).astype(str)
+    v = u.assign(block=block).groupby(["block", "year"]).is_vacant.mean().unstack()
+    return float(v.diff(axis=1).abs().mean().mean())
+
+
+def test_stad_als_speelveld():
+    name = "stad_als_speelveld"
+    whole = (2013, 2024)
+    assert ratio(name, "churn", whole) > 1.5  # high churn
+    vol = np.mean([_block_volatility(r.units) for r in runs(name)])
+    vol0 = np.mean([_block_volatility(r.units) for r in base_runs(name)])
+    assert vol > 1.2 * vol0, (vol, vol0)  # volatile streets
+    assert abs(delta(name, "vacancy_rate", whole)) < 0.04  # vacancy +/- over the period
+    # long crisis first (vacancy above baseline), then the entrepreneurial recovery
+    assert delta(name, "vacancy_rate", (2016, 2018)) > 0 > delta(name, "vacancy_rate")
+    # shopping area +/-
+    assert abs(delta(name, "n_shops", whole)) < 0.1 * level(name, "n_shops", whole, baseline=True)
+    assert ratio(name, "work") > 1.05  # workplace +
+    assert abs(delta(name, "n_residents")) < 0.1 * level(name, "n_residents", baseline=True)
+    assert abs(delta(name, "share_65plus")) < 0.005
+    assert level(name, "popup_share") > 3 * level(name, "popup_share", baseline=True)
+
+
+def test_ontspannen_stad():
+    name = "ontspannen_stad"
+    assert delta(name, "vacancy_rate") > 0.08  # vacancy ++
+    # contraction to the core: the edge empties much faster than the heart
+    d_core = delta(name, "vacancy_rate_core")
+    d_aanloop = delta(name, "vacancy_rate_aanloop")
+    d_fringe = delta(name, "vacancy_rate_fringe")
+    assert d_aanloop > 2 * max(d_core, 0.0) and d_aanloop - d_core > 0.1, (d_core, d_aanloop)
+    assert d_fringe > d_core
+    assert ratio(name, "retail") < 0.85  # shopping --
+    assert ratio(name, "work") < 0.95  # workplace --
+    assert delta(name, "n_residents") > 0  # living +
+    assert delta(name, "share_65plus") > 0.03  # shrinkage and ageing ++
+    # a historic centre with much vacancy loses its tourists
+    early, late = [], []
+    for r in runs(name):
+        hist = np.array(r.mechanisms["tourism"].history)
+        early.append(hist[hist[:, 0] < 2016, 1].mean())
+        late.append(hist[hist[:, 0] >= 2024, 1].mean())
+    assert np.mean(early) > 0.9 and np.mean(late) < 0.3, (early, late)
+    assert all(b < a for a, b in zip(early, late, strict=True))
+
+
+# ---------------------------------------------------------------------------- [P31]
+def _takings(r: Run, branches: tuple[str, ...]) -> float:
+    """Revenue (EUR/month) of the shops of ``branches`` in the last three yearly snapshots."""
+    u = r.units
+    last = u[(u.year >= u.year.max() - 2) & u.branch.isin(branches)]
+    return float(last.revenue.sum() / 3)
+
+
+def test_binnenstad_united():
+    name = "binnenstad_united"
+    eligible = level(name, "n_units_retail_eligible")
+    assert ratio(name, "n_units_retail_eligible") < 0.9  # smaller shopping area
+    assert eligible < 0.75 * level(name, "n_units_retail_eligible", (2018, 2018))
+    assert ratio(name, "n_housing") > 1.2 and ratio(name, "n_residents") > 1.15  # more housing
+    assert ratio(name, "retail") < 0.95  # retail employment down
+    # fewer people visit horeca and culture: their takings in the centre fall
+    leisure = [_takings(r, ("horeca", "culture")) for r in runs(name)]
+    leisure0 = [_takings(r, ("horeca", "culture")) for r in base_runs(name)]
+    assert np.mean(leisure) < 0.9 * np.mean(leisure0), (leisure, leisure0)
+
+
+def test_autarkische_binnenstad():
+    name = "autarkische_binnenstad"
+    sc = load_scenario(name)
+    share = Params(sc).traj["secondhand_share"](2038)
+    assert 1.0 - share < 0.5  # second-hand overtakes new in exposed branches
+    assert ratio(name, "new_goods") < 0.8  # the stock of shops selling new goods shrinks
+    assert ratio(name, "retail") < 0.95
+    popup = level(name, "popup_share")
+    assert popup > 0.04 and popup > 4 * level(name, "popup_share", baseline=True)
+    # pop-ups open in the shifting temporary centres: far more than their share of vacant units
+    inside, expected = [], []
+    rad2 = sc.params["temporary_centre_radius"] ** 2
+    for r in runs(name):
+        tc = r.mechanisms["temporary_centres"]
+        assert len(tc.history) >= 15  # the centres keep moving (every 12 months) ...
+        assert not set(tc.history[-1][1]) & set(tc.history[-2][1])  # ... to new places
+        moves = np.array([s for s, _ in tc.history])
+        share_inside = dict(tc.vacant_inside)
+        ux, uy = r.units.groupby("unit_id")[["x", "y"]].first().to_numpy().T
+        opens = r.events[r.events.kind == "popup_open"]
+        for step, unit in zip(opens.step, opens.unit_id, strict=True):
+            centres = tc.history[int(np.searchsorted(moves, step, side="right")) - 1][1]
+            d2 = (ux[centres] - ux[unit]) ** 2 + (uy[centres] - uy[unit]) ** 2
+            inside.append(bool(np.any(d2 <= rad2)))
+            expected.append(share_inside[int(step)])
+    assert np.mean(inside) > 2 * np.mean(expected), (np.mean(inside), np.mean(expected))
+
+
+def test_binnenstad_als_game():
+    """Vacancy first masked, then refilled: the yearly vacancy path (mean over seeds) rises from
+    its early level to a peak in mid-period (2021-2031), then falls clearly below both the peak
+    and its early level by 2038 (rise, then fall: an inverted U in vacancy)."""
+    name = "binnenstad_als_game"
+    v = yearly(name, "vacancy_rate")
+    early = v.loc[2018:2019].mean()
+    peak_year = int(v.idxmax())
+    assert 2021 <= peak_year <= 2031, v.round(3).to_dict()
+    assert v.max() - early > 0.03
+    assert v.max() - v.loc[2036:2037].mean() > 0.06
+    assert v.loc[2036:2037].mean() < early
+    assert delta(name, "vacancy_rate") < 0  # refilled: below baseline by 2038
+    assert delta(name, "n_shops") > 0  # shops flourish again
+    assert ratio(name, "footfall_total") > 1.1  # AR games draw visitors
+    # visitors' footfall: first down with the outflow, then up (U shape)
+    f = yearly(name, "footfall_total")
+    assert f.loc[2022:2025].mean() < f.loc[2018] < f.loc[2034:2037].mean()
+
+
+def _size_classes(r: Run) -> dict[str, float]:
+    u = r.units
+    first = u[(u.year == u.year.min()) & u.retail_eligible]
+    large = set(first.unit_id[first.floor_area > 250])
+    small = set(first.unit_id[first.floor_area <= first.floor_area.median()])
+    last = u[u.year >= u.year.max() - 2]
+    shop = last[last.branch != ""]
+    out = {}
+    for key, ids in (("small", small), ("large", large)):
+        s = shop[shop.unit_id.isin(ids)]
+        out[f"occ_{key}"] = len(s) / max(int(last.unit_id.isin(ids).sum()), 1)
+        out[f"rpm_{key}"] = s.revenue.sum() / s.floor_area.sum()
+    return out
+
+
+def test_exclusieve_binnenstad():
+    name = "exclusieve_binnenstad"
+    assert delta(name, "online_share") > 0.05  # the middle segment moves online
+    assert ratio(name, "n_shops") < 0.93 and ratio(name, "retail") < 0.88  # far fewer shops
+    assert ratio(name, "footfall_total") < 0.95  # stratified visitors: fewer come
+    sc = pd.DataFrame([_size_classes(r) for r in runs(name)]).mean()
+    b = pd.DataFrame([_size_classes(r) for r in base_runs(name)]).mean()
+    # small units beat large ones: revenue per m2 and occupancy
+    assert sc.rpm_small > sc.rpm_large
+    assert sc.rpm_small / sc.rpm_large > b.rpm_small / b.rpm_large + 0.3
+    assert (b.occ_large - sc.occ_large) > (b.occ_small - sc.occ_small), (sc, b)
+
+
+def test_corona():
+    name = "corona"
+    before = (2013, 2019)
+    assert delta(name, "vacancy_rate", before) == 0.0  # common random numbers until the shock
+    shock = ratio(name, "footfall_total", (2020, 2021))
+    after = ratio(name, "footfall_total", (2023, 2024))
+    assert shock < 0.85  # the visit shock of the lockdowns
+    assert 1.0 - after < 0.5 * (1.0 - shock)  # visits recover most of the way
+    assert delta(name, "online_share", (2022, 2024)) > 0.02  # permanent online step
+    assert delta(name, "vacancy_rate", (2021, 2024)) > 0.02  # fewer visitors, more vacancy
+    # the shock month itself: April 2020 footfall far below the baseline's
+    ts = [r.ts for r in runs(name)]
+    b = [r.ts for r in base_runs(name)]
+    apr = [(t.date == "2020-04-01") for t in ts]
+    dip = np.mean([t[m].footfall_total.iloc[0] / bb[m].footfall_total.iloc[0]
+                   for t, bb, m in zip(ts, b, apr, strict=True)])
+    assert dip < 0.7
