@@ -224,6 +224,28 @@ class WorkDemand(Mechanism):
         self.scale_extra(p, "demand_factor", factor, np.ones(N_FUNCTIONS))
 
 
+class WorkspaceConversion(Mechanism):
+    """Vacant shops become workspaces [OV: owners convert shops in lively, accessible spots to
+    offices; scenario 01 flexible workplaces of knowledge firms, scenario 03 co-working and
+    'Solids']: each month a vacant retail-eligible unit that has been empty for at least six
+    months becomes a workspace (function ``OFFICE``, no longer retail-eligible) with probability
+    workspace_conversion_rate(t) / 12. Logged as a conversion with cause ``workspace``."""
+
+    name = "workspace_conversion"
+
+    def apply(self, model: CityCentreModel) -> None:
+        p, u = model.p, model.units
+        rate = p.traj["workspace_conversion_rate"](model.year_f) / 12.0
+        draws = self.rng(model).random(u.n)  # drawn every month: aligned stream
+        cand = np.flatnonzero(u.vacant & u.eligible & (u.months_vacant >= 6)
+                              & self.lettable(model) & (draws < rate))
+        for unit in cand:
+            u.function[unit] = Function.OFFICE
+            u.eligible[unit] = False
+            u.months_vacant[unit] = 0
+            model.log_event(int(unit), "conversion", cause="workspace")
+
+
 class InwardMoves(Mechanism):
     """Shopkeepers draw together in the heart when property prices fall [OV scenario 04
     Winkelen]: each month a share core_search_rate(t) / 12 of the shops outside the core (not
@@ -297,14 +319,14 @@ class TemporaryCentres(Mechanism):
     vacant retail-eligible units (drawn at random in proportion to their footfall, outside the
     clusters just left: the nodes settle where there is room at well-reached places) become
     exchange nodes, temporary public places of swapping, meeting and events that draw visitors
-    like a market square (function ``MARKET``, no tenant). Units within ``temporary_centre_radius`` of a node get attraction x
-    (1 + temporary_centre_strength(t)), and their owners ask at most
-    ``temporary_centre_rent_cap`` x the market rent. Each month Poisson(temporary_centre_popups
-    x nodes) extra pop-up entrepreneurs, matched to the nodes (open data matches supply and
-    demand), inspect the vacant units there and open where their own rule (expected margin over
-    the pop-up threshold) says so. Every ``temporary_centre_period`` months the nodes move
-    elsewhere (the old node units are vacant again); the old clusters lose their pull and
-    dissolve as pop-up leases end.
+    like a market square (function ``MARKET``, no tenant). Units within
+    ``temporary_centre_radius`` of a node get attraction x (1 + temporary_centre_strength(t)),
+    and their owners ask at most ``temporary_centre_rent_cap`` x the market rent. Each month
+    Poisson(temporary_centre_popups x nodes) extra pop-up entrepreneurs, matched to the nodes
+    (open data matches supply and demand), inspect the vacant units there and open where their
+    own rule (expected margin over the pop-up threshold) says so. Every
+    ``temporary_centre_period`` months the nodes move elsewhere (the old node units are vacant
+    again); the old clusters lose their pull and dissolve as pop-up leases end.
 
     A node unit is in use, so it does not count as vacant while it is a node.
     ``history`` keeps (step, node units) per move; ``vacant_inside`` keeps (step, share of the
@@ -457,6 +479,8 @@ def build_mechanisms(scenario: CentreScenario, params: Params) -> list[Any]:
         out.append(LeisureVisits())
     if _active(p, "work_demand_index", neutral=1.0):
         out.append(WorkDemand())
+    if _active(p, "workspace_conversion_rate"):
+        out.append(WorkspaceConversion())
     if _active(p, "core_search_rate"):
         out.append(InwardMoves())
     if _active(p, "tourism_index"):

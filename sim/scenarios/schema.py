@@ -138,6 +138,7 @@ TRAJECTORIES: dict[str, Spec] = {
     "upper_floor_housing_rate": P("traj", "per year", 0, 1, doc="share of unused upper floors turned into dwellings each year (wonen boven winkels)"),
     "leisure_visit_index": P("traj", "index (1 = neutral)", 0, 10, doc="horeca and culture demand relative to the baseline trend"),
     "work_demand_index": P("traj", "index (1 = neutral)", 0, 10, doc="services and makers' demand from people working in the centre, relative to the baseline trend"),
+    "workspace_conversion_rate": P("traj", "per year", 0, 12, doc="chance per year that a unit vacant for 6+ months becomes a workspace (office, co-working)"),
     "core_search_rate": P("traj", "per year", 0, 12, doc="share of shops outside the core that look for a vacant core unit each year"),
     "tourism_index": P("traj", "fraction", 0, 5, doc="tourist stream: extra spending relative to residents' demand (x tourism_exposure)"),
     "regional_vacancy": P("traj", "fraction", 0, 1, doc="vacancy of competing centres nearby"),
