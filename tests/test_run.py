@@ -153,3 +153,38 @@ def test_contagion_clusters_vacancy():
 
     off, high = clustering(0.0), clustering(3.0)
     assert high > off + 0.1
+
+
+@pytest.mark.parametrize(("body", "needle"), [
+    ('[scenario]\nname = "x"\nextends = "baseline"\n[params.contagion_strength]\nvalue = -2\n'
+     'unit = "dimensionless"\nsource = "me"\n', "params.contagion_strength.value = -2"),
+    ('[scenario]\nname = "x"\nextends = "x.toml"\n', "cycle"),
+])
+def test_cli_bad_user_scenario_file(tmp_path, body, needle):
+    f = tmp_path / "x.toml"
+    f.write_text(body)
+    out = tmp_path / "o"
+    res = CliRunner().invoke(app, ["run", "--scenario", str(f), "--out", str(out), "--quiet"])
+    assert res.exit_code == 2 and needle in res.stderr and "x.toml" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_cli_bad_lever_setting(tmp_path):
+    out = tmp_path / "o"
+    res = CliRunner().invoke(app, ["run", "--policy", "compaction:intensity=lots", "--out",
+                                   str(out), "--quiet"])
+    assert res.exit_code == 2 and "compaction" in res.stderr and "intensity" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_cli_user_scenario_file_runs(tmp_path):
+    f = tmp_path / "mine.toml"
+    f.write_text('[scenario]\nname = "mine"\nextends = "baseline"\n'
+                 '[trajectories.online_share_fashion]\nunit = "fraction"\nsource = "me"\n'
+                 'points = { 2013 = 0.5 }\n')
+    out = tmp_path / "o"
+    res = CliRunner().invoke(app, ["run", "--town", "small", "--scenario", str(f), "--years", "1",
+                                   "--out", str(out), "--quiet", "--no-figures"])
+    assert res.exit_code == 0, res.stderr
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["scenario"] == "mine" and meta["sources"]["online_share_fashion"] == "me"
