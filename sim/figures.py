@@ -6,13 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
 
 from .functions import FUNCTION_NAMES
 
@@ -99,7 +97,7 @@ def plot_footfall(result: RunResult, ax=None):
                edgecolors="black", zorder=4)
     ax.autoscale()
     ax.set_aspect("equal")
-    plt.colorbar(lc, ax=ax, label="passers-by per day")
+    ax.figure.colorbar(lc, ax=ax, label="passers-by per day")
     ax.set_title("Footfall, last simulated month")
     ax.set_xlabel("x (m)")
     ax.set_ylabel("y (m)")
@@ -114,11 +112,13 @@ def write_figures(result: RunResult, folder: Path) -> list[Path]:
                            ("footfall.png", plot_footfall, (8.5, 7))):
         if fn is not plot_vacancy and result.town is None:
             continue
-        fig, ax = plt.subplots(figsize=size)
+        # A bare Figure (no pyplot): files are written the same way in a terminal, a notebook or
+        # a worker process, and the user's interactive backend is left alone.
+        fig = Figure(figsize=size)
+        ax = fig.add_subplot()
         fn(result, ax=ax)
         fig.tight_layout()
         path = Path(folder) / name
         fig.savefig(path, dpi=110)
-        plt.close(fig)
         paths.append(path)
     return paths
