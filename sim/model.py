@@ -450,7 +450,7 @@ class CityCentreModel(Model):
         new = max(1, round(u.area[unit] / self.p.dwelling_size))
         u.dwellings[unit] += new
         for _ in range(new):
-            self.residents.append(Resident(self, unit, self.streams["conversions"]))
+            self.residents.append(Resident(self, unit, self.stream("conversion_households")))
         self._refresh_resident_arrays()
         self.log_event(unit, "conversion", cause=cause)
 

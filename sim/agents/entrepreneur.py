@@ -49,6 +49,10 @@ class Entrepreneur(Agent):
     def choose(self, vacant: np.ndarray, rng: np.random.Generator) -> tuple[int, int] | None:
         """Inspect candidates among ``vacant`` units; return (unit, branch) to open, or None."""
         m, u, p = self.model, self.model.units, self.model.p
+        # Independents choose small, cheap units [OV]; chains take larger ones, but an empty
+        # department store is too big for any single new tenant (V&D buildings stayed empty).
+        limit = p.chain_max_area if self.kind == "chain" else p.entrant_max_area
+        vacant = vacant[u.area[vacant] <= limit]
         if len(vacant) == 0:
             return None
         k = min(int(p.entrant_candidates), len(vacant))

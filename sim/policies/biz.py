@@ -50,7 +50,7 @@ class Biz(Lever):
         i = self.intensity
         area = self.area_mask(model)
         shops = u.occupied_commercial & area
-        if model.steps > self._term_end:
+        if model.steps >= self._term_end:
             # (Re-)vote: at the first active month and each January after a term ends.
             if model.calendar_month == 1 or self._term_end < 0:
                 yes = float(np.mean(u.profit_ema[shops] > 0)) if shops.any() else 0.0

@@ -93,6 +93,8 @@ PARAMS: dict[str, Spec] = {
     # Entrepreneurs
     "entrant_mix": P("map", "fraction", 0, 1, keys=ENTRANT_TYPES, doc="arrivals by type"),
     "entrant_candidates": P("int", "units", 1, 100, doc="vacant units an entrant inspects"),
+    "entrant_max_area": P("float", "m2", 10, 100000, doc="largest unit an independent entrant takes"),
+    "chain_max_area": P("float", "m2", 10, 100000, doc="largest unit a chain entrant takes"),
     "entrant_cost_sd": P("float", "log sd", 0, 3, doc="spread of entrants' cost efficiency"),
     "entrant_optimism": P("float", "ratio", 0, 5, doc="entrants' revenue expectation relative to peers"),
     "entry_margin_threshold": P("float", "fraction of revenue", -1, 1, doc="expected net margin needed to open"),
