@@ -10,21 +10,18 @@ import zlib
 
 import numpy as np
 
-#: The streams the model uses; one per mechanism. Adding a name never changes another's draws.
+#: The streams every run creates up front; levers (``policy:<name>``), scenario mechanisms
+#: (``shocks:<name>``) and ``conversion_households`` are created on first use. Adding a name never
+#: changes another's draws.
 STREAM_NAMES = (
     "town",
     "init",
-    "population",
     "residents",
     "closures",
-    "contagion",
-    "owners",
     "conversions",
     "entry",
     "relocation",
     "adaptation",
-    "shocks",
-    "policy",
 )
 
 
