@@ -25,7 +25,7 @@ import time
 import mesa
 import numpy as np
 
-DAYS_PER_MONTH = 365.25 / 12
+from sim.functions import DAYS_PER_MONTH
 
 
 def capture_flow_inputs(model) -> dict:

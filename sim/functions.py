@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+#: Days in an average month: monthly flows -> per-day footfall and trips.
+DAYS_PER_MONTH = 365.25 / 12
+
 
 class Function(IntEnum):
     """What a ground-floor unit is used for."""
@@ -83,10 +86,3 @@ class Purpose(IntEnum):
 PURPOSE_NAMES = tuple(p.name.lower() for p in Purpose)
 AGE_BANDS = ("under65", "65plus")
 
-
-def parse_name(kind: str, value: str, names: tuple[str, ...]) -> int:
-    """Return the code of ``value`` in ``names``; raise ValueError naming allowed values."""
-    key = value.strip().lower()
-    if key not in names:
-        raise ValueError(f"unknown {kind} {value!r}; allowed: {', '.join(names)}")
-    return names.index(key)

@@ -19,20 +19,18 @@ from mesa import Model
 
 from .agents import Entrepreneur, Municipality, PropertyOwner, Resident, Shop, Visitor
 from .demand import Demand, compute_demand, trips_by_purpose
-from .functions import COMMERCIAL, N_FUNCTIONS, RETAIL, Anchor, Function
+from .functions import COMMERCIAL, DAYS_PER_MONTH, N_FUNCTIONS, Anchor, Function
 from .kernels import Kernels
 from .params import Params
 from .record import Recorder
 from .rng import stream, streams
 from .scenarios.loader import CentreScenario, load_scenario
 from .scenarios.mechanisms import build_mechanisms
+from .scenarios.schema import ENTRANT_TYPES
 from .space import build_street_network, mesa_space
 from .state import IS_COMMERCIAL, UnitState
 from .town import Town, generate_town
 
-DAYS_PER_MONTH = 365.25 / 12
-_RETAIL_IDX = np.array([int(b) for b in RETAIL])
-_ENTRANT_TYPES = ("starter", "chain", "horeca", "services", "popup")
 #: Number of chain brands per branch; outlets are assigned to brands at random.
 BRANDS_PER_BRANCH = 6
 
@@ -468,7 +466,7 @@ class CityCentreModel(Model):
         for k in kinds:
             # Levers may take units off the letting market (p.extra["lettable"], e.g. compaction).
             vacant = np.flatnonzero(u.vacant & u.eligible & p.extra.get("lettable", True))
-            ent = Entrepreneur(self, _ENTRANT_TYPES[int(k)],
+            ent = Entrepreneur(self, ENTRANT_TYPES[int(k)],
                                cost_factor=float(np.exp(rng.normal(0.0, p.entrant_cost_sd))))
             choice = ent.choose(vacant, rng)
             if choice is not None:

@@ -13,16 +13,14 @@ from typing import Any
 import numpy as np
 
 from .functions import (
-    ANCHOR_NAMES,
     BRANCH_NAMES,
     COMMERCIAL,
     N_FUNCTIONS,
     PURPOSE_NAMES,
-    ZONE_NAMES,
     Function,
 )
 from .scenarios.loader import CentreScenario
-from .scenarios.schema import ENTRANT_TYPES, OWNER_TYPES, PARAMS, TRAJECTORIES
+from .scenarios.schema import PARAMS, TRAJECTORIES
 
 
 class Trajectory:
@@ -34,9 +32,6 @@ class Trajectory:
 
     def __call__(self, year: float) -> float:
         return float(np.interp(year, self.years, self.values))
-
-    def scaled(self, factor: float) -> Trajectory:
-        return Trajectory(tuple(self.years), tuple(self.values * factor))
 
 
 def _keys_for(spec_keys: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
@@ -105,10 +100,3 @@ class Params:
     def copy(self) -> Params:
         return copy.deepcopy(self)
 
-
-# Key orders for maps whose codes are positions (documented here so callers need no magic ints).
-ZONE_KEYS = ZONE_NAMES
-PURPOSE_KEYS = PURPOSE_NAMES
-ANCHOR_KEYS = ANCHOR_NAMES
-OWNER_KEYS = OWNER_TYPES
-ENTRANT_KEYS = ENTRANT_TYPES

@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .functions import BRANCH_NAMES, COMMERCIAL, FUNCTION_NAMES, RETAIL, ZONE_NAMES, Function, Zone
+from .functions import (
+    ANCHOR_NAMES,
+    BRANCH_NAMES,
+    COMMERCIAL,
+    DAYS_PER_MONTH,
+    FUNCTION_NAMES,
+    RETAIL,
+    ZONE_NAMES,
+    Function,
+    Zone,
+)
 
 if TYPE_CHECKING:
     from .model import CityCentreModel
@@ -110,7 +120,7 @@ class Recorder:
             row[f"footfall_{ZONE_NAMES[z]}"] = float(u.footfall[mask].mean()) if mask.any() else 0.0
             rent = np.where(u.vacant, u.asking_rent, u.contract_rent)
             row[f"mean_rent_{ZONE_NAMES[z]}"] = float(rent[mask].mean()) if mask.any() else 0.0
-        row["visitor_trips"] = m.trips_month / (365.25 / 12)
+        row["visitor_trips"] = m.trips_month / DAYS_PER_MONTH
         tot = d.total.sum(axis=(0, 1))
         row["online_share"] = float(d.online.sum(axis=(0, 1))[_RETAIL].sum() / tot[_RETAIL].sum())
         row["share_65plus"] = d.share_65plus
@@ -159,8 +169,7 @@ class Recorder:
             "revenue": u.revenue + u.revenue_online,
             "owner_type": np.where(u.owner == 0, "municipality",
                                    np.where(u.owner_institutional, "institutional", "private")),
-            "anchor": np.array(["", "department_store", "supermarket", "market_square",
-                                "culture"])[u.anchor],
+            "anchor": np.array(["", *ANCHOR_NAMES[1:]])[u.anchor],  # "" for none
         }))
 
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -6,7 +6,7 @@ Rents in EUR/m2/yr, money in EUR, footfall in passers-by per day.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -88,9 +88,6 @@ class UnitState:
                   "innovativeness"):
             getattr(self, f)[u] = 0.0
         self.months_vacant[u] = 0
-
-    def columns(self) -> list[str]:
-        return [f.name for f in fields(self)]
 
 
 _TENANT_FIELDS = ("function", "chain", "chain_id", "popup", "popup_start", "mixed_use", "opened",

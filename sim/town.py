@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .functions import Anchor, Function, Zone
+from .functions import COMMERCIAL, Anchor, Function, Zone
 from .rng import stream
 
 #: Street cell length in metres: one street node per cell.
@@ -286,7 +286,7 @@ def generate_town(preset: str | TownPreset, seed: int = 0, name: str | None = No
     place(Anchor.CULTURE, spec.n_culture,
           np.abs(dist_c - 0.7 * radius) + rng.uniform(0, 60, n), Function.CULTURE, 1500.0)
 
-    commercial = np.isin(function, [int(f) for f in _commercial_codes()])
+    commercial = np.isin(function, [int(f) for f in COMMERCIAL])
     p_chain = np.array([_P_CHAIN[Zone(z)] for z in unit_zone])
     chain = commercial & (rng.random(n) < p_chain * np.clip(area / 150.0, 0.4, 1.6))
     chain[(anchor == Anchor.DEPARTMENT_STORE) | (anchor == Anchor.SUPERMARKET)] = True
@@ -344,12 +344,6 @@ def generate_town(preset: str | TownPreset, seed: int = 0, name: str | None = No
     )
     town.validate()
     return town
-
-
-def _commercial_codes() -> tuple[Function, ...]:
-    from .functions import COMMERCIAL
-
-    return COMMERCIAL
 
 
 def _largest_component(eu, ev, nx, ny, zone, unode):
