@@ -79,10 +79,16 @@ ANCHOR_NAMES = tuple(a.name.lower() for a in Anchor)
 
 class Purpose(IntEnum):
     DAILY = 0  # daily shopping, 1-2 stops
-    FUN = 1  # fun shopping / leisure, several stops
+    FUN = 1  # fun shopping, several stops
     TARGETED = 2  # targeted purchase, one stop
+    LEISURE = 3  # going out: horeca, culture, events, the market (its own driver)
 
 
 PURPOSE_NAMES = tuple(p.name.lower() for p in Purpose)
 AGE_BANDS = ("under65", "65plus")
+
+#: Who runs a commercial tenancy: an independent owner-operator or a chain's outlet. Costs, the
+#: profit a tenant needs and attractiveness differ by operator [ECONOMICS sketch].
+OPERATORS = ("independent", "chain")
+INDEPENDENT, CHAIN = 0, 1
 

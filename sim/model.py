@@ -1,38 +1,52 @@
 """`CityCentreModel`: the monthly causal chain of a Dutch city centre.
 
-One step is one month. `step()` reads as the chain in the brief [PB]: changing consumer behaviour
--> visitor numbers -> revenue -> vacancy:
+One step is one month. `step()` reads as the chain in the brief [PB] (changing consumer
+behaviour -> visitor numbers -> revenue -> vacancy) and the property market of the economics
+sketch:
 
-    policies -> population -> demand -> trips -> footfall -> revenue -> closures
-    -> relocations -> rents and conversions -> entry -> contagion -> record
+    inputs (levers, mechanisms) -> demand -> flows and footfall -> revenue -> tenants' accounts
+    -> exits -> owners (valuation, sales, conversion, splits) -> search and matching (entry,
+    renewal, relocation) -> asking rents -> adoption -> record
 
-Agents decide (shops close or move, owners convert, entrepreneurs open); arrays compute (flows,
-footfall, revenue, rents and neighbourhood vacancy run on whole arrays through `sim.kernels`).
+Agents decide (shops close or move, owners convert or sell, entrepreneurs lease, the
+municipality pays); arrays compute (flows, footfall, revenue, bids, values and neighbourhood
+vacancy run on whole arrays through `sim.kernels` and the submodel modules). Before the first
+recorded month every run passes a burn-in under start-year drivers until the centre is
+stationary (`sim.burnin`), so the start state is an outcome of the model, not an input.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 from mesa import Model
 
-from .agents import Entrepreneur, Municipality, PropertyOwner, Resident, Shop, Visitor
-from .demand import Demand, compute_demand, trips_by_purpose
-from .functions import COMMERCIAL, DAYS_PER_MONTH, N_FUNCTIONS, Anchor, Function
+from . import burnin, initial, owners, tenants
+from .agents import Municipality, OfficeUser, PropertyOwner, Resident, Shop
+from .agents.entrepreneur import draw_age
+from .attraction import attractiveness, draw_appeal, drift_appeal, street_factor
+from .demand import Demand, DemandDrivers, compute_demand
+from .economics import CostInputs, allocate_revenue, lease_length, opening_costs, operator_of
+from .flows import FlowState, month_flows, start_mass
+from .functions import N_FUNCTIONS, Anchor, Function
+from .inputs import MonthInputs, fold, neutral
 from .kernels import Kernels
 from .params import Params
+from .property import OwnerBook
 from .record import Recorder
-from .rng import stream, streams
+from .rng import stream
 from .scenarios.loader import CentreScenario, load_scenario
 from .scenarios.mechanisms import build_mechanisms
-from .scenarios.schema import ENTRANT_TYPES
 from .space import build_street_network, mesa_space
-from .state import IS_COMMERCIAL, UnitState
+from .state import UnitState
 from .town import Town, generate_town
 
 #: Number of chain brands per branch; outlets are assigned to brands at random.
 BRANDS_PER_BRANCH = 6
+#: Longest run the model accepts (years); longer runs are refused, not attempted.
+MAX_YEARS = 200
 
 
 class CityCentreModel(Model):
@@ -41,12 +55,16 @@ class CityCentreModel(Model):
     Args:
         town: a `Town`, or a preset name (``small``, ``medium``, ``large``, ``xl``).
         scenario: a `CentreScenario`, a preset name or a path to a scenario TOML file.
-        policies: policy lever objects (see `sim.policies`), applied in order each month.
-        start_year: first simulated year (January).
-        rng: root seed of the run; every mechanism draws from its own stream of it.
+        policies: policy lever objects or lever specs (``"name:key=value"``), applied in order.
+            The model keeps its own copies, so one list can serve many models.
+        start_year: first recorded year (January); default: the scenario's own start year.
+        rng: root seed of the run (a whole number >= 0); every mechanism draws from its own
+            stream of it.
         backend: kernel implementation, ``"numba"`` or ``"reference"``.
         town_seed: seed of the generated town when ``town`` is a preset name (replicates with
             different ``rng`` share one town).
+        burn_in: run the burn-in before the first recorded month (switch off only to inspect
+            the generated start state).
     """
 
     def __init__(
@@ -54,23 +72,36 @@ class CityCentreModel(Model):
         town: Town | str = "medium",
         scenario: CentreScenario | str = "baseline",
         policies: list[Any] | None = None,
-        start_year: int = 2013,
+        start_year: int | None = None,
         rng: int = 0,
         backend: str = "numba",
         town_seed: int = 0,
+        burn_in: bool = True,
     ) -> None:
+        seed = _check_seed(rng, "rng")
+        _check_seed(town_seed, "town_seed")
         if not isinstance(scenario, CentreScenario):
             scenario = load_scenario(scenario)
+        if start_year is None:
+            start_year = scenario.start_year
+        if isinstance(start_year, bool) or not isinstance(start_year, int | np.integer):
+            raise TypeError(f"start_year must be a whole year, got {start_year!r}")
+        if not 1990 <= int(start_year) <= 2100:
+            raise ValueError(f"start_year {start_year} is out of range; allowed: 1990-2100")
+        levers = _own_levers(policies)
         # A model gets its own scenario instance (Mesa binds a scenario to one running model).
-        scenario = scenario.for_run(int(rng))
-        super().__init__(rng=int(rng), scenario=scenario)
-        self.seed = int(rng)
+        scenario = scenario.for_run(seed)
+        super().__init__(rng=seed, scenario=scenario)
+        self.seed = seed
         self.start_year = int(start_year)
-        self.streams = streams(self.seed)
-        # The town is generated from its own seed: replicates of a run share the same centre.
-        self.town = generate_town(town, seed=town_seed) if isinstance(town, str) else town
+        self.streams: dict[str, np.random.Generator] = {}
+        if isinstance(town, str):
+            town = generate_town(town, seed=town_seed)
+        elif not isinstance(town, Town):
+            raise TypeError(f"town must be a preset name or a Town, got {type(town).__name__}")
         self.p = Params(scenario)
         self.kernels = Kernels(backend)
+        self.town, self.slot_parent = owners.with_slots(town, self.p)
 
         # Space: the Mesa network for agents, the static street geometry for the kernels.
         self.space = mesa_space(self.town, self.random)
@@ -84,23 +115,31 @@ class CityCentreModel(Model):
 
         self.units = self._initial_units()
         self.shop_at: dict[int, Shop] = {}
+        self.office_at: dict[int, OfficeUser] = {}
+        self.owner_book = OwnerBook(
+            kind=np.where(np.arange(len(town.owner_institutional)) == 0, 2,
+                          town.owner_institutional.astype(np.int64)),
+            debt=np.zeros(len(town.owner_institutional)))
+        self.owners = [PropertyOwner(self, i) for i in range(self.owner_book.n)]
+        self.municipality = Municipality(self, levers)
+        self.mechanisms = build_mechanisms(scenario, self.p)
+        self.recorder = Recorder(self)
+        self.clock = 0  # months simulated, burn-in included
+        self.burn_in_months = 0
+        self.in_burn_in = True
+        self.month_events = dict.fromkeys(
+            ("openings", "closures", "conversions", "relocations", "popups", "sales", "splits",
+             "merges"), 0)
         self.local_vacancy_node = np.zeros(self.town.n_nodes)
         self.local_vacancy_unit = np.zeros(self.town.n_units)
-        self.recorder = Recorder(self)
-        self.month_events = {"openings": 0, "closures": 0, "conversions": 0, "relocations": 0,
-                             "popups": 0}
-
-        self.owners = [PropertyOwner(self, i, bool(inst))
-                       for i, inst in enumerate(self.town.owner_institutional)]
-        self.visitors = [Visitor(self, e, a, p, self.town.entry_kind[e])
-                         for e in range(len(self.town.entry_node)) for a in range(2)
-                         for p in range(3)]
-        self.visitors += [Visitor(self, -1, a, p, "residents") for a in range(2) for p in range(3)]
-        self.municipality = Municipality(self, policies or [])
-        # Scenario mechanisms (shocks, second-hand, games, ...) act like levers but belong to the
-        # future being simulated, not to the municipality.
-        self.mechanisms = build_mechanisms(scenario, self.p)
+        self.housing_added = 0
+        self.national_support = 0.0
+        self.settling = False
+        self._residents_changed = False
         self._initialise()
+        self.burn_in_report = burnin.run(self) if burn_in else burnin.skipped(self)
+        self.in_burn_in = False
+        self.recorder.snapshot_units(year=self.start_year - 1)
 
     def stream(self, name: str) -> np.random.Generator:
         """The random stream of mechanism ``name`` (created on first use; see `sim.rng`). Each
@@ -112,461 +151,403 @@ class CityCentreModel(Model):
     # ------------------------------------------------------------------ calendar
     @property
     def month_index(self) -> int:
-        """Months since the start of January of ``start_year`` of the month being simulated."""
-        return max(self.steps - 1, 0)
+        """Months since January of ``start_year`` of the month being simulated (negative during
+        the burn-in)."""
+        return self.clock - 1 - self.burn_in_months
 
     @property
     def calendar_month(self) -> int:
-        return self.month_index % 12 + 1
+        return (self.clock - 1) % 12 + 1
 
     @property
     def year(self) -> int:
-        return self.start_year + self.month_index // 12
+        return self.start_year + (self.month_index // 12 if not self.in_burn_in else 0)
 
     @property
     def year_f(self) -> float:
-        return self.start_year + self.month_index / 12.0
+        """The time drivers are read at: frozen at the start year during the burn-in."""
+        return self.start_year + (self.month_index / 12.0 if not self.in_burn_in else 0.0)
+
+    def driver(self, name: str) -> float:
+        """Driver ``name`` this month (shock drivers are neutral during the burn-in)."""
+        return self.p.driver(name, self.year_f, self.in_burn_in)
 
     # ------------------------------------------------------------------ initial state
     def _initial_units(self) -> UnitState:
         t, n = self.town, self.town.n_units
         f = np.zeros(n)
+        i = np.zeros(n, dtype=np.int64)
+        active = self.slot_parent < 0
         return UnitState(
-            node=t.unit_node.astype(np.int64), zone=t.unit_zone.copy(), area=t.floor_area.copy(),
-            upper_floors=t.upper_floors.copy(), anchor=t.anchor.copy(), owner=t.owner.copy(),
-            owner_institutional=t.owner_institutional[t.owner],
-            function=t.function.copy(), eligible=t.retail_allowed.copy(), chain=t.chain.copy(),
-            chain_id=np.full(n, -1, dtype=np.int64), popup=np.zeros(n, bool),
-            popup_start=np.zeros(n, np.int64), mixed_use=np.zeros(n, bool),
-            opened=np.zeros(n, np.int64), cash=f.copy(), fixed_cost=f.copy(), revenue=f.copy(),
-            revenue_online=f.copy(), profit=f.copy(), profit_ema=f.copy(),
-            online_channel=np.zeros(n, bool), innovativeness=f.copy(), contract_rent=f.copy(),
-            asking_rent=f.copy(), market_rent=f.copy(), lease_end=np.zeros(n, np.int64),
-            months_vacant=np.zeros(n, np.int64), visits=f.copy(), footfall=f.copy(),
-            dwellings=np.zeros(n, np.int64),
+            node=t.unit_node.astype(np.int64), zone=t.unit_zone.copy(),
+            area=np.where(active, t.floor_area, 0.0), upper_floors=t.upper_floors.copy(),
+            anchor=t.anchor.copy(), owner=t.owner.astype(np.int64).copy(), active=active,
+            parent=self.slot_parent.copy(), function=t.function.astype(np.int64).copy(),
+            second_function=np.full(n, -1, dtype=np.int64), eligible=t.retail_allowed.copy(),
+            chain=t.chain.copy(), chain_id=np.full(n, -1, dtype=np.int64),
+            popup=np.zeros(n, bool), popup_start=i.copy(), opened=i.copy(), cash=f.copy(),
+            revenue=f.copy(), revenue_second=f.copy(), revenue_online=f.copy(), profit=f.copy(),
+            profit_ema=f.copy(),
+            revenue_ema=f.copy(), loss_months=i.copy(), online_channel=np.zeros(n, bool),
+            innovativeness=f.copy(), appeal=np.ones(n), cost_factor=np.ones(n),
+            startup_monthly=f.copy(),
+            birth_clock=i.copy(), retire_age=np.full(n, np.inf), review_month=i.copy(),
+            subsidy_until=i.copy(), subsidy_share=f.copy(), contract_rent=f.copy(),
+            asking_rent=f.copy(), book_rent=f.copy(), best_bid=f.copy(),
+            best_bid_month=np.full(n, -10**6, dtype=np.int64), lease_end=i.copy(),
+            months_vacant=i.copy(), visits=f.copy(), footfall=f.copy(), dwellings=i.copy(),
         )
 
     def _initialise(self) -> None:
-        """Residents, tenants, initial vacancy (where footfall is weakest) and rents/costs that make
-        the start-year centre consistent with its demand."""
-        rng, u, p = self.streams["init"], self.units, self.p
+        """Residents, tenants, rents, owners' balance sheets and the first month's flows of the
+        generated town (the burn-in then brings it to a stationary state)."""
+        rng, u, p = self.stream("init"), self.units, self.p
         n = u.n
-        self.steps = 0
         # Dwellings: upper floors used for housing, and housing units on every floor.
         share = p.upper_floor_dwelling_share[u.zone]
-        upper = rng.binomial(u.upper_floors.astype(np.int64), share)
+        upper = rng.binomial(u.upper_floors.astype(np.int64), share) * u.active
         housing = u.function == Function.HOUSING
         per_floor = np.maximum(1, np.round(u.area / p.dwelling_size)).astype(np.int64)
         u.dwellings[:] = np.where(housing, per_floor * (1 + u.upper_floors), upper)
         self.residents: list[Resident] = []
+        res_rng = self.stream("residents")
         for unit in np.flatnonzero(u.dwellings):
             for _ in range(int(u.dwellings[unit])):
-                self.residents.append(Resident(self, int(unit), self.streams["residents"]))
+                self.residents.append(Resident(self, int(unit), res_rng))
         self._refresh_resident_arrays()
 
-        u.innovativeness[:] = rng.beta(2.0, 2.0, n)
-        brand = rng.integers(0, BRANDS_PER_BRANCH, n)
-        u.chain_id[:] = np.where(u.chain, u.function.astype(np.int64) * BRANDS_PER_BRANCH + brand,
-                                 -1)
-        u.chain_id[u.anchor == Anchor.DEPARTMENT_STORE] = N_FUNCTIONS * BRANDS_PER_BRANCH
-        u.online_channel[:] = u.occupied_commercial & (rng.random(n) < 0.3 * u.innovativeness
-                                                       + 0.3 * u.chain)
-
-        # First pass of flows with everything open, to find where footfall is weakest.
-        self._update_attractiveness_inputs()
-        self._flows(self._demand())
-        self._place_initial_vacancy(rng)
-        self._update_local_vacancy()
-        self.vacancy0 = self.vacancy_rate()
-        self.n_shops0 = self._shops_by_branch()
-        demand = self._demand()
-        self._update_attractiveness_inputs()  # the just-vacated units no longer draw stops
-        self._flows(demand)
-        zone_ref = np.array([np.median(u.footfall[u.eligible & (u.zone == z)]) if np.any(
-            u.eligible & (u.zone == z)) else 1.0 for z in range(3)])
-        self._footfall_ref = np.maximum(zone_ref, 1.0)
-        self._update_market_rents()
-        u.contract_rent[:] = u.market_rent * np.exp(rng.normal(0.0, 0.15, n))
-        # Vacant units start with asking rents above the market: owners still ask pre-crisis rents
-        # [OV] (that is why they are empty).
-        u.asking_rent[:] = np.where(u.vacant, p.initial_asking_premium * u.market_rent,
-                                    u.contract_rent)
-        u.months_vacant[:] = np.where(u.vacant, rng.integers(0, 36, n), 0)
-        self._revenue(demand)
-        # Fixed costs calibrated so start-year net margins scatter around the target (calibration).
+        # Settle the generated tenancies close to what the start-year market supports.
+        self.clock = 0
+        self.inputs = self._fold_inputs()
+        self.n_shops_ref = self._shops_by_branch()
+        u.cost_factor[:] = np.exp(rng.normal(0.0, p.entrant_cost_sd, n))
+        initial.settle(self, self.stream("settle"))
         shop = u.occupied_commercial
-        rev = u.revenue + u.revenue_online
-        target = rng.normal(p.target_profit_margin_mean, p.target_profit_margin_sd, n)
-        gm = p.gross_margin[u.function]
-        rent_month = u.contract_rent * u.area / 12.0
-        fixed = gm * rev - rent_month - target * rev
-        u.fixed_cost[:] = np.where(shop, np.maximum(fixed, 0.05 * rev), 0.0)
-        costs = rent_month + u.fixed_cost
-        u.cash[:] = np.where(shop, p.reserve_months * costs * rng.lognormal(0.0, 0.5, n), 0.0)
-        u.profit[:] = np.where(shop, gm * rev - costs, 0.0)
-        u.profit_ema[:] = u.profit
-        u.lease_end[:] = rng.integers(1, int(p.lease_months) + 1, n)
+        u.cost_factor[~shop] = 1.0
+        u.innovativeness[:] = np.where(shop, rng.beta(2.0, 2.0, n), 0.0)
+        brand = rng.integers(0, BRANDS_PER_BRANCH, n)
+        u.chain_id[:] = np.where(u.chain, u.function * BRANDS_PER_BRANCH + brand, -1)
+        u.chain_id[u.anchor == Anchor.DEPARTMENT_STORE] = N_FUNCTIONS * BRANDS_PER_BRANCH
+        u.online_channel[:] = shop & (rng.random(n) < 0.3 * u.innovativeness + 0.3 * u.chain)
+        u.appeal[:] = np.where(shop, draw_appeal(p, rng, n), 1.0)
+        # Tenancies began up to 20 years ago; leases end within one lease term.
         u.opened[:] = -rng.integers(0, 240, n)
+        u.review_month[:] = (u.opened - 1) % 12 + 1
+        age_open = draw_age(p, rng, n)
+        u.birth_clock[:] = u.opened - np.round(12 * age_open).astype(np.int64)
+        lo, hi = p.retirement_age
+        u.retire_age[:] = np.where(shop & ~u.chain, rng.uniform(lo, hi, n), np.inf)
+        u.lease_end[:] = rng.integers(1, int(p.lease_months) + 1, n)
         for unit in np.flatnonzero(shop):
             Shop(self, int(unit))
-        self.demand = demand
-        self.recorder.snapshot_units(year=self.start_year - 1)
 
-    def _place_initial_vacancy(self, rng: np.random.Generator) -> None:
-        """Vacate ``initial_vacancy_rate`` of the retail-eligible units, the weakest-footfall ones
-        most likely (vacancy starts at the edge, not uniformly) [MODEL sketch]."""
-        u, p = self.units, self.p
-        if np.any(u.vacant & u.eligible):
-            return  # a user's town file already states its vacancy
-        pool = np.flatnonzero(u.eligible & (u.anchor == Anchor.NONE))
-        k = round(float(p.initial_vacancy_rate * u.eligible.sum()))
-        if k == 0 or len(pool) == 0:
-            return
-        foot = u.footfall[pool]
-        w = 1.0 / (foot / max(np.median(foot), 1e-9) + 0.25)
-        chosen = rng.choice(pool, size=min(k, len(pool)), replace=False, p=w / w.sum())
-        for unit in chosen:
-            u.clear_tenant(int(unit))
+        # The first month's flows and revenue with the settled tenants.
+        self.flows_and_revenue()
+        tenants.initial_rents_and_cash(self)
+        owners.initial_balance_sheets(self, rng)
+        self._update_local_vacancy()
 
     # ------------------------------------------------------------------ the monthly chain
     def step(self) -> None:
-        """One month of the causal chain."""
+        """One recorded month of the causal chain."""
+        self.month()
+        self.recorder.record_month()
+
+    def month(self) -> None:
+        """One month of the causal chain (recorded by `step`, not during the burn-in)."""
+        self.clock += 1
         self.month_events = dict.fromkeys(self.month_events, 0)
         for mechanism in self.mechanisms:
-            mechanism.apply(self)
-        self.municipality.apply_policies()
-        if self.calendar_month == 1 and self.steps > 1:
+            mechanism.events(self)
+        self.inputs = self._fold_inputs()
+        self.municipality.new_month(self.year if not self.in_burn_in else -self.clock,
+                                    self.driver("municipal_budget"))
+        if self.calendar_month == 1:
             self._population_year()
         demand = self._demand()
-        self._update_attractiveness_inputs()
+        u = self.units
+        u.appeal[:] = np.where(u.occupied_commercial,
+                               drift_appeal(self.p, u.appeal, self.stream("appeal")), 1.0)
         self._flows(demand)
         self._revenue(demand)
-        self._finances()
-        self._closures()
-        self._relocations()
-        self._rents_and_conversions()
-        self._entry()
+        tenants.finances(self)
+        tenants.closures(self)
+        leaving = tenants.lease_ends(self)
+        owners.property_market(self)
+        tenants.search_and_match(self, leaving)
+        owners.asking_rents(self)
         if self.calendar_month == 1:
-            Shop.adopt_online_channel(self, self.streams["adaptation"].random(self.units.n))
+            Shop.adopt_online_channel(self, self.stream("adaptation").random(self.units.n))
+        tenants.mixed_use(self)
+        if not self.in_burn_in:
+            self.municipality.act()
+        if self._residents_changed:
+            self._refresh_resident_arrays()
         self._update_local_vacancy()
         self.units.months_vacant[self.units.vacant] += 1
         self.demand = demand
-        self.recorder.record_month()
 
     # ------------------------------------------------------------------ submodels
+    def _fold_inputs(self) -> MonthInputs:
+        """This month's inputs: the zoning plan, folded with the effects of the scenario's
+        mechanisms and (after the burn-in) the municipality's levers."""
+        p, u = self.p, self.units
+        base = neutral(u.n, len(self.town.entry_node),
+                       conversion_permit=np.asarray(p.conversion_allowed, bool)[u.zone],
+                       office_permit=np.asarray(p.office_allowed, bool)[u.zone])
+        effects = [e for m in self.mechanisms if (e := m.effects(self)) is not None]
+        if not self.in_burn_in:
+            effects += self.municipality.effects()
+        return fold(base, effects)
+
     def _population_year(self) -> None:
-        rng = self.streams["residents"]
+        rng = self.stream("residents")
         for r in self.residents:
             if r.age_one_year(rng):
                 r.renew(rng)
         self._refresh_resident_arrays()
 
     def _refresh_resident_arrays(self) -> None:
-        # Gathered in one go (no NumPy call per household): called after every conversion.
+        # Gathered in one go (no NumPy call per household): once a month after conversions.
+        self._residents_changed = False
         res = self.residents
         ages = [r.ages for r in res]
-        sizes = np.fromiter(map(len, ages), dtype=np.int64, count=len(ages))  # = Resident.size
+        sizes = np.fromiter(map(len, ages), dtype=np.int64, count=len(ages))
         units = np.fromiter((r.unit for r in res), dtype=np.int64, count=len(res))
         old = int(np.count_nonzero(np.concatenate(ages) >= 65)) if ages else 0
         self.residents_at = np.bincount(units, weights=sizes, minlength=self.units.n)
         self.residents_by_age = np.array([sizes.sum() - old, old], dtype=float)
 
     def _shops_by_branch(self) -> np.ndarray:
+        """Outlets by function; a mixed-use unit's second function counts for its branch."""
         u = self.units
-        return np.bincount(u.function[u.occupied_commercial].astype(np.int64),
-                           minlength=N_FUNCTIONS).astype(float)
+        shop = u.occupied_commercial
+        second = shop & (u.second_function >= 0)
+        return (np.bincount(u.function[shop], minlength=N_FUNCTIONS)
+                + np.bincount(u.second_function[second], minlength=N_FUNCTIONS)).astype(float)
 
     def vacancy_rate(self, mask: np.ndarray | None = None) -> float:
         """Vacant retail-eligible units / retail-eligible units (in ``mask``), a fraction."""
         u = self.units
-        elig = u.eligible if mask is None else u.eligible & mask
+        elig = u.eligible & u.active if mask is None else u.eligible & u.active & mask
         d = int(elig.sum())
         return float((elig & u.vacant).sum() / d) if d else 0.0
 
-    def _demand(self) -> Demand:
-        return compute_demand(self.p, self.year_f, self.town.catchment_population,
-                              self.residents_by_age,
-                              self.vacancy_rate() * self.p.extra.get("perceived_vacancy_factor",
-                                                                     1.0),
-                              getattr(self, "vacancy0", self.p.initial_vacancy_rate),
-                              self._shops_by_branch(),
-                              getattr(self, "n_shops0", self._shops_by_branch()))
+    def perceived_vacancy(self) -> float:
+        """The vacancy visitors see (window dressing and virtual layers hide some of it)."""
+        if self.settling:
+            return 0.0
+        return float(np.clip(self.vacancy_rate() * self.inputs.perceived_vacancy, 0.0, 1.0))
 
-    def _update_attractiveness_inputs(self) -> None:
-        """Attractiveness of every unit for every purpose (purposes x units)."""
-        u, p = self.units, self.p
-        base = u.area ** p.attractiveness_area_exponent
-        base = base * p.anchor_attractiveness[u.anchor] * np.where(u.chain, p.chain_attractiveness,
-                                                                    1.0)
-        age = self.steps - u.popup_start
-        novelty = np.where(u.popup, 1.0 + p.popup_novelty * 0.5 ** (age / p.popup_novelty_halflife),
-                           1.0)
-        eta = p.contagion_strength * p.contagion_attractiveness_exponent
-        # Shoppers react to the vacancy they see (window dressing hides some of it).
-        seen = np.clip(self.local_vacancy_node * p.extra.get("perceived_vacancy_factor", 1.0), 0, 1)
-        street = (1.0 - seen) ** eta
-        factor = p.extra.get("unit_attraction", 1.0)
-        mixed = np.where(u.mixed_use, p.extra.get("mixed_use_attraction", 1.0), 1.0)
-        self.attr = (p.stop_preference[:, u.function] * (base * novelty * mixed * factor
-                                                         * street[u.node])[None, :])
+    def demand_drivers(self) -> DemandDrivers:
+        return DemandDrivers(
+            population_index=self.driver("population_index"),
+            share_65plus=self.driver("share_65plus"),
+            spending_index=self.driver("spending_index"),
+            leisure_visit_index=self.driver("leisure_visit_index"),
+            work_demand_index=self.driver("work_demand_index"),
+            competition_index=self.driver("competition_index"),
+            online_share=self.p.online_share(self.year_f))
+
+    def flows_and_revenue(self) -> None:
+        """Demand, flows and revenue for the current tenants (used by the initialisation)."""
+        self.demand = self._demand()
+        self._flows(self.demand)
+        self._revenue(self.demand)
+
+    def _demand(self) -> Demand:
+        i = self.inputs
+        return compute_demand(self.p, self.demand_drivers(), self.town.catchment_population,
+                              self.residents_by_age, self.perceived_vacancy(),
+                              self._shops_by_branch(), self.n_shops_ref, i.demand,
+                              i.centre_attraction, i.competition)
 
     def _flows(self, demand: Demand) -> None:
         """Trips -> stop choice -> routes -> footfall (kernels)."""
-        t, u = self.town, self.units
-        trips = trips_by_purpose(self.p, demand.centre)  # [origin, age, purpose]
-        m0 = np.zeros((3, 2, t.n_nodes))
-        entry_w = t.entry_weight * self.p.extra.get("entry_factor", np.ones(len(t.entry_node)))
-        entry_w = entry_w / entry_w.sum()
-        for v in self.visitors:
-            if v.origin >= 0:
-                m0[v.purpose, v.age_band, t.entry_node[v.origin]] += v.plan_trips(
-                    trips, entry_w[v.origin])
-        res_nodes = np.bincount(u.node, weights=self.residents_at, minlength=t.n_nodes)
-        total_res = res_nodes.sum()
-        for v in self.visitors:
-            if v.origin < 0 and total_res > 0:
-                m0[v.purpose, v.age_band] += v.plan_trips(trips, 1.0) * res_nodes / total_res
-        cont = np.asarray(self.p.stop_continue, dtype=float)
-        max_stops = np.asarray(self.p.max_stops, dtype=np.int64)
-        visits, od = self.kernels.visitor_flows(
-            self.net.cand_ptr, self.net.cand_unit, self._decay, u.node, self.attr, m0, cont,
-            max_stops, self._exit_prob, t.entry_node.astype(np.int64))
-        node_foot = self.kernels.push_flows(od, self.net.order, self.net.pred)
-        self.node_footfall = node_foot / DAYS_PER_MONTH
-        u.visits[:] = visits
+        u, i = self.units, self.inputs
+        self.street = street_factor(self.p, self.local_vacancy_node, i.perceived_vacancy)
+        main, second = attractiveness(self.p, u, self.clock, self.street, i.unit_attraction)
+        res_nodes = np.bincount(u.node, weights=self.residents_at, minlength=self.town.n_nodes)
+        m0 = start_mass(demand, self.town, self.town.entry_weight * i.entry_weight, res_nodes)
+        self.flows: FlowState = month_flows(self.p, self.kernels, self.net, self.town, u.node,
+                                            self._decay, self._exit_prob, m0, main, second)
+        self.node_footfall = self.flows.node_footfall
+        u.visits[:] = self.flows.main_visits + self.flows.second_visits
         u.footfall[:] = self.node_footfall[u.node]
-        self.trips_month = float(m0.sum())
+        self.trips_month = self.flows.trips
 
     def _revenue(self, demand: Demand) -> None:
-        """Allocate centre spending to shops: destination spend by visits, impulse spend by
-        passers-by, and a webshop's share of online spending. What no shop can take (a branch
-        without shops) leaks to other destinations."""
-        u, p = self.units, self.p
-        shop = u.occupied_commercial
-        f = u.function.astype(np.int64)
-        centre = demand.centre.sum(axis=(0, 1))  # by function
-        dest = (1.0 - p.impulse_share) * centre
-        impulse = p.impulse_share * centre
-        vis = np.where(shop, u.visits, 0.0)
-        pas = np.where(shop, (u.footfall + 1e-9) * np.sqrt(u.area), 0.0)
-        vis_b = np.bincount(f, weights=vis, minlength=N_FUNCTIONS)
-        pas_b = np.bincount(f, weights=pas, minlength=N_FUNCTIONS)
-        r_dest = np.where(shop, dest[f] * vis / np.where(vis_b[f] > 0, vis_b[f], 1.0), 0.0)
-        r_imp = np.where(shop, impulse[f] * pas / np.where(pas_b[f] > 0, pas_b[f], 1.0), 0.0)
-        u.revenue[:] = r_dest + r_imp
-        taken = np.bincount(f, weights=u.revenue, minlength=N_FUNCTIONS)
-        self.leakage = np.where(IS_COMMERCIAL, centre - taken, centre)
-        physical_all = (demand.total - demand.online).sum(axis=(0, 1))
-        online = demand.online.sum(axis=(0, 1))
-        share = np.divide(online, physical_all, out=np.zeros(N_FUNCTIONS), where=physical_all > 0)
-        u.revenue_online[:] = np.where(shop & u.online_channel,
-                                       p.online_channel_capture * share[f] * u.revenue, 0.0)
-        # Totals at allocation time (shops that close later this month did take this money).
-        self.revenue_total = float(u.revenue.sum())
-        self.revenue_online_total = float(u.revenue_online.sum())
+        self.pools, self.leakage = allocate_revenue(self.p, self.units, demand, self.flows)
+        self.revenue_total = float(self.units.revenue.sum())
+        self.revenue_online_total = float(self.units.revenue_online.sum())
 
-    def _finances(self) -> None:
-        u, p = self.units, self.p
-        shop = u.occupied_commercial
-        gm = p.gross_margin[u.function] * np.where(u.mixed_use,
-                                                   p.extra.get("mixed_use_margin", 1.0), 1.0)
-        subsidy = p.extra.get("rent_subsidy", 0.0)
-        rent = u.contract_rent * u.area / 12.0 * (1.0 - np.where(
-            self.steps - u.opened < 24, subsidy, 0.0))
-        profit = gm * (u.revenue + u.revenue_online) - rent - u.fixed_cost
-        u.profit[:] = np.where(shop, profit, 0.0)
-        u.profit_ema[:] = np.where(shop, u.profit_ema + (u.profit - u.profit_ema) / 6.0, 0.0)
-        u.cash[:] = np.where(shop, u.cash + u.profit, 0.0)
+    def cost_inputs(self) -> CostInputs:
+        return CostInputs(cost_index=self.driver("cost_index"),
+                          startup_factor=self.inputs.startup_cost,
+                          popup_startup_factor=self.inputs.popup_startup_cost)
 
-    def _closures(self) -> None:
-        draws = self.streams["closures"].random((self.units.n, 4))
-        decisions = Shop.closure_decisions(self, draws)
+    def _update_local_vacancy(self) -> None:
         u = self.units
-        # A pop-up that stays on becomes a regular tenant with a standard lease.
-        stay = u.popup & (u.lease_end <= self.steps) & ~decisions["popup_end"]
-        u.popup[stay] = False
-        u.lease_end[stay] = self.steps + int(self.p.lease_months)
-        for cause, mask in decisions.items():
-            for unit in np.flatnonzero(mask):
-                shop = self.shop_at.get(int(unit))
-                if shop is not None:
-                    shop.close(cause)
+        self.local_vacancy_node, self.local_vacancy_unit = self.kernels.local_vacancy(
+            self.net.near_ptr, self.net.near_unit, u.node, u.vacant, u.eligible & u.active)
 
-    def _relocations(self) -> None:
+    # ------------------------------------------------------------------ state transitions
+    def sign_lease(self, unit: int, rent: float, popup: bool) -> None:
+        """A lease of ``unit`` at ``rent`` (EUR/m2/yr) starts this month."""
+        u, p = self.units, self.p
+        u.contract_rent[unit] = rent
+        u.asking_rent[unit] = rent
+        u.book_rent[unit] = rent / (1.0 - p.popup_rent_discount) if popup else rent
+        if popup:
+            lo, hi = p.popup_lease_months
+            months = int(self.stream("entry").integers(int(lo), int(hi) + 1))
+        else:
+            months = int(p.lease_months)
+        u.lease_end[unit] = self.clock + months
+        u.months_vacant[unit] = 0
+
+    def open_shop(self, unit: int, branch: int, chain: bool, popup: bool, rent: float,
+                  cost_factor: float, birth_clock: int, subsidy: float,
+                  rng: np.random.Generator) -> Shop:
+        """A new tenant signs a lease for vacant ``unit`` at ``rent`` (EUR/m2/yr)."""
+        u, p = self.units, self.p
+        u.function[unit] = branch
+        u.second_function[unit] = -1
+        u.chain[unit] = chain
+        u.chain_id[unit] = branch * BRANDS_PER_BRANCH + int(rng.integers(BRANDS_PER_BRANCH)) if (
+            chain) else -1
+        u.popup[unit] = popup
+        u.popup_start[unit] = self.clock
+        u.opened[unit] = self.clock
+        u.review_month[unit] = self.calendar_month
+        u.innovativeness[unit] = rng.beta(2.5, 2.0)  # entrants are a bit more innovative
+        u.appeal[unit] = float(draw_appeal(p, rng))
+        u.online_channel[unit] = False
+        u.cost_factor[unit] = cost_factor
+        u.birth_clock[unit] = birth_clock
+        lo, hi = p.retirement_age
+        u.retire_age[unit] = np.inf if chain else rng.uniform(lo, hi)
+        self.sign_lease(unit, rent, popup)
+        op = operator_of(np.array([chain]))
+        opening = opening_costs(p, u.area[unit:unit + 1], op, np.array([popup]),
+                                self.cost_inputs())[0]
+        u.startup_monthly[unit] = opening / float(lease_length(p, np.array([popup]))[0])
+        u.subsidy_share[unit] = subsidy
+        u.subsidy_until[unit] = self.clock + 24 if subsidy > 0 else 0
+        cost_index = self.driver("cost_index")
+        monthly = (cost_index * cost_factor * (p.fixed_cost_base[op[0]] + p.fixed_cost_per_m2[
+            op[0]] * u.area[unit] / 12.0) + rent * u.area[unit] / 12.0)
+        u.cash[unit] = p.reserve_months * monthly
+        u.profit_ema[unit] = 0.0
+        u.revenue_ema[unit] = 0.0
+        u.loss_months[unit] = 0
+        shop = Shop(self, unit)
+        self.log_event(unit, "popup_open" if popup else "opening",
+                       cause="chain" if chain else ("popup" if popup else "independent"))
+        return shop
+
+    def open_office(self, unit: int, rent: float, bid: float) -> OfficeUser:
         u = self.units
-        due = np.flatnonzero(u.occupied_commercial & ~u.popup & (u.lease_end == self.steps))
-        rng = self.streams["relocation"]
-        for unit in due:
-            shop = self.shop_at[int(unit)]
-            if u.anchor[unit] != Anchor.NONE:  # anchors renew in place
-                u.contract_rent[unit] = u.market_rent[unit]
-                u.lease_end[unit] = self.steps + int(self.p.lease_months)
-                continue
-            vacant = np.flatnonzero(u.vacant & u.eligible & (u.area <= 2.0 * u.area[unit])
-                                    & (u.area >= 0.5 * u.area[unit])
-                                    & self.p.extra.get("lettable", True))
-            cand = rng.choice(vacant, size=min(4, len(vacant)), replace=False) if len(
-                vacant) else vacant
-            moved = shop.consider_relocation(cand)
-            if moved is None:
-                # Renewal: the contract rent moves to the market rent.
-                u.contract_rent[unit] = u.market_rent[unit]
-                u.lease_end[unit] = self.steps + int(self.p.lease_months)
-            else:
-                self.month_events["relocations"] += 1
+        u.function[unit] = Function.OFFICE
+        u.opened[unit] = self.clock
+        self.sign_lease(unit, rent, popup=False)
+        user = OfficeUser(self, unit, bid)
+        self.log_event(unit, "office_open", cause="office")
+        return user
 
-    def _update_market_rents(self) -> None:
-        u, p = self.units, self.p
-        ref = self._footfall_ref[u.zone]
-        u.market_rent[:] = p.rent_reference[u.zone] * ((u.footfall + 1.0) / (ref + 1.0)) ** (
-            p.rent_footfall_elasticity)
-
-    def _rents_and_conversions(self) -> None:
-        u, p = self.units, self.p
-        self._update_market_rents()
-        inst = u.owner_institutional.astype(int)
-        grace = np.asarray(p.rent_grace_months)[inst].astype(float)
-        decay = np.asarray(p.rent_decay)[inst].astype(float)
-        u.asking_rent[:] = self.kernels.update_asking_rents(
-            u.asking_rent, u.contract_rent, u.market_rent, u.months_vacant.astype(np.int64),
-            u.vacant, grace, decay, p.rent_floor_fraction)
-        # Conversions to housing, decided by the owners.
-        allowed = np.asarray(p.conversion_allowed, dtype=bool)[u.zone]
-        cand = u.vacant & u.eligible & allowed & (u.months_vacant >= p.conversion_min_vacant_months)
-        draws = self.streams["conversions"].random((u.n, 2))
-        for unit in np.flatnonzero(cand):
-            owner = self.owners[int(u.owner[unit])]
-            if owner.wants_conversion(int(unit), draws[unit, 0], draws[unit, 1]):
-                self.convert_to_housing(int(unit), cause=owner.kind)
+    def vacate(self, unit: int) -> None:
+        """The tenant of ``unit`` has left: the owner asks at least the last rent (its estimate
+        of the market) and keeps the book rent until the appraiser marks it down."""
+        u = self.units
+        last = u.contract_rent[unit] / (1.0 - self.p.popup_rent_discount) if u.popup[unit] else (
+            u.contract_rent[unit])
+        u.asking_rent[unit] = max(last, u.asking_rent[unit]) if u.vacant[unit] else last
+        u.book_rent[unit] = last
+        u.clear_tenant(unit)
 
     def convert_to_housing(self, unit: int, cause: str = "") -> None:
-        """Re-zone a vacant unit to housing and move households in."""
+        """The owner turns vacant ``unit`` into dwellings (no longer retail-eligible)."""
         u = self.units
         u.function[unit] = Function.HOUSING
         u.eligible[unit] = False
         u.months_vacant[unit] = 0
         new = max(1, round(u.area[unit] / self.p.dwelling_size))
         u.dwellings[unit] += new
+        rng = self.stream("conversion_households")
         for _ in range(new):
-            self.residents.append(Resident(self, unit, self.stream("conversion_households")))
-        self._refresh_resident_arrays()
+            self.residents.append(Resident(self, unit, rng))
+        if not self.in_burn_in:
+            self.housing_added += new
+        self._residents_changed = True
         self.log_event(unit, "conversion", cause=cause)
-
-    def _entry(self) -> None:
-        u, p = self.units, self.p
-        rng = self.streams["entry"]
-        rate = p.traj["entrant_arrival_rate"](self.year_f) * u.n / 100.0
-        rate *= p.extra.get("entrant_factor", 1.0)
-        n_arrivals = rng.poisson(rate)
-        mix = np.asarray(p.entrant_mix, dtype=float)
-        popup_boost = p.extra.get("popup_factor", 1.0)
-        mix = mix * np.array([1, 1, 1, 1, popup_boost])
-        kinds = rng.choice(len(mix), size=n_arrivals, p=mix / mix.sum())
-        self._update_entry_estimates()
-        for k in kinds:
-            # Levers may take units off the letting market (p.extra["lettable"], e.g. compaction).
-            vacant = np.flatnonzero(u.vacant & u.eligible & p.extra.get("lettable", True))
-            ent = Entrepreneur(self, ENTRANT_TYPES[int(k)],
-                               cost_factor=float(np.exp(rng.normal(0.0, p.entrant_cost_sd))))
-            choice = ent.choose(vacant, rng)
-            if choice is not None:
-                ent.open_shop(*choice, rng=rng)
-            ent.remove()
-
-    def _update_entry_estimates(self) -> None:
-        """Revenue per unit of location quality and fixed-cost ratio by branch, as entrants see
-        them (the takings of the branch's current shops)."""
-        u, p = self.units, self.p
-        shop = u.occupied_commercial & ~u.popup
-        f = u.function.astype(np.int64)
-        quality = u.area ** p.attractiveness_area_exponent * np.sqrt(u.footfall + 1.0)
-        rev = u.revenue + u.revenue_online
-        q_b = np.bincount(f[shop], weights=quality[shop], minlength=N_FUNCTIONS)
-        r_b = np.bincount(f[shop], weights=rev[shop], minlength=N_FUNCTIONS)
-        rho = np.divide(r_b, q_b, out=np.zeros(N_FUNCTIONS), where=q_b > 0)
-        # A branch without shops: a pioneer expects a share of the spending that now leaks away.
-        leak = getattr(self, "leakage", np.zeros(N_FUNCTIONS))
-        med_q = np.median(quality[u.eligible]) if np.any(u.eligible) else 1.0
-        pioneer = 0.5 * leak / max(med_q, 1e-9)
-        self._rho = np.where(q_b > 0, rho, pioneer)
-        if not hasattr(self, "_fixed_per_m2"):
-            # Fixed costs (staff, energy, ...) scale with floor area: EUR/m2/month by branch, the
-            # start-year median, so entrants face the same cost level throughout the run.
-            per_m2 = u.fixed_cost / u.area
-            fc = np.full(N_FUNCTIONS, float(np.median(per_m2[shop])) if shop.any() else 10.0)
-            for b in COMMERCIAL:
-                vals = per_m2[shop & (f == int(b))]
-                if len(vals):
-                    fc[int(b)] = float(np.median(vals))
-            self._fixed_per_m2 = fc
-
-    def expected_margin(self, units: np.ndarray, branches: np.ndarray, optimism: float = 1.0,
-                        popup: bool = False, cost_factor: float = 1.0
-                        ) -> tuple[np.ndarray, np.ndarray]:
-        """Expected net margin (fraction of revenue) and revenue (EUR/month) of opening branch
-        ``branches[i]`` in ``units[i]``, from footfall and the branch's current takings.
-        ``cost_factor`` scales the branch's typical fixed-cost ratio (an entrant's efficiency)."""
-        u, p = self.units, self.p
-        if not hasattr(self, "_rho"):
-            self._update_entry_estimates()
-        quality = u.area[units] ** p.attractiveness_area_exponent * np.sqrt(u.footfall[units] + 1)
-        rev = optimism * self._rho[branches] * quality
-        rent = u.asking_rent[units] * (1.0 - (p.popup_rent_discount if popup else 0.0))
-        rent = rent * (1.0 - p.extra.get("rent_subsidy", 0.0))
-        costs = (rent / 12.0 + cost_factor * self._fixed_per_m2[branches]) * u.area[units]
-        margin = p.gross_margin[branches] - np.divide(
-            costs, rev, out=np.full(len(units), np.inf), where=rev > 0)
-        return margin, rev
-
-    def open_shop(self, unit: int, branch: int, chain: bool, popup: bool,
-                  rng: np.random.Generator, cost_factor: float = 1.0) -> Shop:
-        """A new tenant signs a lease for vacant ``unit``."""
-        u, p = self.units, self.p
-        u.function[unit] = branch
-        u.chain[unit] = chain
-        u.chain_id[unit] = branch * BRANDS_PER_BRANCH + int(rng.integers(BRANDS_PER_BRANCH)) if (
-            chain) else -1
-        u.popup[unit] = popup
-        u.popup_start[unit] = self.steps
-        u.opened[unit] = self.steps
-        u.innovativeness[unit] = rng.beta(2.5, 2.0)  # entrants are a bit more innovative
-        u.online_channel[unit] = False
-        u.mixed_use[unit] = False
-        rent = u.asking_rent[unit] * (1.0 - (p.popup_rent_discount if popup else 0.0))
-        u.contract_rent[unit] = rent
-        lo, hi = p.popup_lease_months
-        months = int(rng.integers(int(lo), int(hi) + 1)) if popup else int(p.lease_months)
-        u.lease_end[unit] = self.steps + months
-        u.fixed_cost[unit] = cost_factor * self._fixed_per_m2[branch] * u.area[unit]
-        monthly = rent * u.area[unit] / 12.0 + u.fixed_cost[unit]
-        u.cash[unit] = p.reserve_months * monthly * (3.0 if chain else 1.0)
-        u.profit_ema[unit] = 0.0
-        u.months_vacant[unit] = 0
-        shop = Shop(self, unit)
-        self.log_event(unit, "popup_open" if popup else "opening",
-                       cause="chain" if chain else ("popup" if popup else "independent"))
-        return shop
-
-    def _update_local_vacancy(self) -> None:
-        u = self.units
-        self.local_vacancy_node, self.local_vacancy_unit = self.kernels.local_vacancy(
-            self.net.near_ptr, self.net.near_unit, u.node, u.vacant, u.eligible)
 
     # ------------------------------------------------------------------ events
     def log_event(self, unit: int, kind: str, cause: str = "") -> None:
-        counter = {"opening": "openings", "popup_open": "popups", "closure": "closures",
-                   "popup_end": "closures", "conversion": "conversions"}.get(kind)
+        counter = {"opening": "openings", "popup_open": "popups", "office_open": "openings",
+                   "closure": "closures", "popup_end": "closures", "conversion": "conversions",
+                   "sale": "sales", "split": "splits", "merge": "merges"}.get(kind)
         if counter:
             self.month_events[counter] += 1
             if kind == "popup_open":
                 self.month_events["openings"] += 1
-        self.recorder.event(unit, kind, cause)
+        if not self.in_burn_in:
+            self.recorder.event(unit, kind, cause)
 
     # ------------------------------------------------------------------ running
+    def run_for(self, duration: float | int) -> None:
+        """Advance ``duration`` monthly steps (a whole number >= 1)."""
+        months = _check_months(duration)
+        if self.clock - self.burn_in_months + months > 12 * MAX_YEARS:
+            raise ValueError(f"a run may last at most {MAX_YEARS} years")
+        super().run_for(months)
+
     def run_months(self, months: int, progress=None) -> None:
-        """Advance ``months`` monthly steps (``run_for`` one month at a time for progress)."""
-        for _ in range(int(months)):
+        """Advance ``months`` monthly steps (one at a time, calling ``progress`` after each)."""
+        months = _check_months(months)
+        for _ in range(months):
             self.run_for(1)
             if progress is not None:
                 progress()
+
+
+def _check_seed(seed: Any, name: str) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"{name} must be a whole number >= 0, got {seed!r}")
+    if seed < 0 or seed >= 2**63:
+        raise ValueError(f"{name} must be a whole number from 0 to 2**63 - 1, got {seed}")
+    return int(seed)
+
+
+def _check_months(months: Any) -> int:
+    if isinstance(months, bool) or not isinstance(months, int | np.integer | float):
+        raise TypeError(f"months must be a whole number >= 1, got {months!r}")
+    if not (math.isfinite(float(months)) and float(months).is_integer() and months >= 1):
+        raise ValueError(f"months must be a whole number >= 1, got {months!r}")
+    return int(months)
+
+
+def _own_levers(policies: list[Any] | None) -> list[Any]:
+    """Fresh lever objects for this model (specs are parsed; objects are copied)."""
+    from .policies import parse_policy
+    from .policies.base import Lever
+
+    if policies is None:
+        return []
+    if isinstance(policies, str | bytes) or not hasattr(policies, "__iter__"):
+        raise TypeError("policies must be a list of lever specs or lever objects, got "
+                        f"{type(policies).__name__}")
+    out = []
+    for item in policies:
+        if isinstance(item, str):
+            out.append(parse_policy(item))
+        elif isinstance(item, Lever):
+            out.append(type(item)(**item.values))
+        else:
+            raise TypeError(f"policy {item!r} is neither a lever spec nor a lever")
+    names = [lv.name for lv in out]
+    dup = next((nm for nm in names if names.count(nm) > 1), None)
+    if dup is not None:
+        raise ValueError(f"policy {dup!r} is given twice; allowed: each lever once (combine "
+                         "settings in one spec)")
+    return out
 

@@ -39,10 +39,13 @@ TIMESERIES_COLUMNS = [
     "spend_total", "spend_online", "spend_outside", "shop_revenue", "shop_revenue_online",
     "spend_leakage", "n_housing",
     *[f"n_{b}" for b in BRANCH_NAMES],
+    "vacant_floor_area", "retail_floor_area", "public_cost", "housing_added",
+    "n_offices", "n_mixed_use", "sales", "splits", "merges", "national_support",
 ]
 UNIT_COLUMNS = ["year", "step", "unit_id", "x", "y", "zone", "function", "branch", "is_vacant",
                 "floor_area", "rent", "footfall", "months_vacant", "chain", "popup",
-                "retail_eligible", "revenue", "owner_type", "anchor"]
+                "retail_eligible", "revenue", "owner_type", "anchor", "second_function",
+                "owner_id", "owner_debt_ltv", "asking_rent", "contract_rent", "book_rent"]
 EVENT_COLUMNS = ["date", "step", "unit_id", "kind", "branch", "zone", "cause"]
 
 _RETAIL = np.array([int(b) for b in RETAIL])
@@ -61,17 +64,18 @@ def shannon(functions: np.ndarray) -> float:
 
 def morans_i(model: CityCentreModel) -> float:
     """Moran's I of vacancy among retail-eligible units, neighbours = units within the contagion
-    radius (binary weights). Positive: vacant units cluster; about 0: scattered at random."""
+    radius (binary weights). Positive: vacant units cluster; about 0: scattered at random; 0 when
+    vacancy does not vary (none or all vacant), where the statistic is undefined."""
     u, net = model.units, model.net
-    elig = u.eligible
+    elig = u.eligible & u.active
     n = int(elig.sum())
     if n < 3:
-        return float("nan")
+        return 0.0
     x = (u.vacant & elig).astype(float)
     z = np.where(elig, x - x[elig].mean(), 0.0)
     denom = float((z[elig] ** 2).sum())
     if denom == 0:
-        return float("nan")
+        return 0.0
     rows = np.repeat(np.arange(len(net.near_ptr) - 1), np.diff(net.near_ptr))
     node_z = np.bincount(rows, weights=z[net.near_unit], minlength=len(net.near_ptr) - 1)
     node_c = np.bincount(rows, weights=elig[net.near_unit].astype(float),
@@ -79,7 +83,7 @@ def morans_i(model: CityCentreModel) -> float:
     cross = float((z * (node_z[u.node] - z))[elig].sum())
     w = float((node_c[u.node] - 1.0)[elig].sum())
     if w <= 0:
-        return float("nan")
+        return 0.0
     return (n / w) * cross / denom
 
 
@@ -101,7 +105,7 @@ class Recorder:
     def record_month(self) -> None:
         m, u = self.model, self.model.units
         d = m.demand
-        elig = u.eligible
+        elig = u.eligible & u.active
         vac = u.vacant & elig
         shop = u.occupied_commercial
         row: dict = {"date": pd.Timestamp(m.year, m.calendar_month, 1), "step": m.steps,
@@ -115,18 +119,21 @@ class Recorder:
         row["n_chain_shops"] = int((shop & u.chain).sum())
         row["n_popups"] = int((shop & u.popup).sum())
         row["footfall_total"] = float(m.node_footfall.sum())
+        rent = np.where(u.vacant, u.asking_rent, u.contract_rent)
         for z in Zone:
             mask = elig & (u.zone == z)
             row[f"footfall_{ZONE_NAMES[z]}"] = float(u.footfall[mask].mean()) if mask.any() else 0.0
-            rent = np.where(u.vacant, u.asking_rent, u.contract_rent)
             row[f"mean_rent_{ZONE_NAMES[z]}"] = float(rent[mask].mean()) if mask.any() else 0.0
         row["visitor_trips"] = m.trips_month / DAYS_PER_MONTH
         tot = d.total.sum(axis=(0, 1))
-        row["online_share"] = float(d.online.sum(axis=(0, 1))[_RETAIL].sum() / tot[_RETAIL].sum())
+        retail_total = tot[_RETAIL].sum()
+        row["online_share"] = (float(d.online.sum(axis=(0, 1))[_RETAIL].sum() / retail_total)
+                               if retail_total > 0 else 0.0)
         row["share_65plus"] = d.share_65plus
         row["n_residents"] = float(m.residents_at.sum())
-        row.update({k: int(v) for k, v in m.month_events.items() if k != "popups"})
-        occupied = u.function[~u.vacant & (u.function != Function.MARKET)]
+        for k in ("openings", "closures", "conversions", "relocations"):
+            row[k] = int(m.month_events[k])
+        occupied = u.function[u.active & ~u.vacant & (u.function != Function.MARKET)]
         row["shannon_diversity"] = shannon(occupied)
         row["vacancy_clustering"] = morans_i(m)
         n_elig = max(int(elig.sum()), 1)
@@ -139,19 +146,34 @@ class Recorder:
         row["shop_revenue"] = m.revenue_total
         row["shop_revenue_online"] = m.revenue_online_total
         row["spend_leakage"] = float(m.leakage[_COMMERCIAL].sum())
-        row["n_housing"] = int((u.function == Function.HOUSING).sum())
+        row["n_housing"] = int(((u.function == Function.HOUSING) & u.active).sum())
         counts = np.bincount(u.function[shop].astype(np.int64), minlength=len(FUNCTION_NAMES))
         for b, code in zip(BRANCH_NAMES, COMMERCIAL, strict=True):
             row[f"n_{b}"] = int(counts[int(code)])
+        row["vacant_floor_area"] = float(u.area[vac].sum())
+        row["retail_floor_area"] = float(u.area[elig].sum())
+        row["public_cost"] = float(m.municipality.public_cost)
+        row["housing_added"] = int(m.housing_added)
+        row["n_offices"] = int((elig & (u.function == Function.OFFICE)).sum())
+        row["n_mixed_use"] = int((shop & (u.second_function >= 0)).sum())
+        for k in ("sales", "splits", "merges"):
+            row[k] = int(m.month_events[k])
+        row["national_support"] = float(m.national_support)
         self.rows.append(row)
         if m.calendar_month == 12:
             self.snapshot_units(m.year)
 
     def snapshot_units(self, year: int) -> None:
+        from .property import OWNER_KIND_NAMES, loan_to_value, unit_values
+
         m, u, t = self.model, self.model.units, self.model.town
         fn = np.array(FUNCTION_NAMES)
+        live = np.flatnonzero(u.active)
         commercial = u.occupied_commercial
-        self.unit_frames.append(pd.DataFrame({
+        ltv = loan_to_value(unit_values(m.p, u, m.owner_book), u, m.owner_book)
+        kinds = np.array(OWNER_KIND_NAMES)[m.owner_book.kind[u.owner]]
+        second = np.where(u.second_function >= 0, fn[np.maximum(u.second_function, 0)], "")
+        frame = pd.DataFrame({
             "year": np.full(u.n, year, dtype=np.int64),
             "step": np.full(u.n, m.steps, dtype=np.int64),
             "unit_id": np.arange(u.n, dtype=np.int64),
@@ -167,10 +189,17 @@ class Recorder:
             "chain": u.chain.copy(), "popup": u.popup.copy(),
             "retail_eligible": u.eligible.copy(),
             "revenue": u.revenue + u.revenue_online,
-            "owner_type": np.where(u.owner == 0, "municipality",
-                                   np.where(u.owner_institutional, "institutional", "private")),
+            "owner_type": kinds,
             "anchor": np.array(["", *ANCHOR_NAMES[1:]])[u.anchor],  # "" for none
-        }))
+            "second_function": second,
+            "owner_id": u.owner.astype(np.int64),
+            # capped at 99 for an owner whose debt exceeds a worthless portfolio
+            "owner_debt_ltv": np.minimum(ltv[u.owner], 99.0),
+            "asking_rent": u.asking_rent.copy(),
+            "contract_rent": np.where(u.vacant, 0.0, u.contract_rent),
+            "book_rent": u.book_rent.copy(),
+        })
+        self.unit_frames.append(frame.iloc[live].reset_index(drop=True))
 
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         ts = pd.DataFrame(self.rows, columns=TIMESERIES_COLUMNS)

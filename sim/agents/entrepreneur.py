@@ -1,30 +1,31 @@
-"""`Entrepreneur`: a would-be tenant looking at vacant units.
+"""`Entrepreneur`: someone looking for a unit to rent (a would-be shopkeeper, a chain's
+expansion manager, a horeca or services operator, a pop-up, an office or workspace user).
 
-Arrivals per month ~ Poisson(rate x units / 100), the rate set by the investment climate. Each
-entrant has a type (starter, chain, horeca, services, pop-up), inspects a few vacant
-retail-eligible units, estimates revenue from footfall and the branch's current takings per unit
-of attractiveness, and opens in the unit and branch with the best expected margin if it clears the
-type's threshold [BRIEF section 3; MODEL sketch 10]. Pop-ups take short, discounted leases and a
-lower threshold [OV]. Chains look at larger, busier units. Entrants that find nothing leave.
+Arrivals per month ~ Poisson(rate x units / 100) by type (the investment climate,
+``entrant_arrival_rate`` and ``entrant_mix``; office users ``office_seekers``). A searcher stays
+in the market for up to ``search_months`` months. Each month it inspects a few vacant units
+(``entrant_candidates``; chains prefer large, busy ones, independents small ones [OV]), forecasts
+for each allowed branch its own revenue counting itself in the branch's spending pool, computes
+its bid rent from its costs (`sim.economics`) and proposes to lease the unit and branch with the
+largest surplus of bid over asking rent. Leases are signed best surplus first (`sim.market`).
+Pop-ups take short leases at a discount with low opening costs [OV]; "crafts" growth is mostly
+hair and beauty salons [PB].
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
-from mesa import Agent
+from mesa import Agent, Model
 
 from ..functions import Function
 from ..scenarios.schema import ENTRANT_TYPES
 
-if TYPE_CHECKING:
-    from ..model import CityCentreModel
-
 _RETAIL_START = (Function.FASHION, Function.HOME, Function.ELECTRONICS, Function.PERSONAL_CARE,
                  Function.LEISURE_GOODS, Function.DAILY, Function.MAKER)
-#: Branches each entrant type may open ("crafts" growth is mostly hair and beauty [PB]).
-BRANCHES = {
+#: Branches each entrant type may open.
+BRANCHES: dict[str, tuple[Function, ...]] = {
     "starter": _RETAIL_START,
     "chain": (Function.FASHION, Function.ELECTRONICS, Function.PERSONAL_CARE, Function.DAILY,
               Function.HOME, Function.LEISURE_GOODS, Function.HORECA),
@@ -32,50 +33,42 @@ BRANCHES = {
     "services": (Function.SERVICES, Function.PERSONAL_CARE),
     "popup": (Function.FASHION, Function.LEISURE_GOODS, Function.MAKER, Function.HORECA,
               Function.CULTURE),
+    "office": (),
 }
+SEARCHER_TYPES = (*ENTRANT_TYPES, "office")
+
+
+def draw_age(p: Any, rng: np.random.Generator, size: int | None = None) -> Any:
+    """An entrepreneur's age at opening (years): normal, clipped to 18-80."""
+    return np.clip(rng.normal(p.entrepreneur_age_mean, p.entrepreneur_age_sd, size), 18, 80)
 
 
 class Entrepreneur(Agent):
-    """One entrant; lives for one decision."""
+    """One searcher. ``cost_factor`` is its cost efficiency (1 = typical), ``willingness`` an
+    office user's bid relative to the zone's office rent, ``months_left`` its patience."""
 
-    def __init__(self, model: CityCentreModel, kind: str, cost_factor: float = 1.0) -> None:
-        if kind not in ENTRANT_TYPES:
-            raise ValueError(f"unknown entrant type {kind!r}; allowed: {', '.join(ENTRANT_TYPES)}")
+    def __init__(self, model: Model, kind: str, cost_factor: float, months_left: int,
+                 birth_clock: int, willingness: float = 1.0) -> None:
+        if kind not in SEARCHER_TYPES:
+            raise ValueError(f"unknown entrant type {kind!r}; allowed: "
+                             f"{', '.join(SEARCHER_TYPES)}")
         super().__init__(model)
         self.kind = kind
-        #: the entrant's fixed costs relative to the branch's typical ratio (its efficiency)
-        self.cost_factor = cost_factor
+        self.cost_factor = float(cost_factor)
+        self.months_left = int(months_left)
+        self.birth_clock = int(birth_clock)
+        self.willingness = float(willingness)
 
-    def choose(self, vacant: np.ndarray, rng: np.random.Generator) -> tuple[int, int] | None:
-        """Inspect candidates among ``vacant`` units; return (unit, branch) to open, or None."""
-        m, u, p = self.model, self.model.units, self.model.p
-        # Independents choose small, cheap units [OV]; chains take larger ones, but an empty
-        # department store is too big for any single new tenant (V&D buildings stayed empty).
-        limit = p.chain_max_area if self.kind == "chain" else p.entrant_max_area
-        vacant = vacant[u.area[vacant] <= limit]
-        if len(vacant) == 0:
-            return None
-        k = min(int(p.entrant_candidates), len(vacant))
-        if self.kind == "chain":
-            w = u.area[vacant] * (u.footfall[vacant] + 1.0)
-            cand = rng.choice(vacant, size=k, replace=False, p=w / w.sum())
-        else:
-            cand = rng.choice(vacant, size=k, replace=False)
-        branches = np.array([int(b) for b in BRANCHES[self.kind]])
-        uu = np.repeat(cand, len(branches))
-        bb = np.tile(branches, len(cand))
-        optimism = 1.0 if self.kind == "chain" else p.entrant_optimism
-        popup = self.kind == "popup"
-        margin, _ = m.expected_margin(uu, bb, optimism=optimism, popup=popup,
-                                      cost_factor=self.cost_factor)
-        best = int(np.argmax(margin))
-        threshold = p.popup_margin_threshold if popup else p.entry_margin_threshold
-        threshold += m.p.extra.get("entry_threshold_shift", 0.0)
-        if margin[best] < threshold:
-            return None
-        return int(uu[best]), int(bb[best])
+    @property
+    def chain(self) -> bool:
+        return self.kind == "chain"
 
-    def open_shop(self, unit: int, branch: int, rng: np.random.Generator) -> None:
-        """Sign the lease and start trading in ``unit``."""
-        self.model.open_shop(unit, branch, chain=self.kind == "chain", popup=self.kind == "popup",
-                             rng=rng, cost_factor=self.cost_factor)
+    @property
+    def popup(self) -> bool:
+        return self.kind == "popup"
+
+    def wait(self) -> None:
+        """No lease this month: one month less patience; leave when it runs out."""
+        self.months_left -= 1
+        if self.months_left <= 0:
+            self.remove()

@@ -51,8 +51,9 @@ class Kernels:
         self._rents = update_asking_rents_numba if fast else update_asking_rents_reference
 
     def visitor_flows(self, cand_ptr, cand_unit, decay, unit_node, attr, m0, cont, max_stops,
-                      exit_prob, entry_node) -> tuple[np.ndarray, np.ndarray]:
-        """Expected visits per unit (trips/month) and node-to-node flows (trips/month).
+                      exit_prob, entry_node) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Expected visits per unit (trips/month), node-to-node flows (trips/month) and the stop
+        potential per purpose and unit (visits per unit of attractiveness).
 
         Args:
             cand_ptr: (nodes + 1,) int CSR pointers of stop candidates per node.
@@ -109,17 +110,16 @@ class Kernels:
             raise ValueError("unit_node: node index out of range")
         return self._local(ptr, nu, un, va, el)
 
-    def update_asking_rents(self, asking, contract, market, months_vacant, vacant, grace, decay,
-                            floor_fraction: float) -> np.ndarray:
-        """New asking rents (EUR/m2/yr) of all units."""
+    def update_asking_rents(self, asking, contract, months_vacant, vacant, seen, reservation,
+                            hold: float, step: float, learning: float) -> np.ndarray:
+        """New asking rents (EUR/m2/yr) of all units (see `sim.kernels.rents`)."""
         n = len(asking)
         args = [
             _check("asking", asking, np.float64, 1, (n,)),
             _check("contract", contract, np.float64, 1, (n,)),
-            _check("market", market, np.float64, 1, (n,)),
             _check("months_vacant", months_vacant, np.int64, 1, (n,)),
             _check("vacant", vacant, np.bool_, 1, (n,)),
-            _check("grace", grace, np.float64, 1, (n,)),
-            _check("decay", decay, np.float64, 1, (n,)),
+            _check("seen", seen, np.float64, 1, (n,)),
+            _check("reservation", reservation, np.float64, 1, (n,)),
         ]
-        return self._rents(*args, float(floor_fraction))
+        return self._rents(*args, float(hold), float(step), float(learning))

@@ -8,7 +8,10 @@ each stop round a visitor at node s picks unit u with probability
 over the units within the stop-choice radius (Huff 1963 with exponential distance decay). After
 each stop a share ``cont[p]`` goes on to another stop, the rest walks to an exit chosen with
 ``exit_prob``. The result is expected visits per unit and the node-to-node flow matrix whose
-shortest paths make footfall (see `footfall`). Expected flows have no sampling noise and cost
+shortest paths make footfall (see `footfall`), and the stop potential per purpose and unit: the
+visits a unit of attractiveness 1 would draw, so that tenants can forecast the visits of a unit
+they do not yet occupy (visits = attractiveness x potential; the small change a newcomer makes
+to the choice denominators is ignored). Expected flows have no sampling noise and cost
 O(purposes x ages x (candidates + stops x node pairs)) in the numba kernel (O(purposes x ages x
 stops x candidates) in the reference), independent of the number of trips.
 
@@ -61,20 +64,18 @@ def _stop_weights(cand_ptr, cand_unit, unit_node, pair_ptr, pair_node, dense, at
     """Sum the stop weights attr x decay of every source into its row total ``row_w[i, s]`` (all
     weights, as the reference) and its positive weights into node pairs ``pw[i, column]``
     (column s * nodes + t when dense, else the pair index). One sweep over the candidates per
-    block of 3 purposes x 2 age bands, the six sums kept in registers; i = p * ages + a."""
+    block of 2 purposes x 2 age bands, the four sums kept in registers; i = p * ages + a."""
     n_pad_p = at.shape[0]
     n_pad_a = dc.shape[0]
     n_nodes = cand_ptr.shape[0] - 1
     slot = np.zeros(n_nodes, np.int64)  # column of each destination node for the current source
-    for p0 in range(0, n_pad_p, 3):
-        at0, at1, at2 = at[p0], at[p0 + 1], at[p0 + 2]
+    for p0 in range(0, n_pad_p, 2):
+        at0, at1 = at[p0], at[p0 + 1]
         for b0 in range(0, n_pad_a, 2):
             dc0, dc1 = dc[b0], dc[b0 + 1]
             i0 = p0 * n_pad_a + b0
             i2 = i0 + n_pad_a
-            i4 = i2 + n_pad_a
-            w_0, w_1, w_2 = pw[i0], pw[i0 + 1], pw[i2]
-            w_3, w_4, w_5 = pw[i2 + 1], pw[i4], pw[i4 + 1]
+            w_0, w_1, w_2, w_3 = pw[i0], pw[i0 + 1], pw[i2], pw[i2 + 1]
             for s in range(n_nodes):
                 if dense:
                     for t in range(n_nodes):
@@ -82,7 +83,7 @@ def _stop_weights(cand_ptr, cand_unit, unit_node, pair_ptr, pair_node, dense, at
                 else:
                     for j in range(pair_ptr[s], pair_ptr[s + 1]):
                         slot[pair_node[j]] = j
-                r0 = r1 = r2 = r3 = r4 = r5 = 0.0
+                r0 = r1 = r2 = r3 = 0.0
                 for k in range(cand_ptr[s], cand_ptr[s + 1]):
                     u = cand_unit[k]
                     q = slot[unit_node[u]]
@@ -92,26 +93,18 @@ def _stop_weights(cand_ptr, cand_unit, unit_node, pair_ptr, pair_node, dense, at
                     w1 = at0[u] * x1
                     w2 = at1[u] * x0
                     w3 = at1[u] * x1
-                    w4 = at2[u] * x0
-                    w5 = at2[u] * x1
                     r0 += w0
                     r1 += w1
                     r2 += w2
                     r3 += w3
-                    r4 += w4
-                    r5 += w5
                     w_0[q] += w0 if w0 > 0.0 else 0.0
                     w_1[q] += w1 if w1 > 0.0 else 0.0
                     w_2[q] += w2 if w2 > 0.0 else 0.0
                     w_3[q] += w3 if w3 > 0.0 else 0.0
-                    w_4[q] += w4 if w4 > 0.0 else 0.0
-                    w_5[q] += w5 if w5 > 0.0 else 0.0
                 row_w[i0, s] = r0
                 row_w[i0 + 1, s] = r1
                 row_w[i2, s] = r2
                 row_w[i2 + 1, s] = r3
-                row_w[i4, s] = r4
-                row_w[i4 + 1, s] = r5
 
 
 @njit(cache=True, nogil=True)
@@ -167,40 +160,29 @@ def _stop_rounds(pair_ptr, pair_node, dense, pw, row_w, m0, cont, max_stops, n_p
 
 
 @njit(cache=True, nogil=True)
-def _unit_visits(cand_ptr, cand_unit, at, dc, rate, visits):
-    """Visits per unit: each candidate's positive weight times its source's summed stop rate."""
-    n_pad_p = at.shape[0]
+def _unit_potential(cand_ptr, cand_unit, dc, rate, n_purposes, potential):
+    """Stop potential per unit and purpose, ``potential[u, p]``: the visits a unit of
+    attractiveness 1 for that purpose would draw (each source's summed stop rate times the
+    candidate's decay), so that visits = attractiveness x potential for any unit, occupied or
+    not. One sweep over the candidates, the source's rates kept in a small local array."""
     n_pad_a = dc.shape[0]
     n_nodes = cand_ptr.shape[0] - 1
-    for p0 in range(0, n_pad_p, 3):
-        at0, at1, at2 = at[p0], at[p0 + 1], at[p0 + 2]
-        for b0 in range(0, n_pad_a, 2):
-            dc0, dc1 = dc[b0], dc[b0 + 1]
-            i0 = p0 * n_pad_a + b0
-            i2 = i0 + n_pad_a
-            i4 = i2 + n_pad_a
-            for s in range(n_nodes):
-                c0 = rate[i0, s]
-                c1 = rate[i0 + 1, s]
-                c2 = rate[i2, s]
-                c3 = rate[i2 + 1, s]
-                c4 = rate[i4, s]
-                c5 = rate[i4 + 1, s]
-                if c0 + c1 + c2 + c3 + c4 + c5 <= 0.0:
-                    continue
-                for k in range(cand_ptr[s], cand_ptr[s + 1]):
-                    u = cand_unit[k]
-                    x0 = dc0[k]
-                    x1 = dc1[k]
-                    w0 = at0[u] * x0
-                    w1 = at0[u] * x1
-                    w2 = at1[u] * x0
-                    w3 = at1[u] * x1
-                    w4 = at2[u] * x0
-                    w5 = at2[u] * x1
-                    visits[u] += (c0 * (w0 if w0 > 0.0 else 0.0) + c1 * (w1 if w1 > 0.0 else 0.0)
-                                  + c2 * (w2 if w2 > 0.0 else 0.0) + c3 * (w3 if w3 > 0.0 else 0.0)
-                                  + c4 * (w4 if w4 > 0.0 else 0.0) + c5 * (w5 if w5 > 0.0 else 0.0))
+    c = np.empty(n_purposes * n_pad_a)
+    for s in range(n_nodes):
+        total = 0.0
+        for p in range(n_purposes):
+            for a in range(n_pad_a):
+                c[p * n_pad_a + a] = rate[p * n_pad_a + a, s]
+                total += rate[p * n_pad_a + a, s]
+        if total <= 0.0:
+            continue
+        for k in range(cand_ptr[s], cand_ptr[s + 1]):
+            u = cand_unit[k]
+            for p in range(n_purposes):
+                acc = 0.0
+                for a in range(n_pad_a):
+                    acc += c[p * n_pad_a + a] * dc[a, k]
+                potential[u, p] += acc
 
 
 @njit(cache=True, nogil=True)
@@ -209,12 +191,12 @@ def visitor_flows_numba(cand_ptr, cand_unit, decay, unit_node, attr, m0, cont, m
     """Numba twin of `visitor_flows_reference` (same results up to rounding). The per-round walk
     over candidate units becomes a walk over (source, destination node) pairs: the candidates'
     weights are summed into node pairs once per call, the stop rounds push mass along the pairs,
-    and the visits per unit take one sweep at the end with each source's stop rate summed over
-    the rounds. ``dense``: 1 or 0 forces the dense or the CSR pair layout, -1 (default) picks
+    and the stop potential per unit takes one sweep at the end with each source's stop rate
+    summed over the rounds (visits = attractiveness x potential). ``dense``: 1 or 0 forces the dense or the CSR pair layout, -1 (default) picks
     dense up to `DENSE_MAX_ENTRIES`."""
     n_units = attr.shape[1]
     n_nodes = m0.shape[2]
-    at = _pad_rows(attr, 3)
+    at = _pad_rows(attr, 2)
     dc = _pad_rows(decay, 2)
     n_pad_a = dc.shape[0]
     n_pa = at.shape[0] * n_pad_a
@@ -235,13 +217,24 @@ def visitor_flows_numba(cand_ptr, cand_unit, decay, unit_node, attr, m0, cont, m
     rate = np.zeros((n_pa, n_nodes))
     _stop_rounds(pair_ptr, pair_node, use_dense, pw, row_w, m0, cont, max_stops, n_pad_a, od,
                  exit_mass, rate)
+    n_purposes = attr.shape[0]
+    pot = np.zeros((n_units, n_purposes))
+    _unit_potential(cand_ptr, cand_unit, dc, rate, n_purposes, pot)
     visits = np.zeros(n_units)
-    _unit_visits(cand_ptr, cand_unit, at, dc, rate, visits)
+    potential = np.empty((n_purposes, n_units))
+    for u in range(n_units):
+        v = 0.0
+        for p in range(n_purposes):
+            potential[p, u] = pot[u, p]
+            a = attr[p, u]
+            if a > 0.0:
+                v += a * pot[u, p]
+        visits[u] = v
     for s in range(n_nodes):
         if exit_mass[s] > 0.0:
             for e in range(entry_node.shape[0]):
                 od[s, entry_node[e]] += exit_mass[s] * exit_prob[s, e]
-    return visits, od
+    return visits, od, potential
 
 
 def visitor_flows_reference(cand_ptr, cand_unit, decay, unit_node, attr, m0, cont, max_stops,
@@ -251,6 +244,7 @@ def visitor_flows_reference(cand_ptr, cand_unit, decay, unit_node, attr, m0, con
     n_ages = decay.shape[0]
     n_nodes = m0.shape[2]
     visits = np.zeros(n_units)
+    potential = np.zeros((n_purposes, n_units))
     od = np.zeros((n_nodes, n_nodes))
     exit_mass = np.zeros(n_nodes)
     row_of = np.repeat(np.arange(n_nodes), np.diff(cand_ptr))
@@ -265,6 +259,7 @@ def visitor_flows_reference(cand_ptr, cand_unit, decay, unit_node, attr, m0, con
                 stuck = active & (row_w <= 0)
                 exit_mass[stuck] += m[stuck]
                 go = np.where(active & (row_w > 0), m / np.where(row_w > 0, row_w, 1.0), 0.0)
+                np.add.at(potential[p], cand_unit, go[row_of] * decay[a])
                 flow = go[row_of] * w
                 flow[w <= 0] = 0.0
                 np.add.at(visits, cand_unit, flow)
@@ -276,4 +271,4 @@ def visitor_flows_reference(cand_ptr, cand_unit, decay, unit_node, attr, m0, con
                 else:
                     exit_mass += new
     od[:, entry_node] += exit_mass[:, None] * exit_prob
-    return visits, od
+    return visits, od, potential

@@ -1,9 +1,11 @@
-"""Asking rents of vacant units: sticky for a grace period, then falling to a floor.
+"""Asking rents of vacant units: held for a while, then cut step by step toward the bids seen,
+never below the owner's reservation rent.
 
-An owner "wants at least to keep the value" [OV]: the asking rent holds for ``grace`` months of
-vacancy (longer for institutional owners), then falls by ``decay`` per month, never below
-``floor_fraction`` x the unit's current market rent. Occupied units' asking rent follows the
-contract rent. Rents in EUR per m2 per year.
+An owner asks its estimate of the market rent when a unit falls vacant. It holds that asking
+rent for ``hold`` months, then cuts it by ``step`` per month; a bid seen below the asking rent
+pulls the asking rent ``learning`` of the way toward it. The asking rent never falls below the
+owner's reservation rent (covenant-safe rent or running costs, `sim.property`). Occupied units'
+asking rent follows the contract rent. Rents in EUR per m2 per year.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def update_asking_rents_numba(asking, contract, market, months_vacant, vacant, grace, decay,
-                              floor_fraction):
+def update_asking_rents_numba(asking, contract, months_vacant, vacant, seen, reservation, hold,
+                              step, learning):
     n = asking.shape[0]
     out = np.empty(n)
     for u in range(n):
@@ -22,18 +24,20 @@ def update_asking_rents_numba(asking, contract, market, months_vacant, vacant, g
             out[u] = contract[u]
             continue
         a = asking[u]
-        if months_vacant[u] > grace[u]:
-            a = a * (1.0 - decay[u])
-            floor = floor_fraction * market[u]
-            if a < floor:
-                a = floor
+        if months_vacant[u] >= hold:
+            a = a * (1.0 - step)
+        if seen[u] > 0.0 and seen[u] < a:
+            a = a - learning * (a - seen[u])
+        if a < reservation[u]:
+            a = reservation[u]
         out[u] = a
     return out
 
 
-def update_asking_rents_reference(asking, contract, market, months_vacant, vacant, grace, decay,
-                                  floor_fraction):
+def update_asking_rents_reference(asking, contract, months_vacant, vacant, seen, reservation,
+                                  hold, step, learning):
     """Plain NumPy twin of `update_asking_rents_numba`."""
-    falling = vacant & (months_vacant > grace)
-    a = np.where(falling, np.maximum(asking * (1.0 - decay), floor_fraction * market), asking)
+    a = np.where(months_vacant >= hold, asking * (1.0 - step), asking)
+    a = np.where((seen > 0.0) & (seen < a), a - learning * (a - seen), a)
+    a = np.maximum(a, reservation)
     return np.where(vacant, a, contract)

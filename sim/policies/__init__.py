@@ -1,8 +1,8 @@
 """Policy levers: registry and parsing of ``name`` / ``name:key=value,key=value`` specs.
 
-Each lever lives in its own module and registers itself in `POLICIES`. A lever is an object with
-``apply(model)``, called by the `Municipality` at the start of every month; it changes parameters
-or switches on rules through `sim.params.Params`, never through branches in agent code.
+Each lever lives in its own module and registers itself in `POLICIES`. A lever changes what agents
+face through typed effects (`sim.inputs.Effects`) and takes the municipality's own paid decisions
+(see `sim.policies.base`); it never sets an outcome.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ def parse_policy(spec: str) -> Any:
         key, eq, value = item.partition("=")
         if not eq:
             raise PolicyError(f"policy {name!r}: setting {item!r} must look like key=value")
+        if key.strip() in kwargs:
+            raise PolicyError(f"policy {name!r}: setting {key.strip()!r} is given twice; "
+                              "allowed: each setting once")
         kwargs[key.strip()] = value.strip()
     return POLICIES[name].from_settings(kwargs)
 

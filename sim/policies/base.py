@@ -1,8 +1,9 @@
 """`Lever`: the shared base of every policy lever.
 
 A lever declares its settings in a typed spec (`Setting`), so that ``name:key=value`` strings from
-the command line become typed values and every mistake (unknown key, wrong type, out of range, a
-value not in a list) is one line naming the lever, the key and what is allowed.
+the command line become typed values and every mistake (unknown key, a key given twice, wrong
+type, out of range, a value not in a list) is one line naming the lever, the key and what is
+allowed.
 
 Every lever has three common settings:
 
@@ -12,25 +13,29 @@ Every lever has three common settings:
 - ``area`` (core, aanloop, fringe, outside_core, all): where the lever acts; each lever has its
   own default.
 
-A lever changes the model through one interface, its `apply(model)`, which the `Municipality`
-calls at the start of every month: it sets `sim.params.Params` attributes and ``Params.extra``
-rule switches (always combining with what is already there, multiplicatively or additively, so
-levers compose) and makes the municipality's discrete decisions (conversions, forced lettings).
-Parameter changes are remembered on the lever (`_scale`, `_shift`), so applying a lever again in
-the next month does not compound its effect.
+A lever acts through two hooks the `Municipality` calls each month (never during the burn-in):
+
+- `effects(model)` returns a `sim.inputs.Effects`: the inputs it changes this month (demand,
+  costs, subsidies, permits, rules, what visitors see). The model folds all effects onto the
+  neutral month, so levers compose without undo bookkeeping.
+- `act(model)` takes the municipality's own discrete decisions after the month's market
+  (offering to buy a unit, designating an area), each paid through `Municipality.pay` from the
+  year's budget.
+
+A lever never sets an outcome (a vacancy, a rent, a closure, a conversion): owners, tenants and
+entrepreneurs decide on what the lever changed.
 """
 
 from __future__ import annotations
 
 import math
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from ..functions import ZONE_NAMES, Zone
-from ..scenarios.schema import ENTRANT_TYPES
+from ..inputs import Effects
 from . import POLICIES, PolicyError
 
 if TYPE_CHECKING:
@@ -116,8 +121,7 @@ class Lever:
         self.values: dict[str, Any] = {k: values.get(k, s.default) for k, s in spec.items()}
         for key, value in self.values.items():
             setattr(self, key, value)
-        self._reset_state()
-        self._model_ref: Any = None
+        self.reset()
 
     @classmethod
     def from_settings(cls, raw: dict[str, str]) -> Lever:
@@ -182,39 +186,32 @@ class Lever:
                               f"{s.allowed()}")
         return v
 
-    def __getstate__(self) -> dict[str, Any]:
-        # The link to the model is a weak reference (not picklable); a lever restored from a
-        # pickle (e.g. with its model) adopts the next model it is applied to.
-        state = self.__dict__.copy()
-        state["_model_ref"] = None
-        return state
-
     def __repr__(self) -> str:
         args = ",".join(f"{k}={v}" for k, v in self.values.items())
         return f"{self.name}:{args}"
 
-    # ------------------------------------------------------------------ monthly application
-    def apply(self, model: CityCentreModel) -> None:
+    # ------------------------------------------------------------------ monthly hooks
+    def active(self, model: CityCentreModel) -> bool:
+        return model.year_f >= self.start and self.intensity > 0
+
+    def effects_for(self, model: CityCentreModel) -> Effects | None:
         """Called by the `Municipality` at the start of every month."""
-        if self._model_ref is not None and self._model_ref() is not model:
-            # A lever object reused for another run starts afresh.
-            self._reset_state()
-        self._model_ref = weakref.ref(model)
-        if model.year_f < self.start or self.intensity <= 0:
-            return
-        self.act(model)
+        return self.effects(model) if self.active(model) else None
+
+    def act_for(self, model: CityCentreModel) -> None:
+        """Called by the `Municipality` after the month's market."""
+        if self.active(model):
+            self.act(model)
+
+    def effects(self, model: CityCentreModel) -> Effects | None:
+        """The inputs this lever changes this month (None: none)."""
+        return None
 
     def act(self, model: CityCentreModel) -> None:
-        """The lever's monthly action (once it is active)."""
-        raise NotImplementedError
-
-    def _reset_state(self) -> None:
-        """Forget what the lever did to a model (called for a new model)."""
-        self._applied: dict[tuple[str, str], Any] = {}
-        self.reset()
+        """The municipality's discrete decisions for this lever (default: none)."""
 
     def reset(self) -> None:
-        """Subclasses reset their own per-run state here."""
+        """Subclasses set up their own per-run state here."""
 
     # ------------------------------------------------------------------ helpers
     def area_mask(self, model: CityCentreModel, area: str | None = None) -> np.ndarray:
@@ -225,51 +222,9 @@ class Lever:
         """Street nodes in the lever's area (bool over nodes)."""
         return zone_mask(model.town.node_zone, area or self.area)
 
-    def _combine(self, model: CityCentreModel, key: str, value: Any, *, extra: bool,
-                 default: Any, additive: bool) -> None:
-        container = model.p.extra if extra else model.p.__dict__
-        current = self._base(model, key, extra=extra, default=default, additive=additive)
-        new = current + value if additive else current * value
-        if isinstance(current, np.ndarray) and current.dtype.kind == "f":
-            new = np.asarray(new, dtype=current.dtype)
-        container[key] = new
-        self._applied[("extra" if extra else "attr", key)] = (
-            np.array(value, dtype=float) if isinstance(value, np.ndarray) else value)
-
-    def _base(self, model: CityCentreModel, key: str, *, extra: bool = True, default: Any = 1.0,
-              additive: bool = False) -> Any:
-        """The current value of ``key`` without this lever's own contribution of last month
-        (every lever and scenario mechanism takes out its own last contribution before putting
-        in the new one, so contributions compose in any order)."""
-        container = model.p.extra if extra else model.p.__dict__
-        current = container.get(key, default)
-        prev = self._applied.get(("extra" if extra else "attr", key))
-        if prev is not None:
-            current = current - prev if additive else current / prev
-        return current
-
-    def _boost_entrants(self, model: CityCentreModel, weights: dict[str, float]) -> None:
-        """More arrivals of some entrant types (``{type: factor}``) while the other types keep
-        their arrival rate: the type mix is reweighted and the total rate rises to match."""
-        w = np.array([weights.get(k, 1.0) for k in ENTRANT_TYPES])
-        mix = np.asarray(self._base(model, "entrant_mix", extra=False), dtype=float)
-        ratio = float((mix * w).sum() / mix.sum()) if mix.sum() > 0 else 1.0
-        self._scale(model, "entrant_mix", w, extra=False)
-        self._scale(model, "entrant_factor", ratio)
-
-    def _scale(self, model: CityCentreModel, key: str, factor: Any, *, extra: bool = True,
-               default: Any = 1.0) -> None:
-        """Multiply ``p.extra[key]`` (or the attribute ``p.key``) by ``factor`` (scalar or array)
-        without compounding over months; factors are kept above zero so they can be undone."""
-        factor = np.maximum(np.asarray(factor, dtype=float), 1e-6)
-        if factor.ndim == 0:
-            factor = float(factor)
-        self._combine(model, key, factor, extra=extra, default=default, additive=False)
-
-    def _shift(self, model: CityCentreModel, key: str, delta: Any, *, extra: bool = True,
-               default: Any = 0.0) -> None:
-        """Add ``delta`` to ``p.extra[key]`` (or the attribute ``p.key``) without compounding."""
-        self._combine(model, key, delta, extra=extra, default=default, additive=True)
+    def zone_units(self, model: CityCentreModel, mask: np.ndarray) -> np.ndarray:
+        """Active units in ``mask``."""
+        return mask & model.units.active
 
 
 def zone_mask(zone: np.ndarray, area: str) -> np.ndarray:
@@ -281,81 +236,26 @@ def zone_mask(zone: np.ndarray, area: str) -> np.ndarray:
     return zone == ZONE_NAMES.index(area)
 
 
-def tenant_branches(kinds: tuple[str, ...]) -> np.ndarray:
-    """Branch codes the given entrant types may open (see `sim.agents.entrepreneur.BRANCHES`)."""
-    from ..agents.entrepreneur import BRANCHES
-
-    codes = sorted({int(b) for k in kinds for b in BRANCHES[k]})
-    return np.array(codes, dtype=np.int64)
+def per_unit(model: CityCentreModel, mask: np.ndarray, value: float, default: float = 0.0
+             ) -> np.ndarray:
+    """An array over units: ``value`` in ``mask``, ``default`` elsewhere."""
+    return np.where(mask, value, default).astype(float)
 
 
-def let_vacant_unit(model: CityCentreModel, unit: int, branches: np.ndarray,
-                    rng: np.random.Generator, *, threshold: float, popup: bool = False,
-                    cap_rent: bool = True) -> int | None:
-    """The municipality (or its matchmaker) brings a tenant to vacant ``unit``: a candidate
-    entrant with a random cost efficiency picks the best of ``branches``; the owner accepts the
-    market rent if ``cap_rent``. The tenant signs only if its expected margin reaches
-    ``threshold``. Returns the branch opened, or None."""
-    u, p = model.units, model.p
-    if not (u.vacant[unit] and u.eligible[unit] and lettable(model)[unit]):
-        return None
-    cost = float(np.exp(rng.normal(0.0, p.entrant_cost_sd)))
-    if cap_rent:
-        u.asking_rent[unit] = min(u.asking_rent[unit], u.market_rent[unit])
-    units = np.full(len(branches), unit, dtype=np.int64)
-    margin, _ = model.expected_margin(units, branches, optimism=p.entrant_optimism, popup=popup,
-                                      cost_factor=cost)
-    best = int(np.argmax(margin))
-    if not margin[best] >= threshold:
-        return None
-    model.open_shop(unit, int(branches[best]), chain=False, popup=popup, rng=rng,
-                    cost_factor=cost)
-    return int(branches[best])
-
-
-def lettable(model: CityCentreModel) -> np.ndarray:
-    """Units a new retail tenant may lease (``p.extra["lettable"]``, all by default)."""
-    mask = model.p.extra.get("lettable")
-    return np.ones(model.units.n, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
-
-
-def withdraw_from_letting(model: CityCentreModel, units: np.ndarray) -> None:
-    """Take units off the retail letting market (entrants and relocating shops skip them).
-    Withdrawals only accumulate, so levers compose by intersection."""
-    mask = lettable(model).copy()
-    mask[units] = False
-    model.p.extra["lettable"] = mask
-
-
-def enforced_letting(lever: Lever, model: CityCentreModel, mask: np.ndarray, months: int,
-                     enforcement: float, threshold: float,
-                     cases: dict[tuple[int, int], bool]) -> int:
-    """Forced letting (the stick of a vacancy ordinance): every unit in ``mask`` vacant for at
-    least ``months`` months is a case; a case (one vacancy spell) is enforced with probability
-    ``enforcement``; in an enforced case the municipality proposes a tenant each month, at the
-    market rent, until one expecting at least ``threshold`` signs. ``cases`` remembers the
-    decision per (unit, start of spell). Returns the number of lettings."""
-    from ..functions import Anchor
-
+def enforcement_cases(rng: np.random.Generator, model: CityCentreModel, due: np.ndarray,
+                      enforcement: float, cases: dict[tuple[int, int], bool]) -> np.ndarray:
+    """Which of the ``due`` units are enforced: each vacancy spell (unit, month it began) is
+    enforced with probability ``enforcement``, decided once when it first becomes due."""
     u = model.units
-    rng = model.stream(f"policy:{lever.name}")
     draws = rng.random(u.n)  # drawn in full every month (common random numbers)
-    due = (u.vacant & u.eligible & lettable(model) & mask & (u.anchor == Anchor.NONE)
-           & (u.months_vacant >= months))
-    branches = tenant_branches(("starter", "horeca", "services"))
-    let = 0
+    out = np.zeros(u.n, dtype=bool)
     for unit in np.flatnonzero(due):
-        key = (int(unit), int(model.steps - u.months_vacant[unit]))
+        key = (int(unit), int(model.clock - u.months_vacant[unit]))
         if key not in cases:
             cases[key] = bool(draws[unit] < enforcement)
-        if not cases[key]:
-            continue
-        if let_vacant_unit(model, int(unit), branches, rng, threshold=threshold) is not None:
-            model.log_event(int(unit), "policy", cause=f"{lever.name}: forced letting")
-            let += 1
+        out[unit] = cases[key]
     if len(cases) > 4 * u.n:
-        vacant_now = {(int(k), int(model.steps - u.months_vacant[k]))
-                      for k in np.flatnonzero(u.vacant)}
-        for key in [k for k in cases if k not in vacant_now]:
+        live = {(int(k), int(model.clock - u.months_vacant[k])) for k in np.flatnonzero(due)}
+        for key in [k for k in cases if k not in live]:
             del cases[key]
-    return let
+    return out

@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from .base import Lever, Setting
+from ..inputs import Effects
+from .base import Lever, Setting, per_unit
 
 if TYPE_CHECKING:
     from ..model import CityCentreModel
 
+#: A BIZ runs for a five-year term before the next vote (Wet op de bedrijveninvesteringszones).
 TERM_MONTHS = 60
 
 
@@ -18,15 +20,14 @@ class Biz(Lever):
     """Levy on occupants of an area funds public space, events and marketing (BIZ).
 
     Mechanism [P31]: a bedrijveninvesteringszone is set up in ``area`` (default: the core) once
-    a majority of its occupants agrees: each January the occupied units vote, a shop voting yes
-    when its smoothed profit is positive; the BIZ then runs for a five-year term before the next
-    vote. While it runs every occupant pays ``levy`` (a fraction of its monthly rent) out of its
-    cash, and the money goes to decoration, public space quality, events and marketing (most BIZ
-    money goes to decoration and marketing [P31]): the units of the area become more attractive
-    to visitors (``attraction``) and the centre as a whole draws a bit more of the catchment's
-    spending (``events``, in proportion to the area's share of the retail units). The
-    public-space part is kept modest: within the centre a more attractive area also pulls stops
-    away from the neighbouring streets, so most of the gain comes from the centre's pull.
+    a majority (``majority``) of its occupants agrees: at the first active month and each
+    January after a term, each shop votes yes when its smoothed profit is positive; the BIZ then
+    runs for a five-year term. While it runs every occupant pays ``levy`` (a fraction of its
+    rent) on top of its rent (a cost it counts in its bid), and the money goes to decoration,
+    public space quality, events and marketing (most BIZ money goes to decoration and marketing
+    [P31]): the area's units draw more visitors (``attraction``) and the centre as a whole a bit
+    more of the catchment (``events``, in proportion to the area's share of the retail units).
+    The levy funds it; the municipality only collects it.
     """
 
     name = "biz"
@@ -45,25 +46,21 @@ class Biz(Lever):
         self._term_end = -1
         self.running = False
 
-    def act(self, model: CityCentreModel) -> None:
+    def effects(self, model: CityCentreModel) -> Effects | None:
         u = model.units
-        i = self.intensity
         area = self.area_mask(model)
         shops = u.occupied_commercial & area
-        if model.steps >= self._term_end:
-            # (Re-)vote: at the first active month and each January after a term ends.
-            if model.calendar_month == 1 or self._term_end < 0:
-                yes = float(np.mean(u.profit_ema[shops] > 0)) if shops.any() else 0.0
-                self.running = yes >= self.majority
-                self._term_end = model.steps + (TERM_MONTHS if self.running else 11)
-                model.log_event(int(np.flatnonzero(area)[0]) if area.any() else 0, "policy",
-                                cause=f"{self.name}: vote {yes:.0%} yes, "
-                                      f"{'running' if self.running else 'rejected'}")
-        on = 1.0 if self.running else 0.0
-        factor = np.where(area, 1.0 + on * self.attraction * i, 1.0)
-        self._scale(model, "unit_attraction", factor)
+        if model.clock >= self._term_end and (model.calendar_month == 1 or self._term_end < 0):
+            yes = float(np.mean(u.profit_ema[shops] > 0)) if shops.any() else 0.0
+            self.running = yes >= self.majority
+            self._term_end = model.clock + (TERM_MONTHS if self.running else 12)
+            model.log_event(int(np.flatnonzero(area)[0]) if area.any() else 0, "policy",
+                            cause=f"{self.name}: vote {yes:.0%} yes, "
+                                  f"{'running' if self.running else 'rejected'}")
+        if not self.running:
+            return None
+        i = self.intensity
         share = float(area[u.eligible].mean()) if u.eligible.any() else 0.0
-        self._scale(model, "centre_attraction_factor", 1.0 + on * self.events * i * share)
-        if self.running:
-            levy = self.levy * i * u.contract_rent * u.area / 12.0
-            u.cash[shops] -= levy[shops]
+        return Effects(levy=per_unit(model, area, self.levy * i),
+                       unit_attraction=np.where(area, 1.0 + self.attraction * i, 1.0),
+                       centre_attraction=1.0 + self.events * i * share)

@@ -1,4 +1,4 @@
-"""Car-free centre."""
+"""Car-free core: parking moves to the edge, arrivals shift to bike and train."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from ..inputs import Effects
 from .base import Lever, Setting
 
 if TYPE_CHECKING:
@@ -18,9 +19,9 @@ class CarFree(Lever):
     Mechanism [OV][P31]: closing the core to cars and moving parking to the edge shifts arrivals
     from the parking garages (``parking_cut``) to the bike parks near the heart and the station
     (``bike_station_gain``); the car-free streets in ``area`` (default: the core) become
-    pleasanter to walk and stay in (``attraction``). Footfall shifts toward the core; the
-    approach streets between the garages and the core lose passers-by, so the shift has a cost
-    there (visible as higher aanloop vacancy in the default towns).
+    pleasanter to walk and stay in (``attraction``). The street works cost ``cost`` EUR per
+    year (default 0: counted elsewhere). Footfall shifts toward the core; the approach streets
+    between the garages and the core lose passers-by, so the shift has a cost there.
     """
 
     name = "car_free"
@@ -31,14 +32,18 @@ class CarFree(Lever):
                                      hi=10.0),
         "attraction": Setting("float", 0.15, "rise in attractiveness of car-free streets",
                               lo=0.0, hi=5.0),
+        "cost": Setting("float", 0.0, "street works and parking per year (EUR)", lo=0.0,
+                        hi=1e9),
     }
 
-    def act(self, model: CityCentreModel) -> None:
+    def effects(self, model: CityCentreModel) -> Effects:
         i = self.intensity
+        if self.cost > 0:
+            model.municipality.pay(self.cost / 12.0, self.name)
         kind = np.array(model.town.entry_kind)
         factor = np.ones(len(kind))
         factor[kind == "parking"] = 1.0 - min(self.parking_cut * i, 0.95)
         factor[np.isin(kind, ("bike", "station"))] = 1.0 + self.bike_station_gain * i
-        self._scale(model, "entry_factor", factor, default=np.ones(len(kind)))
-        self._scale(model, "unit_attraction",
-                    np.where(self.area_mask(model), 1.0 + self.attraction * i, 1.0))
+        return Effects(entry_weight=factor,
+                       unit_attraction=np.where(self.area_mask(model),
+                                                1.0 + self.attraction * i, 1.0))

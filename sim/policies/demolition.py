@@ -1,4 +1,4 @@
-"""Demolition of structural surplus."""
+"""Demolition (sloop): the municipality buys structural surplus and rebuilds it as housing."""
 
 from __future__ import annotations
 
@@ -7,6 +7,13 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from ..functions import Anchor
+from ..property import (
+    MUNICIPALITY,
+    evidence_rent,
+    housing_value,
+    unit_values,
+    unit_yield,
+)
 from .base import Lever, Setting
 
 if TYPE_CHECKING:
@@ -14,15 +21,17 @@ if TYPE_CHECKING:
 
 
 class Demolition(Lever):
-    """Demolish structurally vacant units (> 3 years) at the fringe; rebuild as housing.
+    """Buy structurally vacant units (> 3 years) at market value, demolish, rebuild as housing.
 
-    Mechanism [OV]: in decline, owners and the municipality demolish retail property that has no
-    future (sloop). Each month a unit in ``area`` (default: the fringe) vacant for more than
-    ``min_months`` months (structural vacancy, default > 3 years) is demolished with chance
-    ``rate``, regardless of owner type or credit (the municipality buys and clears it). It
-    leaves the retail stock (no longer retail-eligible) and the plot is rebuilt as housing, so
-    the number of units is kept. Unlike transformation this targets only the structural surplus
-    at the edge.
+    Mechanism [OV]: in decline, the municipality offers to buy retail property that has no
+    future (sloop). Each month it makes an offer, with chance ``rate``, for each unit in ``area``
+    (default: the fringe) vacant for more than ``min_months`` months (structural vacancy), at
+    the unit's market value (the market evidence capitalised at the owner's yield). The owner
+    accepts when the sale leaves its loan-to-value within its covenant (an owner whose books
+    still carry the unit at a higher value may not be able to take the loss and refuses). The
+    municipality pays the price and the demolition (``demolition_cost`` EUR/m2) from its budget
+    and recovers ``land_share`` of the new dwellings' value from the developer; the plot is
+    rebuilt as housing.
     """
 
     name = "demolition"
@@ -30,15 +39,38 @@ class Demolition(Lever):
     settings: ClassVar[dict[str, Setting]] = {
         "min_months": Setting("int", 36, "months vacant before a unit counts as structural "
                               "surplus", lo=0, hi=240),
-        "rate": Setting("float", 0.1, "monthly chance a structural unit is demolished", lo=0.0,
-                        hi=1.0),
+        "rate": Setting("float", 0.1, "monthly chance the municipality makes an offer for a "
+                        "structural unit (x intensity)", lo=0.0, hi=1.0),
+        "demolition_cost": Setting("float", 150.0, "demolition and site clearing (EUR/m2)",
+                                   lo=0.0, hi=1e5),
+        "land_share": Setting("float", 0.2, "share of the new dwellings' value recovered as land "
+                              "price", lo=0.0, hi=1.0),
     }
 
     def act(self, model: CityCentreModel) -> None:
-        u = model.units
+        u, p = model.units, model.p
+        book = model.owner_book
         draws = model.stream(f"policy:{self.name}").random(u.n)
-        go = (u.vacant & u.eligible & self.area_mask(model) & (u.anchor == Anchor.NONE)
-              & (u.months_vacant > self.min_months)
-              & (draws < min(self.rate * self.intensity, 1.0)))
-        for unit in np.flatnonzero(go):
+        offers = np.flatnonzero(u.vacant_eligible & self.area_mask(model)
+                                & (u.anchor == Anchor.NONE) & (u.months_vacant > self.min_months)
+                                & (book.kind[u.owner] != MUNICIPALITY)
+                                & (draws < min(self.rate * self.intensity, 1.0)))
+        if len(offers) == 0:
+            return
+        price = evidence_rent(p, u, model.clock) * u.area / unit_yield(p, u, book)
+        buyer = model.owners[0]
+        for unit in offers:
+            owner_id = int(u.owner[unit])
+            # The owner's books after the sale: the unit leaves, its price repays debt.
+            values = unit_values(p, u, book)
+            debt_after = max(book.debt[owner_id] - price[unit], 0.0)
+            v_after = float(values[u.owner == owner_id].sum() - values[unit])
+            if debt_after > 0 and (v_after <= 0 or debt_after / v_after > p.covenant_ltv):
+                continue
+            net = (price[unit] + self.demolition_cost * u.area[unit]
+                   - self.land_share * float(housing_value(p, u, np.array([unit]), 1.0)[0]))
+            if not model.municipality.afford(max(net, 0.0)):
+                break
+            model.municipality.pay(max(net, 0.0), self.name)
+            model.owners[owner_id].sell(int(unit), buyer, float(price[unit]))
             model.convert_to_housing(int(unit), cause=self.name)

@@ -1,4 +1,4 @@
-"""Deregulation (Verlichte regels): cheaper permits, terraces and flexible zoning, with friction."""
+"""Deregulation (Verlichte regels): lighter permits, terraces and flexible zoning."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from ..functions import Function
+from ..inputs import Effects
 from .base import Lever, Setting
 
 if TYPE_CHECKING:
@@ -17,8 +18,9 @@ class Deregulation(Lever):
     """Lighter rules (permits, terraces, flexible zoning) with an enforcement-friction setting.
 
     Mechanism [VB]: an annual event permit, free terraces and flexible zoning lower the cost and
-    the risk of starting: entrants accept a lower expected margin (``threshold_cut``) and horeca
-    in ``area`` gets terraces (``terraces``: more attractive). How rules are applied matters
+    the delay of starting: opening costs fall by ``startup_cut`` (fees, waiting for permits),
+    horeca in ``area`` gets terraces (``terraces``: more attractive) and, with
+    ``flexible_zoning``, shops there may add a second function. How rules are applied matters
     more than the rules themselves [VB]: ``enforcement`` is the friction of the old enforcement
     practice (0 = the new rules are applied as intended, 1 = nothing changes on the street);
     every effect is scaled by 1 - enforcement.
@@ -28,15 +30,19 @@ class Deregulation(Lever):
     settings: ClassVar[dict[str, Setting]] = {
         "enforcement": Setting("float", 0.3, "friction of enforcement practice (0 none, 1 full)",
                                lo=0.0, hi=1.0),
-        "threshold_cut": Setting("float", 0.05, "cut in the margin entrants require", lo=0.0,
-                                 hi=1.0),
+        "startup_cut": Setting("float", 0.15, "cut in opening costs", lo=0.0, hi=1.0),
         "terraces": Setting("float", 0.1, "rise in horeca attractiveness from terraces", lo=0.0,
                             hi=5.0),
+        "flexible_zoning": Setting("bool", True, "shops may add a second function"),
     }
 
-    def act(self, model: CityCentreModel) -> None:
+    def effects(self, model: CityCentreModel) -> Effects:
         u = model.units
         effect = self.intensity * (1.0 - self.enforcement)
-        self._shift(model, "entry_threshold_shift", -self.threshold_cut * effect)
-        horeca = (u.function == Function.HORECA) & self.area_mask(model)
-        self._scale(model, "unit_attraction", np.where(horeca, 1.0 + self.terraces * effect, 1.0))
+        area = self.area_mask(model)
+        horeca = (u.function == Function.HORECA) & area
+        eff = Effects(startup_cost=1.0 - min(self.startup_cut * effect, 1.0),
+                      unit_attraction=np.where(horeca, 1.0 + self.terraces * effect, 1.0))
+        if self.flexible_zoning and effect > 0:
+            eff.mixed_use_permit = area & u.active
+        return eff

@@ -1,4 +1,4 @@
-"""Evening economy (Avondstad)."""
+"""Evening economy (Avondstad): longer opening and an evening programme."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from ..functions import N_FUNCTIONS, Function
+from ..inputs import Effects
 from .base import Lever, Setting
 
 if TYPE_CHECKING:
@@ -16,34 +17,32 @@ _EVENING = (int(Function.HORECA), int(Function.CULTURE))
 
 
 class EveningEconomy(Lever):
-    """Longer opening and evening programming: horeca and culture draw and earn more.
+    """Longer opening and an evening programme: more going out in the centre.
 
-    Mechanism [P31]: with later opening and an evening programme, horeca and culture venues in
-    ``area`` draw more visitors (``attraction``), catchment and residents spend more on going
-    out in the centre (``spending``, a rise in demand for horeca and culture), and the extra
-    hours raise the venues' gross margin a little (``margin``). Visits spread over more hours of
-    the day; streets with two or more functions benefit [P31].
+    Mechanism [P31]: the municipality funds an evening programme (``cost`` EUR per year, from
+    its budget) and allows later opening. Catchment and residents go out more in the centre
+    (``spending``: a rise in horeca and culture demand) and horeca and culture venues in
+    ``area`` draw more visitors (``attraction``). Whether venues open and stay is their own
+    economics; streets with two or more functions benefit most [P31].
     """
 
     name = "evening_economy"
     settings: ClassVar[dict[str, Setting]] = {
+        "cost": Setting("float", 100000.0, "evening programme per year (EUR, x intensity)",
+                        lo=0.0, hi=1e8),
         "attraction": Setting("float", 0.25, "rise in horeca/culture attractiveness", lo=0.0,
                               hi=5.0),
         "spending": Setting("float", 0.12, "rise in horeca/culture spending", lo=0.0, hi=5.0),
-        "margin": Setting("float", 0.04, "relative rise in horeca/culture gross margin",
-                          lo=0.0, hi=0.2),
     }
 
-    def act(self, model: CityCentreModel) -> None:
-        u = model.units
+    def effects(self, model: CityCentreModel) -> Effects | None:
         i = self.intensity
+        monthly = self.cost * i / 12.0
+        if not model.municipality.afford(monthly):
+            return None
+        model.municipality.pay(monthly, self.name)
         evening = np.zeros(N_FUNCTIONS, dtype=bool)
         evening[list(_EVENING)] = True
-        self._scale(model, "demand_factor", np.where(evening, 1.0 + self.spending * i, 1.0),
-                    default=np.ones(N_FUNCTIONS))
-        gm = np.asarray(self._base(model, "gross_margin", extra=False), dtype=float)
-        target = np.minimum(gm * (1.0 + self.margin * i), 0.95)
-        self._scale(model, "gross_margin", np.where(evening, target / np.maximum(gm, 1e-9), 1.0),
-                    extra=False)
-        venues = evening[u.function] & self.area_mask(model)
-        self._scale(model, "unit_attraction", np.where(venues, 1.0 + self.attraction * i, 1.0))
+        venues = evening[model.units.function] & self.area_mask(model)
+        return Effects(demand=np.where(evening, 1.0 + self.spending * i, 1.0),
+                       unit_attraction=np.where(venues, 1.0 + self.attraction * i, 1.0))

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from ..inputs import Effects
 from .base import Lever, Setting
 
 if TYPE_CHECKING:
@@ -16,11 +17,11 @@ class PeripheralLevy(Lever):
     """Out-of-centre retail pays compensation: less outside pull, the money funds the centre.
 
     Mechanism [OV]: new retail outside the centre (boulevards, outlet centres) pays a levy to
-    the centre. The levy makes out-of-centre sites less attractive to develop and operate, so
-    the pull of competing destinations grows less (``competition``: ``competition_factor``
-    down), and the revenue is spent on the centre: marketing lifts its pull on the catchment
-    (``marketing``: ``centre_attraction_factor`` up) and public space works make the units in
-    ``area`` more attractive (``public_space``).
+    the centre. The levy makes out-of-centre sites costlier to develop and operate, so the pull
+    of competing destinations grows less (``competition``), and the revenue is spent on the
+    centre: marketing lifts its pull on the catchment (``marketing``) and public space works
+    make the units in ``area`` more attractive (``public_space``). The levy pays for itself; no
+    municipal money is spent.
     """
 
     name = "peripheral_levy"
@@ -33,9 +34,9 @@ class PeripheralLevy(Lever):
                                 lo=0.0, hi=5.0),
     }
 
-    def act(self, model: CityCentreModel) -> None:
+    def effects(self, model: CityCentreModel) -> Effects:
         i = self.intensity
-        self._scale(model, "competition_factor", 1.0 - min(self.competition * i, 0.9))
-        self._scale(model, "centre_attraction_factor", 1.0 + self.marketing * i)
-        self._scale(model, "unit_attraction",
-                    np.where(self.area_mask(model), 1.0 + self.public_space * i, 1.0))
+        return Effects(competition=1.0 - min(self.competition * i, 0.9),
+                       centre_attraction=1.0 + self.marketing * i,
+                       unit_attraction=np.where(self.area_mask(model),
+                                                1.0 + self.public_space * i, 1.0))

@@ -1,10 +1,16 @@
-"""Starter support (acquisition)."""
+"""Starter support: acquisition of starters and a rent subsidy; carrot plus stick where vacancy
+is high."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .base import Lever, Setting, enforced_letting
+import numpy as np
+
+from ..functions import Anchor
+from ..inputs import Effects
+from ..scenarios.schema import ENTRANT_TYPES
+from .base import Lever, Setting, enforcement_cases
 
 if TYPE_CHECKING:
     from ..model import CityCentreModel
@@ -14,20 +20,23 @@ class StarterSupport(Lever):
     """More starters and a starters' rent subsidy; carrot plus stick where vacancy is high.
 
     Mechanism [VB] (the feeder-street / aanloopstraten experiment): the municipality's
-    acquisition brings more starting entrepreneurs (``more_starters``; other entrants keep their
-    arrival rate) and pays part of the rent of shops in their first two years (``subsidy``, also
-    counted in entrants' expectations). The experiment's rule: carrot only when urgency is low;
-    carrot plus stick when the vacancy rate in ``area`` (default: the aanloopstraten) exceeds
-    ``threshold``: then owners of units vacant for ``months`` months must accept a proposed
-    tenant (as under a vacancy ordinance, enforced with probability ``enforcement``).
+    acquisition (``cost`` EUR per year) brings more starting entrepreneurs
+    (``more_starters``) and pays ``subsidy`` of the rent of new independents in their first 24
+    months, from its budget (entrants count it in their bids while the budget lasts). The
+    experiment's rule: carrot only when urgency is low; carrot plus stick when the vacancy rate
+    in ``area`` (default: the aanloopstraten) exceeds ``threshold``: then for units vacant for
+    ``months`` months the owner must accept a proposed tenant at any rent above its running
+    costs (as under a vacancy ordinance, enforced with probability ``enforcement``).
     """
 
     name = "starter_support"
     default_area = "aanloop"
     settings: ClassVar[dict[str, Setting]] = {
+        "cost": Setting("float", 50000.0, "acquisition cost per year (EUR, x intensity)",
+                        lo=0.0, hi=1e8),
         "more_starters": Setting("float", 0.6, "relative rise in starting entrepreneurs",
                                  lo=0.0, hi=20.0),
-        "subsidy": Setting("float", 0.25, "share of the rent paid in a shop's first 24 months",
+        "subsidy": Setting("float", 0.25, "share of the rent paid in a starter's first 24 months",
                            lo=0.0, hi=0.9),
         "threshold": Setting("float", 0.15, "area vacancy rate above which the stick applies",
                              lo=0.0, hi=1.0),
@@ -41,12 +50,21 @@ class StarterSupport(Lever):
         self._cases: dict[tuple[int, int], bool] = {}
         self.stick_months = 0
 
-    def act(self, model: CityCentreModel) -> None:
+    def effects(self, model: CityCentreModel) -> Effects | None:
         i = self.intensity
-        self._boost_entrants(model, {"starter": 1.0 + self.more_starters * i})
-        base = float(self._base(model, "rent_subsidy", default=0.0, additive=True))
-        self._shift(model, "rent_subsidy", max(0.0, min(self.subsidy * i, 0.9 - base)))
+        monthly = self.cost * i / 12.0
+        if not model.municipality.afford(monthly):
+            return None
+        model.municipality.pay(monthly, self.name)
+        boost = np.ones(len(ENTRANT_TYPES))
+        boost[ENTRANT_TYPES.index("starter")] = 1.0 + self.more_starters * i
+        eff = Effects(arrivals=boost, rent_subsidy=min(self.subsidy * i, 0.9))
         area = self.area_mask(model)
         if model.vacancy_rate(area) > self.threshold:
             self.stick_months += 1
-            enforced_letting(self, model, area, self.months, self.enforcement, 0.0, self._cases)
+            u = model.units
+            due = (u.vacant_eligible & area & (u.anchor == Anchor.NONE)
+                   & (u.months_vacant >= self.months))
+            eff.forced_letting = enforcement_cases(model.stream(f"policy:{self.name}"), model,
+                                                   due, self.enforcement, self._cases)
+        return eff

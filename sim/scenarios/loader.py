@@ -1,30 +1,53 @@
 """Read, validate and merge scenario TOML files into a typed `CentreScenario`.
 
-A scenario file has a ``[scenario]`` header (name, description, optional ``extends``), a
-``[params.<name>]`` table per parameter (``value``, ``unit``, ``source``) and a
-``[trajectories.<name>]`` table per time-varying driver (``unit``, ``source``, ``points`` =
-``{year = value}``, where a key is a year, ``2020`` = 1 January, or a year-month, ``2020-03``).
-A file that extends another overrides only what it names.
+A scenario file has a ``[scenario]`` header (name, description, optional ``extends``, the years
+the scenario covers, what it ``assumes`` and what it ``expects``), a ``[params.<name>]`` table per
+parameter (``value``, ``unit``, ``source``) and a ``[trajectories.<name>]`` table per
+time-varying driver (``unit``, ``source``, ``points`` = ``{year = value}``, where a key is a year,
+``2020`` = 1 January, or a year-month, ``2020-03``). A file that extends another overrides only
+what it names. A single number given for a map parameter applies to every key.
 
-Every problem raises `ScenarioError` with one line naming the file, the key and what is allowed.
+Every problem raises `ScenarioError` with one line naming the file, the key and what is allowed:
+NaN and infinity, out-of-range values, reversed ``{min, max}`` ranges, an all-zero entrant mix,
+two trajectory points for the same month, unknown names, wrong units, cycles and overlong
+``extends`` chains.
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
+import warnings
 from pathlib import Path
 from typing import Any
 
 from mesa.experimental.scenarios import Scenario
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .schema import PARAMS, TRAJECTORIES, Spec
+from .schema import (
+    DEPRECATED_PARAMS,
+    DEPRECATED_TRAJECTORIES,
+    PARAMS,
+    RANGE_KEYS,
+    TRAJECTORIES,
+    Spec,
+)
 
 SCENARIO_DIR = Path(__file__).parent
+#: Longest ``extends`` chain (a preset is 2 deep); deeper chains are refused, not recursed.
+MAX_EXTENDS_DEPTH = 32
+#: Largest scenario file read (bytes).
+MAX_FILE_BYTES = 1_000_000
+#: Years a scenario may cover.
+YEAR_RANGE = (1990, 2100)
 
 
 class ScenarioError(ValueError):
     """A scenario file is missing, malformed or holds a disallowed value."""
+
+
+class ScenarioWarning(UserWarning):
+    """A scenario file uses a deprecated name (accepted, ignored)."""
 
 
 class _Header(BaseModel):
@@ -33,6 +56,11 @@ class _Header(BaseModel):
     description: str = ""
     extends: str | None = None
     source: str = ""
+    start_year: int | None = None
+    end_year: int | None = None
+    assumes: list[str] = []
+    expects: list[str] = []
+    #: deprecated: read as ``expects``
     directions: list[str] = []
 
 
@@ -63,33 +91,42 @@ class CentreScenario(Scenario):
     Attributes:
         name: scenario name (file stem of the preset or the user's file).
         description: one-line description from the file header.
+        source: the document the scenario comes from.
+        start_year, end_year: the years the scenario covers (a run starts at ``start_year``
+            unless told otherwise; drivers are flat outside their points).
+        assumes: the inputs the source states (what the scenario file sets).
+        expects: the consequences the source expects (emergent; checked by the tests).
         chain: names of the files merged, base first.
         params: parameter name -> value (float, int, bool or nested dict), see `schema.PARAMS`.
         units: parameter or trajectory name -> unit string.
         sources: parameter or trajectory name -> source (document and section, or calibration).
         trajectories: driver name -> ``(years, values)`` tuples, see `schema.TRAJECTORIES`.
+        notes: warnings raised while loading (deprecated names).
     """
 
     name: str = "baseline"
     description: str = ""
+    source: str = ""
+    start_year: int = 2013
+    end_year: int = 2040
+    assumes: tuple = ()
+    expects: tuple = ()
     chain: tuple = ()
     params: dict = {}  # noqa: RUF012 - Mesa Scenario declares defaults as class attributes
     units: dict = {}  # noqa: RUF012
     sources: dict = {}  # noqa: RUF012
     trajectories: dict = {}  # noqa: RUF012
+    notes: tuple = ()
 
     def for_run(self, seed: int) -> CentreScenario:
         """A copy bound to no model, with ``rng`` = ``seed`` (one scenario, many runs)."""
-        return CentreScenario(
-            rng=seed,
-            name=self.name,
-            description=self.description,
-            chain=self.chain,
-            params=self.params,
-            units=self.units,
-            sources=self.sources,
-            trajectories=self.trajectories,
-        )
+        return CentreScenario(rng=seed, **self.fields())
+
+    def fields(self) -> dict[str, Any]:
+        """The scenario's content as keyword arguments (for copies)."""
+        return {k: getattr(self, k) for k in (
+            "name", "description", "source", "start_year", "end_year", "assumes", "expects",
+            "chain", "params", "units", "sources", "trajectories", "notes")}
 
 
 def available_scenarios() -> dict[str, str]:
@@ -104,6 +141,12 @@ def available_scenarios() -> dict[str, str]:
 
 def resolve_path(name_or_path: str | Path) -> Path:
     """Map a preset name or a file path to an existing file, or raise `ScenarioError`."""
+    if not isinstance(name_or_path, str | Path):
+        raise ScenarioError(f"scenario must be a preset name or a path, got "
+                            f"{type(name_or_path).__name__}")
+    if str(name_or_path).strip() == "":
+        raise ScenarioError(f"scenario name is empty; allowed: {', '.join(available_scenarios())}"
+                            " or a path to a .toml file")
     p = Path(name_or_path)
     if p.suffix == ".toml" or p.exists():
         if not p.is_file():
@@ -120,10 +163,18 @@ def resolve_path(name_or_path: str | Path) -> Path:
 
 def _read(path: Path) -> _File:
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(f"{path}: file is {size:,} bytes; allowed: at most "
+                                f"{MAX_FILE_BYTES:,} bytes")
         with path.open("rb") as fh:
             raw = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: not valid TOML (nested too deeply)") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not valid TOML (not UTF-8 text)") from None
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
     try:
@@ -133,7 +184,8 @@ def _read(path: Path) -> _File:
         loc = ".".join(str(x) for x in err["loc"])
         allowed = {
             "": "scenario, params, trajectories",
-            "scenario": "name, description, extends, source, directions",
+            "scenario": "name, description, extends, source, start_year, end_year, assumes, "
+                        "expects",
         }
         hint = ""
         if err["type"] == "extra_forbidden":
@@ -147,6 +199,10 @@ def _read(path: Path) -> _File:
         raise ScenarioError(f"{path}: key {loc!r}: {err['msg']}{hint}") from None
 
 
+def _range_text(spec: Spec) -> str:
+    return f"[{spec.lo:g}, {spec.hi:g}]" if spec.lo is not None else "any finite number"
+
+
 def _check_number(path: Path, key: str, spec: Spec, v: Any, kind: str) -> Any:
     if kind == "bool":
         if not isinstance(v, bool):
@@ -154,11 +210,18 @@ def _check_number(path: Path, key: str, spec: Spec, v: Any, kind: str) -> Any:
         return v
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise ScenarioError(f"{path}: {key} must be a number, got {v!r}")
-    if kind == "int" and not float(v).is_integer():
-        raise ScenarioError(f"{path}: {key} must be an integer, got {v!r}")
-    if (spec.lo is not None and v < spec.lo) or (spec.hi is not None and v > spec.hi):
-        raise ScenarioError(f"{path}: {key} = {v} is out of range; allowed: [{spec.lo}, {spec.hi}]")
-    return int(v) if kind == "int" else float(v)
+    try:
+        x = float(v)
+    except OverflowError:
+        x = math.inf
+    if not math.isfinite(x):
+        raise ScenarioError(f"{path}: {key} = {v} is not a finite number; allowed: "
+                            f"{_range_text(spec)}")
+    if kind == "int" and not x.is_integer():
+        raise ScenarioError(f"{path}: {key} must be a whole number, got {v!r}")
+    if (spec.lo is not None and x < spec.lo) or (spec.hi is not None and x > spec.hi):
+        raise ScenarioError(f"{path}: {key} = {v} is out of range; allowed: {_range_text(spec)}")
+    return int(x) if kind == "int" else x
 
 
 def _check_map(
@@ -177,12 +240,20 @@ def _check_map(
     return {k: _check_number(path, f"{key}.{k}", spec, x, kind) for k, x in v.items()}
 
 
+def _element_kind(spec: Spec) -> str:
+    return "bool" if spec.unit == "bool" else ("int" if spec.unit in ("stops",) else "float")
+
+
 def _check_value(path: Path, name: str, spec: Spec, v: Any, partial: bool) -> Any:
     key = f"params.{name}.value"
     if spec.kind in ("float", "int", "bool"):
         return _check_number(path, key, spec, v, spec.kind)
-    elem = "bool" if spec.unit == "bool" else ("int" if spec.unit in ("stops",) else "float")
+    elem = _element_kind(spec)
     if spec.kind == "map":
+        if not isinstance(v, dict):
+            # One number for every key of the map.
+            x = _check_number(path, key, spec, v, elem)
+            return dict.fromkeys(spec.keys, x)
         return _check_map(path, key, spec, v, spec.keys, elem, partial)
     if not isinstance(v, dict):
         raise ScenarioError(f"{path}: {key} must be a table with keys {', '.join(spec.keys)}")
@@ -200,6 +271,29 @@ def _check_value(path: Path, name: str, spec: Spec, v: Any, partial: bool) -> An
         r: _check_map(path, f"{key}.{r}", spec, row, spec.cols, elem, partial)
         for r, row in v.items()
     }
+
+
+def _check_consistency(path: Path, params: dict[str, Any]) -> None:
+    """Rules across keys: ``{min, max}`` ranges in order, a non-empty entrant mix, burn-in
+    bounds in order, split sizes that split."""
+    for name, spec in PARAMS.items():
+        if spec.kind == "map" and spec.keys == RANGE_KEYS and name in params:
+            lo, hi = params[name]["min"], params[name]["max"]
+            if lo > hi:
+                raise ScenarioError(f"{path}: params.{name}.value has min = {lo:g} > max = "
+                                    f"{hi:g}; allowed: min <= max")
+    mix = params.get("entrant_mix")
+    if mix is not None and sum(mix.values()) <= 0:
+        raise ScenarioError(f"{path}: params.entrant_mix.value is zero for every type; allowed: "
+                            "at least one share > 0")
+    lo, hi = params.get("burn_in_min_months"), params.get("burn_in_max_months")
+    if lo is not None and hi is not None and lo > hi:
+        raise ScenarioError(f"{path}: params.burn_in_min_months = {lo} > burn_in_max_months = "
+                            f"{hi}; allowed: min <= max")
+    lo, hi = params.get("subdivide_target_area"), params.get("subdivide_min_area")
+    if lo is not None and hi is not None and 2 * lo > hi:
+        raise ScenarioError(f"{path}: params.subdivide_min_area = {hi:g} is less than twice "
+                            f"subdivide_target_area = {lo:g}; allowed: min_area >= 2 x target")
 
 
 def _point_year(key: str) -> float | None:
@@ -224,37 +318,78 @@ def _merge(base: Any, over: Any) -> Any:
     return over
 
 
-def _collect(path: Path, seen: tuple[Path, ...]) -> list[tuple[Path, _File]]:
-    if path.resolve() in seen:
-        cycle = " -> ".join(p.name for p in (*seen, path.resolve()))
-        raise ScenarioError(f"{path}: scenario.extends forms a cycle ({cycle})")
-    f = _read(path)
+def _collect(path: Path) -> list[tuple[Path, _File]]:
+    """The files of an ``extends`` chain, base first (iterative: no recursion limit)."""
     chain: list[tuple[Path, _File]] = []
-    if f.scenario.extends:
+    seen: list[Path] = []
+    current: Path | None = path
+    while current is not None:
+        if current.resolve() in seen:
+            cycle = " -> ".join(p.name for p in (*seen, current.resolve()))
+            raise ScenarioError(f"{path}: scenario.extends forms a cycle ({cycle})")
+        if len(seen) >= MAX_EXTENDS_DEPTH:
+            raise ScenarioError(f"{path}: scenario.extends chain is longer than "
+                                f"{MAX_EXTENDS_DEPTH} files; allowed: at most "
+                                f"{MAX_EXTENDS_DEPTH}")
+        seen.append(current.resolve())
+        f = _read(current)
+        chain.append((current, f))
         parent = f.scenario.extends
-        candidate = (path.parent / parent) if parent.endswith(".toml") else None
+        if not parent:
+            break
+        candidate = (current.parent / parent) if parent.endswith(".toml") else None
         try:
-            ppath = candidate if candidate and candidate.is_file() else resolve_path(parent)
+            current = (candidate if candidate and candidate.is_file()
+                       else resolve_path(parent))
         except ScenarioError as exc:
-            raise ScenarioError(f"{path}: scenario.extends: {exc}") from None
-        chain = _collect(ppath, (*seen, path.resolve()))
-    return [*chain, (path, f)]
+            raise ScenarioError(f"{current}: scenario.extends: {exc}") from None
+    return chain[::-1]
+
+
+def _trajectory_points(fpath: Path, name: str, spec: Spec, t: _Trajectory
+                       ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    pts: dict[float, str] = {}
+    values = []
+    for y, v in t.points.items():
+        year = _point_year(y)
+        if year is None:
+            raise ScenarioError(
+                f"{fpath}: trajectories.{name}.points key {y!r} must be a year 1900-2200"
+                " or a year-month such as 2020-03"
+            )
+        if year in pts:
+            raise ScenarioError(f"{fpath}: trajectories.{name}.points has {pts[year]!r} and "
+                                f"{y!r} for the same month; allowed: one point per month")
+        pts[year] = y
+        x = _check_number(fpath, f"trajectories.{name}.points.{y}", spec, v, "float")
+        values.append((year, x))
+    if not values:
+        raise ScenarioError(
+            f"{fpath}: trajectories.{name}.points is empty; give at least one year"
+        )
+    values.sort()
+    return tuple(p[0] for p in values), tuple(p[1] for p in values)
 
 
 def load_scenario(name_or_path: str | Path = "baseline", **overrides: Any) -> CentreScenario:
     """Load a preset by name or a user's TOML file, following ``extends``; return a validated,
-    complete `CentreScenario`. ``overrides`` replace parameter values (checked like file values)."""
+    complete `CentreScenario`. ``overrides`` replace parameter values (checked like file values;
+    a map may be given in part)."""
     path = resolve_path(name_or_path)
-    chain = _collect(path, ())
+    chain = _collect(path)
     params: dict[str, Any] = {}
     units: dict[str, str] = {}
     sources: dict[str, str] = {}
     trajs: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {}
+    notes: list[str] = []
     for fpath, f in chain:
-        partial = bool(f.scenario.extends)
         for name, entry in f.params.items():
             spec = PARAMS.get(name)
             if spec is None:
+                if name in DEPRECATED_PARAMS:
+                    notes.append(f"{fpath}: params.{name} is deprecated and ignored: "
+                                 f"{DEPRECATED_PARAMS[name]}")
+                    continue
                 raise ScenarioError(
                     f"{fpath}: params.{name} is not a known parameter; "
                     f"see `binnenstad params` for the {len(PARAMS)} allowed names"
@@ -263,12 +398,16 @@ def load_scenario(name_or_path: str | Path = "baseline", **overrides: Any) -> Ce
                 raise ScenarioError(
                     f"{fpath}: params.{name}.unit is {entry.unit!r}; allowed: {spec.unit!r}"
                 )
-            value = _check_value(fpath, name, spec, entry.value, partial and name in params)
+            value = _check_value(fpath, name, spec, entry.value, name in params)
             params[name] = _merge(params[name], value) if name in params else value
             units[name], sources[name] = entry.unit, entry.source
         for name, t in f.trajectories.items():
             spec = TRAJECTORIES.get(name)
             if spec is None:
+                if name in DEPRECATED_TRAJECTORIES:
+                    notes.append(f"{fpath}: trajectories.{name} is deprecated and ignored: "
+                                 f"{DEPRECATED_TRAJECTORIES[name]}")
+                    continue
                 raise ScenarioError(
                     f"{fpath}: trajectories.{name} is not a known driver; "
                     f"allowed: {', '.join(TRAJECTORIES)}"
@@ -277,47 +416,55 @@ def load_scenario(name_or_path: str | Path = "baseline", **overrides: Any) -> Ce
                 raise ScenarioError(
                     f"{fpath}: trajectories.{name}.unit is {t.unit!r}; allowed: {spec.unit!r}"
                 )
-            pts = []
-            for y, v in t.points.items():
-                year = _point_year(y)
-                if year is None:
-                    raise ScenarioError(
-                        f"{fpath}: trajectories.{name}.points key {y!r} must be a year 1900-2200"
-                        " or a year-month such as 2020-03"
-                    )
-                if not spec.lo <= v <= spec.hi:
-                    raise ScenarioError(
-                        f"{fpath}: trajectories.{name}.points.{y} = {v} is out of range; "
-                        f"allowed: [{spec.lo}, {spec.hi}]"
-                    )
-                pts.append((year, float(v)))
-            if not pts:
-                raise ScenarioError(
-                    f"{fpath}: trajectories.{name}.points is empty; give at least one year"
-                )
-            pts.sort()
-            trajs[name] = (tuple(p[0] for p in pts), tuple(p[1] for p in pts))
+            trajs[name] = _trajectory_points(fpath, name, spec, t)
             units[name], sources[name] = t.unit, t.source
+        _check_consistency(fpath, params)
     for name, value in overrides.items():
         spec = PARAMS.get(name)
         if spec is None:
-            raise ScenarioError(f"override: {name} is not a known parameter")
+            raise ScenarioError(f"override: {name} is not a known parameter; see "
+                                f"`binnenstad params` for the {len(PARAMS)} allowed names")
         value = _check_value(Path("override"), name, spec, value, name in params)
         params[name] = _merge(params[name], value) if name in params else value
         sources[name] = "user override"
+    if overrides:
+        _check_consistency(Path("override"), params)
     missing = [n for n in PARAMS if n not in params] + [n for n in TRAJECTORIES if n not in trajs]
     if missing:
         raise ScenarioError(
             f"{path}: lacks {missing[0]!r} (and {len(missing) - 1} more); "
             "extend 'baseline' to inherit defaults"
         )
-    head = chain[-1][1].scenario
+    heads = [f.scenario for _, f in chain]
+    head = heads[-1]
+    start = next((h.start_year for h in reversed(heads) if h.start_year is not None), 2013)
+    end = next((h.end_year for h in reversed(heads) if h.end_year is not None), start + 12)
+    for label, y in (("start_year", start), ("end_year", end)):
+        if not YEAR_RANGE[0] <= y <= YEAR_RANGE[1]:
+            raise ScenarioError(f"{path}: scenario.{label} = {y} is out of range; allowed: "
+                                f"{YEAR_RANGE[0]}-{YEAR_RANGE[1]}")
+    if end <= start:
+        raise ScenarioError(f"{path}: scenario.end_year = {end} is not after start_year = "
+                            f"{start}; allowed: end_year > start_year")
+    expects = list(head.expects)
+    if head.directions:
+        notes.append(f"{chain[-1][0]}: scenario.directions is deprecated: read as "
+                     "scenario.expects")
+        expects += head.directions
+    for note in notes:
+        warnings.warn(note, ScenarioWarning, stacklevel=2)
     return CentreScenario(
         name=head.name,
         description=head.description,
+        source=head.source,
+        start_year=int(start),
+        end_year=int(end),
+        assumes=tuple(head.assumes),
+        expects=tuple(expects),
         chain=tuple(str(p) for p, _ in chain),
         params=params,
         units=units,
         sources=sources,
         trajectories=trajs,
+        notes=tuple(notes),
     )

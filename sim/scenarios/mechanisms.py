@@ -1,108 +1,104 @@
 """Scenario mechanisms: processes a future brings that the core model lacks (chain bankruptcy
-shocks, second-hand and sharing, shifting temporary centres, AR games, stratified visitors,
-tourism, ...). Each is an object with ``apply(model)``, called at the start of every month before
-the policy levers; it acts through `sim.params.Params` (including ``Params.extra``) and the
-model's arrays, like a lever does.
+shocks, second-hand and sharing, flexible leases, shifting temporary centres, AR games,
+stratified visitors, tourism, lockdowns, ...).
+
+A mechanism acts like a lever, but belongs to the future being simulated, not to the
+municipality. Each month (the burn-in included, where its drivers are at their start-year
+values and shock drivers neutral) the model calls three hooks:
+
+- `events(model)`: exogenous events of the future (a chain brand's head office fails; the
+  temporary centres move on). Events are inputs the scenario states, not consequences.
+- `effects(model)`: a `sim.inputs.Effects` with the inputs it changes this month (demand,
+  what visitors see, costs, arrivals).
+- `searchers(model)`: extra searchers it brings to the property market (shops looking for a
+  unit in the heart; pop-ups matched to a temporary centre). They sign only where their own
+  bids clear.
 
 Every mechanism is configured by scenario parameters and drivers (`schema.PARAMS`,
-`schema.TRAJECTORIES`) whose baseline values switch it off; `build_mechanisms` only builds the
-ones a scenario turns on, so the baseline runs exactly as the core model.
+`schema.TRAJECTORIES`) whose baseline values switch it off; `build_mechanisms` builds only the
+ones a scenario turns on. Mechanisms register themselves in `MECHANISMS` (like levers in
+`sim.policies.POLICIES`), each with the test of whether a scenario switches it on.
 
-Composition with policy levers: a mechanism never overwrites a rule switch in ``Params.extra`` or
-a parameter. Each month it takes back what it applied the month before and applies this month's
-value (multiplicative switches are divided by last month's factor and multiplied by the new one;
-additive ones shifted back and forth), so levers that scale the same switch compose with it.
-
-Randomness: each mechanism draws from its own stream ``shocks:<name>`` of the run's root seed
-(`sim.rng.stream`), so switching one on does not shift any other draws (common random numbers).
+Randomness: each mechanism draws from its own stream ``shocks:<name>`` of the run's root seed,
+so switching one on does not shift any other draws (common random numbers).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ..functions import N_FUNCTIONS, Anchor, Function, Zone
+from ..functions import Anchor, Function, Zone
+from ..inputs import Effects
 from ..params import Params
-from ..rng import stream
+from ..scenarios.schema import ENTRANT_TYPES
 from .loader import CentreScenario
 
 if TYPE_CHECKING:
+    from ..market import Searcher
     from ..model import CityCentreModel
 
-_MIN_FACTOR = 1e-6
-
-
-class Mechanism:
-    """Base class: bookkeeping so that a mechanism's monthly changes compose with levers."""
-
-    name = "mechanism"
-
-    def __init__(self) -> None:
-        self._applied: dict[str, Any] = {}
-        self._rng: np.random.Generator | None = None
-
-    def rng(self, model: CityCentreModel) -> np.random.Generator:
-        """This mechanism's own random stream ``shocks:<name>`` of the run's root seed."""
-        if self._rng is None:
-            name = f"shocks:{self.name}"
-            self._rng = model.stream(name) if hasattr(model, "stream") else stream(model.seed,
-                                                                                   name)
-        return self._rng
-
-    @staticmethod
-    def lettable(model: CityCentreModel) -> np.ndarray:
-        """Units a new tenant may lease: levers may withdraw some (``p.extra["lettable"]``)."""
-        mask = model.p.extra.get("lettable")
-        return np.ones(model.units.n, bool) if mask is None else np.asarray(mask, bool)
-
-    def scale_extra(self, p: Params, key: str, factor: Any, default: Any = 1.0) -> None:
-        """Replace last month's multiplicative contribution to ``p.extra[key]`` by ``factor``."""
-        factor = np.maximum(np.asarray(factor, dtype=float), _MIN_FACTOR)
-        last = self._applied.get(f"extra:{key}", 1.0)
-        value = np.asarray(p.extra.get(key, default), dtype=float) / last * factor
-        p.extra[key] = float(value) if value.ndim == 0 else value
-        self._applied[f"extra:{key}"] = factor
-
-    def shift_attr(self, p: Params, attr: str, delta: float) -> None:
-        """Replace last month's additive contribution to parameter ``attr`` by ``delta``."""
-        last = self._applied.get(f"attr:{attr}", 0.0)
-        setattr(p, attr, getattr(p, attr) - last + delta)
-        self._applied[f"attr:{attr}"] = delta
-
-    def apply(self, model: CityCentreModel) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
+#: name -> (mechanism class, "does this scenario switch it on?")
+MECHANISMS: dict[str, tuple[type, Callable[[Params], bool]]] = {}
 
 
 def _active(p: Params, traj: str, neutral: float = 0.0) -> bool:
     return bool(np.any(np.abs(p.traj[traj].values - neutral) > 1e-12))
 
 
-def _branch_map(p: Params, name: str) -> np.ndarray:
-    """A branch map parameter as an array over function codes (it already is one in Params)."""
-    return np.asarray(getattr(p, name), dtype=float)
+class Mechanism:
+    """Base class; subclasses set ``name`` and ``switched_on`` and override the hooks."""
+
+    name: ClassVar[str] = "mechanism"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name != "mechanism":
+            MECHANISMS[cls.name] = (cls, cls.switched_on)
+
+    @staticmethod
+    def switched_on(p: Params) -> bool:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def rng(self, model: CityCentreModel) -> np.random.Generator:
+        """This mechanism's own random stream ``shocks:<name>`` of the run's root seed."""
+        return model.stream(f"shocks:{self.name}")
+
+    def events(self, model: CityCentreModel) -> None:
+        """Exogenous events of this month (default: none)."""
+
+    def effects(self, model: CityCentreModel) -> Effects | None:
+        """The inputs this mechanism changes this month (default: none)."""
+        return None
+
+    def searchers(self, model: CityCentreModel) -> list[Searcher]:
+        """Extra searchers this month (default: none)."""
+        return []
 
 
 class ChainBankruptcy(Mechanism):
     """Chain bankruptcy shocks [OV][G32]: in a year with ``chain_bankruptcy_share`` = s > 0, a
     share s of the chain brands trading in the centre fails in month ``chain_bankruptcy_month``
-    and all outlets of a failed brand (``units.chain_id``) close at once, like V&D in 2016.
-
-    The number of failing brands is s x brands, rounded at random (so small shares still bite
-    in expectation); the brands are drawn uniformly. ``failures`` keeps (year, brand, outlets)."""
+    and all outlets of a failed brand (``units.chain_id``) close at once, like V&D in 2016. The
+    head office's failure is the scenario's input; what the centre makes of the empty units is
+    the model's. ``failures`` keeps (year, brand, outlets)."""
 
     name = "chain_bankruptcy"
 
     def __init__(self) -> None:
-        super().__init__()
         self.failures: list[tuple[int, int, int]] = []
 
-    def apply(self, model: CityCentreModel) -> None:
+    @staticmethod
+    def switched_on(p: Params) -> bool:
+        return _active(p, "chain_bankruptcy_share")
+
+    def events(self, model: CityCentreModel) -> None:
         p, u = model.p, model.units
         if model.calendar_month != int(p.chain_bankruptcy_month):
             return
-        share = p.traj["chain_bankruptcy_share"](float(model.year))
+        share = model.driver("chain_bankruptcy_share")
         if share <= 0:
             return
         rng = self.rng(model)
@@ -123,66 +119,70 @@ class ChainBankruptcy(Mechanism):
 
 class SecondHand(Mechanism):
     """Second-hand and sharing replace new goods [P31 3.3]: demand for new goods of branch b is
-    multiplied by 1 - secondhand_share(t) x secondhand_exposure[b]. A share
+    multiplied by 1 - secondhand_share(t) x secondhand_exposure[b]; a share
     ``secondhand_local_capture`` of the replaced spending comes back to the centre's makers
     (repair, swap, makerspaces)."""
 
     name = "secondhand"
 
-    def apply(self, model: CityCentreModel) -> None:
+    @staticmethod
+    def switched_on(p: Params) -> bool:
+        return _active(p, "secondhand_share")
+
+    def effects(self, model: CityCentreModel) -> Effects:
         p = model.p
-        share = p.traj["secondhand_share"](model.year_f)
-        expo = _branch_map(p, "secondhand_exposure")
+        share = model.driver("secondhand_share")
+        expo = np.asarray(p.secondhand_exposure, dtype=float)
         factor = 1.0 - share * expo
         spend = np.asarray(p.spend_per_capita, dtype=float)
-        displaced = float((spend * share * expo).sum())
         maker = int(Function.MAKER)
         if spend[maker] > 0:
-            factor[maker] += p.secondhand_local_capture * displaced / spend[maker]
-        self.scale_extra(p, "demand_factor", factor, np.ones(N_FUNCTIONS))
+            factor[maker] += p.secondhand_local_capture * float((spend * share * expo).sum()) / (
+                spend[maker])
+        return Effects(demand=factor)
 
 
 class LeaseFlexibility(Mechanism):
-    """Flexible leases [OV scenario 03][P31 3.3]: owners let on short terms, so pop-up arrivals
-    rise by 1 + lease_flexibility_popup_gain x f(t) and the pop-up margin threshold falls by
-    lease_flexibility_threshold_cut x f(t)."""
+    """Flexible leases [OV scenario 03][P31 3.3]: owners let on short terms, so more pop-ups
+    look for a unit (x 1 + lease_flexibility_popup_gain x f(t)) and their opening costs fall by
+    lease_flexibility_startup_cut x f(t)."""
 
     name = "lease_flexibility"
 
-    def apply(self, model: CityCentreModel) -> None:
+    @staticmethod
+    def switched_on(p: Params) -> bool:
+        return _active(p, "lease_flexibility")
+
+    def effects(self, model: CityCentreModel) -> Effects:
         p = model.p
-        flex = p.traj["lease_flexibility"](model.year_f)
-        self.scale_extra(p, "popup_factor", 1.0 + p.lease_flexibility_popup_gain * flex)
-        self.shift_attr(p, "popup_margin_threshold", -p.lease_flexibility_threshold_cut * flex)
-
-
-class ConversionPressure(Mechanism):
-    """Pressure to turn vacant shops into homes (housing need, self-build, credit for
-    transformation) [G32][P31]: owners' monthly conversion probability x conversion_pressure(t)."""
-
-    name = "conversion_pressure"
-
-    def apply(self, model: CityCentreModel) -> None:
-        p = model.p
-        self.scale_extra(p, "conversion_pressure", p.traj["conversion_pressure"](model.year_f))
+        flex = model.driver("lease_flexibility")
+        boost = np.ones(len(ENTRANT_TYPES))
+        boost[ENTRANT_TYPES.index("popup")] = 1.0 + p.lease_flexibility_popup_gain * flex
+        return Effects(arrivals=boost,
+                       popup_startup_cost=1.0 - min(p.lease_flexibility_startup_cut * flex, 1.0))
 
 
 class UpperFloorHousing(Mechanism):
     """Wonen boven winkels [OV]: each January a share upper_floor_housing_rate(t) of the unused
-    upper floors of non-housing units becomes a dwelling with a new household."""
+    upper floors of non-housing units becomes a dwelling with a new household (a programme the
+    scenario states; it adds residents, not shops)."""
 
     name = "upper_floor_housing"
 
-    def apply(self, model: CityCentreModel) -> None:
-        if model.calendar_month != 1 or model.steps <= 1:
+    @staticmethod
+    def switched_on(p: Params) -> bool:
+        return _active(p, "upper_floor_housing_rate")
+
+    def events(self, model: CityCentreModel) -> None:
+        if model.calendar_month != 1 or model.in_burn_in:
             return
         from ..agents import Resident
 
-        p, u = model.p, model.units
-        rate = p.traj["upper_floor_housing_rate"](model.year_f)
+        u = model.units
+        rate = model.driver("upper_floor_housing_rate")
         if rate <= 0:
             return
-        free = np.where(u.function != Function.HOUSING,
+        free = np.where((u.function != Function.HOUSING) & u.active,
                         np.maximum(u.upper_floors.astype(np.int64) - u.dwellings, 0), 0)
         rng = self.rng(model)
         new = rng.binomial(free, min(rate, 1.0))
@@ -191,213 +191,169 @@ class UpperFloorHousing(Mechanism):
             for _ in range(int(new[unit])):
                 model.residents.append(Resident(model, int(unit), rng))
         if new.any():
-            model._refresh_resident_arrays()
-
-
-class LeisureVisits(Mechanism):
-    """Going out in the centre rises or falls [P31 3.2: fewer people visit horeca and culture]:
-    horeca and culture demand x leisure_visit_index(t)."""
-
-    name = "leisure_visits"
-
-    def apply(self, model: CityCentreModel) -> None:
-        p = model.p
-        factor = np.ones(N_FUNCTIONS)
-        factor[[int(Function.HORECA), int(Function.CULTURE)]] = p.traj["leisure_visit_index"](
-            model.year_f)
-        self.scale_extra(p, "demand_factor", factor, np.ones(N_FUNCTIONS))
-
-
-class WorkDemand(Mechanism):
-    """The centre as a workplace [OV scenarios: "Werken"]: people who work in the centre
-    (co-working, flex workers, knowledge workers, small entrepreneurs) use its services and
-    makers' workshops, so their demand x work_demand_index(t) (above 1: more work in the
-    centre; below 1: the service sector shrinks or people work near home)."""
-
-    name = "work_demand"
-
-    def apply(self, model: CityCentreModel) -> None:
-        p = model.p
-        factor = np.ones(N_FUNCTIONS)
-        factor[[int(Function.SERVICES), int(Function.MAKER)]] = p.traj["work_demand_index"](
-            model.year_f)
-        self.scale_extra(p, "demand_factor", factor, np.ones(N_FUNCTIONS))
-
-
-class WorkspaceConversion(Mechanism):
-    """Vacant shops become workspaces [OV: owners convert shops in lively, accessible spots to
-    offices; scenario 01 flexible workplaces of knowledge firms, scenario 03 co-working and
-    'Solids']: each month a vacant retail-eligible unit that has been empty for at least six
-    months becomes a workspace (function ``OFFICE``, no longer retail-eligible) with probability
-    workspace_conversion_rate(t) / 12. Logged as a conversion with cause ``workspace``."""
-
-    name = "workspace_conversion"
-
-    def apply(self, model: CityCentreModel) -> None:
-        p, u = model.p, model.units
-        rate = p.traj["workspace_conversion_rate"](model.year_f) / 12.0
-        draws = self.rng(model).random(u.n)  # drawn every month: aligned stream
-        cand = np.flatnonzero(u.vacant & u.eligible & (u.months_vacant >= 6)
-                              & self.lettable(model) & (draws < rate))
-        for unit in cand:
-            u.function[unit] = Function.OFFICE
-            u.eligible[unit] = False
-            u.months_vacant[unit] = 0
-            model.log_event(int(unit), "conversion", cause="workspace")
+            model.housing_added += int(new.sum())
+            model._residents_changed = True
 
 
 class InwardMoves(Mechanism):
     """Shopkeepers draw together in the heart when property prices fall [OV scenario 04
     Winkelen]: each month a share core_search_rate(t) / 12 of the shops outside the core (not
-    pop-ups, not anchors) inspects up to four vacant core units and moves if the shop's own
-    relocation rule (`Shop.consider_relocation`: clearly more expected profit) says so."""
+    pop-ups, not anchors) looks at vacant core units and moves where its own bid there beats
+    staying by its threshold after moving costs."""
 
     name = "inward_moves"
 
-    def apply(self, model: CityCentreModel) -> None:
-        p, u = model.p, model.units
-        rate = p.traj["core_search_rate"](model.year_f) / 12.0
-        rng = self.rng(model)
-        draws = rng.random(u.n)
-        if rate <= 0:
-            return
+    @staticmethod
+    def switched_on(p: Params) -> bool:
+        return _active(p, "core_search_rate")
+
+    def searchers(self, model: CityCentreModel) -> list[Searcher]:
+        from ..economics import passers_term
+        from ..market import Searcher
+        from ..tenants import sitting_bids
+
+        u = model.units
+        rate = model.driver("core_search_rate") / 12.0
+        draws = self.rng(model).random(u.n)  # drawn in full every month (aligned stream)
         movers = np.flatnonzero(u.occupied_commercial & ~u.popup & (u.zone != Zone.CORE)
-                                & (u.anchor == Anchor.NONE) & (draws < rate))
-        for unit in movers:
-            vacant = np.flatnonzero(u.vacant & u.eligible & (u.zone == Zone.CORE)
-                                    & self.lettable(model))
-            if len(vacant) == 0:
-                return
-            shop = model.shop_at.get(int(unit))
-            if shop is None:
-                continue
-            cand = rng.choice(vacant, size=min(4, len(vacant)), replace=False)
-            if shop.consider_relocation(cand) is not None:
-                model.month_events["relocations"] += 1
+                                & (u.anchor == Anchor.NONE) & (u.lease_end > model.clock)
+                                & (draws < rate))
+        if len(movers) == 0:
+            return []
+        bid = sitting_bids(model, movers)
+        core = u.zone == Zone.CORE
+        out = []
+        for k, b in zip(movers, bid, strict=True):
+            out.append(Searcher(
+                agent=model.shop_at[int(k)], kind="relocation",
+                branches=np.array([int(u.function[k])]), chain=bool(u.chain[k]),
+                cost_factor=float(u.cost_factor[k]), min_area=0.5 * float(u.area[k]),
+                max_area=2.0 * float(u.area[k]), home=int(k),
+                home_surplus=float((b - u.contract_rent[k]) * u.area[k]),
+                own_visits=float(model.flows.main_visits[k]),
+                own_passers=float(passers_term(u.footfall[k], u.area[k])), allowed=core))
+        return out
 
 
 class Tourism(Mechanism):
     """A tourist stream that a historic centre loses when it looks empty [OV scenario 04]:
     branch b's demand x (1 + tourism_index(t) x tourism_exposure[b] x r), with retention
-    r = 1 below ``tourism_vacancy_threshold`` of (perceived) vacancy, falling linearly to 0 over
+    r = 1 below ``tourism_vacancy_threshold`` of perceived vacancy, falling linearly to 0 over
     ``tourism_vacancy_width``."""
 
     name = "tourism"
 
     def __init__(self) -> None:
-        super().__init__()
         self.retention = 1.0
         self.history: list[tuple[float, float]] = []  # (year, retention)
 
-    def apply(self, model: CityCentreModel) -> None:
+    @staticmethod
+    def switched_on(p: Params) -> bool:
+        return _active(p, "tourism_index")
+
+    def effects(self, model: CityCentreModel) -> Effects:
         p = model.p
-        seen = model.vacancy_rate() * p.extra.get("perceived_vacancy_factor", 1.0)
+        seen = model.vacancy_rate() * model.inputs.perceived_vacancy if hasattr(
+            model, "inputs") else model.vacancy_rate()
         self.retention = float(np.clip(1.0 - (seen - p.tourism_vacancy_threshold)
                                        / p.tourism_vacancy_width, 0.0, 1.0))
-        self.history.append((model.year_f, self.retention))
-        idx = p.traj["tourism_index"](model.year_f)
-        factor = 1.0 + idx * _branch_map(p, "tourism_exposure") * self.retention
-        self.scale_extra(p, "demand_factor", factor, np.ones(N_FUNCTIONS))
+        if not model.in_burn_in:
+            self.history.append((model.year_f, self.retention))
+        idx = model.driver("tourism_index")
+        return Effects(demand=1.0 + idx * np.asarray(p.tourism_exposure) * self.retention)
 
 
 class RegionalCompetition(Mechanism):
     """Successful centres draw visitors from weaker ones [OV scenario 01 and 04]: the outside
-    options' attraction is multiplied by exp(elasticity x (vacancy - regional_vacancy(t))), so a
-    centre emptier than its neighbours loses shoppers to them and a fuller one gains."""
+    options' attraction is multiplied by exp(elasticity x (vacancy - regional_vacancy(t)))."""
 
     name = "regional_competition"
 
-    def apply(self, model: CityCentreModel) -> None:
+    @staticmethod
+    def switched_on(p: Params) -> bool:
+        return p.regional_competition_elasticity > 0
+
+    def effects(self, model: CityCentreModel) -> Effects:
         p = model.p
-        gap = model.vacancy_rate() - p.traj["regional_vacancy"](model.year_f)
-        self.scale_extra(p, "competition_factor",
-                         float(np.exp(p.regional_competition_elasticity * gap)))
+        gap = model.vacancy_rate() - model.driver("regional_vacancy")
+        return Effects(competition=float(np.exp(p.regional_competition_elasticity * gap)))
 
 
 class TemporaryCentres(Mechanism):
     """Several shifting temporary centres [P31 3.3; OV scenario 03]: ``temporary_centres``
-    vacant retail-eligible units (drawn at random in proportion to their footfall, outside the
-    clusters just left: the nodes settle where there is room at well-reached places) become
-    exchange nodes, temporary public places of swapping, meeting and events that draw visitors
-    like a market square (function ``MARKET``, no tenant). Units within
-    ``temporary_centre_radius`` of a node get attraction x (1 + temporary_centre_strength(t)),
-    and their owners ask at most ``temporary_centre_rent_cap`` x the market rent. Each month
-    Poisson(temporary_centre_popups x nodes) extra pop-up entrepreneurs, matched to the nodes
-    (open data matches supply and demand), inspect the vacant units there and open where their
-    own rule (expected margin over the pop-up threshold) says so. Every
-    ``temporary_centre_period`` months the nodes move elsewhere (the old node units are vacant
-    again); the old clusters lose their pull and dissolve as pop-up leases end.
-
-    A node unit is in use, so it does not count as vacant while it is a node.
-    ``history`` keeps (step, node units) per move; ``vacant_inside`` keeps (step, share of the
-    vacant retail-eligible units that lie in a temporary centre) per month."""
+    exchange nodes, temporary public places of swapping, meeting and events on the street,
+    settle at well-reached street nodes (drawn in proportion to footfall among nodes with vacant
+    units nearby, away from the clusters just left). Units within ``temporary_centre_radius`` of
+    a node draw more visitors (x 1 + temporary_centre_strength(t)), and each month
+    Poisson(temporary_centre_popups x nodes) pop-up entrepreneurs, matched to the nodes (open
+    data matches supply and demand), look for a unit there; they sign where their own bids
+    clear. Every ``temporary_centre_period`` months the nodes move on; the old clusters lose
+    their pull and dissolve as pop-up leases end. No unit is relabelled: a node is a place on
+    the street, and vacancy counts as it is. ``history`` keeps (month index, node list) per move;
+    ``vacant_inside`` keeps (month index, share of vacant retail units inside a temporary
+    centre)."""
 
     name = "temporary_centres"
 
     def __init__(self) -> None:
-        super().__init__()
         self.mask: np.ndarray | None = None
         self.history: list[tuple[int, np.ndarray]] = []
         self.vacant_inside: list[tuple[int, float]] = []
+        self._since = 0
+
+    @staticmethod
+    def switched_on(p: Params) -> bool:
+        return int(p.temporary_centres) > 0 and _active(p, "temporary_centre_strength")
 
     def _move(self, model: CityCentreModel) -> None:
-        u, t, p = model.units, model.town, model.p
-        old_mask = self.mask if self.mask is not None else np.zeros(u.n, bool)
-        if self.history:
-            old = self.history[-1][1]
-            u.function[old[u.function[old] == Function.MARKET]] = Function.VACANT
-        # The nodes move on: not into the clusters they leave, unless there is no room elsewhere.
-        pool = np.flatnonzero(u.eligible & u.vacant & ~old_mask)
-        if len(pool) < int(p.temporary_centres):
-            pool = np.flatnonzero(u.eligible & u.vacant)
-        if len(pool) < int(p.temporary_centres):
-            pool = np.flatnonzero(u.eligible)
+        p, u, t = model.p, model.units, model.town
+        old = self.mask if self.mask is not None else np.zeros(u.n, bool)
+        near_vacant = np.bincount(u.node[u.vacant_eligible & ~old], minlength=t.n_nodes) > 0
+        pool = np.flatnonzero(near_vacant)
         if len(pool) == 0:
-            self.mask = np.zeros(u.n, bool)
-            return
+            pool = np.arange(t.n_nodes)
         k = min(int(p.temporary_centres), len(pool))
-        w = u.footfall[pool] + 1.0
-        centres = self.rng(model).choice(pool, size=k, replace=False, p=w / w.sum())
-        centres = centres[u.vacant[centres]]  # (the fallback pool may hold occupied units)
-        u.function[centres] = Function.MARKET
-        dx = t.unit_x[:, None] - t.unit_x[centres][None, :]
-        dy = t.unit_y[:, None] - t.unit_y[centres][None, :]
+        w = model.node_footfall[pool] + 1.0
+        nodes = self.rng(model).choice(pool, size=k, replace=False, p=w / w.sum())
+        dx = t.unit_x[:, None] - t.node_x[nodes][None, :]
+        dy = t.unit_y[:, None] - t.node_y[nodes][None, :]
         self.mask = np.any(dx * dx + dy * dy <= p.temporary_centre_radius ** 2, axis=1)
-        self.history.append((model.steps, centres))
+        self.history.append((model.month_index, nodes))
+        self._since = 0
 
-    def apply(self, model: CityCentreModel) -> None:
-        p, u = model.p, model.units
-        if self.mask is None or model.month_index % int(p.temporary_centre_period) == 0:
+    def events(self, model: CityCentreModel) -> None:
+        if self.mask is None or self._since >= int(model.p.temporary_centre_period):
             self._move(model)
-        strength = p.traj["temporary_centre_strength"](model.year_f)
-        self.scale_extra(p, "unit_attraction", np.where(self.mask, 1.0 + strength, 1.0))
-        cap = self.mask & u.vacant & u.eligible
-        u.asking_rent[cap] = np.minimum(u.asking_rent[cap],
-                                        p.temporary_centre_rent_cap * u.market_rent[cap])
-        n_vacant = int((u.vacant & u.eligible).sum())
-        self.vacant_inside.append((model.steps, cap.sum() / n_vacant if n_vacant else 0.0))
-        self._matched_popups(model, np.flatnonzero(cap & self.lettable(model)), strength)
+        self._since += 1
+        u = model.units
+        n_vacant = int(u.vacant_eligible.sum())
+        if not model.in_burn_in:
+            inside = int((self.mask & u.vacant_eligible).sum())
+            self.vacant_inside.append((model.month_index, inside / n_vacant if n_vacant else 0.0))
+        self._matched_popups(model)
 
-    def _matched_popups(self, model: CityCentreModel, vacant: np.ndarray,
-                        strength: float) -> None:
+    def effects(self, model: CityCentreModel) -> Effects | None:
+        if self.mask is None:
+            return None
+        strength = model.driver("temporary_centre_strength")
+        return Effects(unit_attraction=np.where(self.mask, 1.0 + strength, 1.0))
+
+    def _matched_popups(self, model: CityCentreModel) -> None:
         from ..agents import Entrepreneur
+        from ..agents.entrepreneur import draw_age
 
         p = model.p
         rng = self.rng(model)
         nodes = len(self.history[-1][1]) if self.history else 0
-        n = rng.poisson(p.temporary_centre_popups * nodes)  # drawn every month: aligned stream
-        if strength <= 0 or len(vacant) == 0:
+        n = int(rng.poisson(p.temporary_centre_popups * nodes))  # drawn every month
+        if model.driver("temporary_centre_strength") <= 0 or self.mask is None:
             return
         for _ in range(n):
-            vacant = vacant[model.units.vacant[vacant]]
-            if len(vacant) == 0:
-                return
-            ent = Entrepreneur(model, "popup",
-                               cost_factor=float(np.exp(rng.normal(0.0, p.entrant_cost_sd))))
-            choice = ent.choose(vacant, rng)
-            if choice is not None:
-                ent.open_shop(*choice, rng=rng)
-            ent.remove()
+            age = float(draw_age(p, rng))
+            e = Entrepreneur(model, "popup",
+                             cost_factor=float(np.exp(rng.normal(0.0, p.entrant_cost_sd))),
+                             months_left=1, birth_clock=model.clock - round(12 * age))
+            e.allowed = self.mask.copy()
 
 
 class GameAttraction(Mechanism):
@@ -406,10 +362,12 @@ class GameAttraction(Mechanism):
 
     name = "ar_game"
 
-    def apply(self, model: CityCentreModel) -> None:
-        p = model.p
-        self.scale_extra(p, "centre_attraction_factor",
-                         1.0 + p.traj["ar_game_attraction"](model.year_f))
+    @staticmethod
+    def switched_on(p: Params) -> bool:
+        return _active(p, "ar_game_attraction")
+
+    def effects(self, model: CityCentreModel) -> Effects:
+        return Effects(centre_attraction=1.0 + model.driver("ar_game_attraction"))
 
 
 class VacancyMasking(Mechanism):
@@ -419,10 +377,12 @@ class VacancyMasking(Mechanism):
 
     name = "vacancy_masking"
 
-    def apply(self, model: CityCentreModel) -> None:
-        p = model.p
-        self.scale_extra(p, "perceived_vacancy_factor",
-                         1.0 - p.traj["vacancy_masking"](model.year_f))
+    @staticmethod
+    def switched_on(p: Params) -> bool:
+        return _active(p, "vacancy_masking")
+
+    def effects(self, model: CityCentreModel) -> Effects:
+        return Effects(perceived_vacancy=1.0 - model.driver("vacancy_masking"))
 
 
 class Stratification(Mechanism):
@@ -434,68 +394,44 @@ class Stratification(Mechanism):
 
     name = "stratification"
 
-    def apply(self, model: CityCentreModel) -> None:
+    @staticmethod
+    def switched_on(p: Params) -> bool:
+        return _active(p, "stratification_index") and (
+            p.stratification_area_exponent != 0 or p.stratification_visitor_exclusion > 0)
+
+    def effects(self, model: CityCentreModel) -> Effects:
         p, u = model.p, model.units
-        s = p.traj["stratification_index"](model.year_f)
+        s = model.driver("stratification_index")
         ratio = np.maximum(u.area / p.stratification_large_area, 1.0)
-        self.scale_extra(p, "unit_attraction", ratio ** (p.stratification_area_exponent * s))
-        self.scale_extra(p, "centre_attraction_factor",
-                         1.0 - p.stratification_visitor_exclusion * s)
+        return Effects(unit_attraction=ratio ** (p.stratification_area_exponent * s),
+                       centre_attraction=1.0 - p.stratification_visitor_exclusion * s)
 
 
 class VisitShock(Mechanism):
     """A shock to visits such as the 2020-2021 lockdowns [PB]: branch b's demand x
-    (1 - visit_shock(t) x visit_shock_exposure[b]); with ``shock_support`` > 0 shops are
-    compensated that share of their rent and fixed costs in proportion to the shock."""
+    (1 - visit_shock(t) x visit_shock_exposure[b]); with ``shock_support`` > 0 a (national)
+    support scheme pays that share of tenants' rent and fixed costs in proportion to the
+    shock (recorded as ``national_support``, not as municipal cost)."""
 
     name = "visit_shock"
 
-    def apply(self, model: CityCentreModel) -> None:
-        p, u = model.p, model.units
-        shock = p.traj["visit_shock"](model.year_f)
-        expo = _branch_map(p, "visit_shock_exposure")
-        self.scale_extra(p, "demand_factor", 1.0 - shock * expo, np.ones(N_FUNCTIONS))
-        if shock > 0 and p.shock_support > 0:
-            shop = u.occupied_commercial
-            costs = u.contract_rent * u.area / 12.0 + u.fixed_cost
-            u.cash[shop] += (p.shock_support * shock * expo[u.function] * costs)[shop]
+    @staticmethod
+    def switched_on(p: Params) -> bool:
+        return _active(p, "visit_shock")
+
+    def effects(self, model: CityCentreModel) -> Effects:
+        p = model.p
+        shock = model.driver("visit_shock")
+        expo = np.asarray(p.visit_shock_exposure, dtype=float)
+        # Support in proportion to the shock, weighted by how exposed the branches are.
+        weight = float(np.mean(expo[expo > 0])) if np.any(expo > 0) else 0.0
+        return Effects(demand=1.0 - shock * expo,
+                       cost_support=p.shock_support * shock * weight)
 
 
-def build_mechanisms(scenario: CentreScenario, params: Params) -> list[Any]:
-    """The mechanisms a scenario switches on, in a fixed order (none for the baseline)."""
-    p = params
-    out: list[Any] = []
-    if _active(p, "chain_bankruptcy_share"):
-        out.append(ChainBankruptcy())
-    if _active(p, "secondhand_share"):
-        out.append(SecondHand())
-    if _active(p, "lease_flexibility"):
-        out.append(LeaseFlexibility())
-    if _active(p, "conversion_pressure", neutral=1.0):
-        out.append(ConversionPressure())
-    if _active(p, "upper_floor_housing_rate"):
-        out.append(UpperFloorHousing())
-    if _active(p, "leisure_visit_index", neutral=1.0):
-        out.append(LeisureVisits())
-    if _active(p, "work_demand_index", neutral=1.0):
-        out.append(WorkDemand())
-    if _active(p, "workspace_conversion_rate"):
-        out.append(WorkspaceConversion())
-    if _active(p, "core_search_rate"):
-        out.append(InwardMoves())
-    if _active(p, "tourism_index"):
-        out.append(Tourism())
-    if p.regional_competition_elasticity > 0:
-        out.append(RegionalCompetition())
-    if int(p.temporary_centres) > 0 and _active(p, "temporary_centre_strength"):
-        out.append(TemporaryCentres())
-    if _active(p, "ar_game_attraction"):
-        out.append(GameAttraction())
-    if _active(p, "vacancy_masking"):
-        out.append(VacancyMasking())
-    if _active(p, "stratification_index") and (
-            p.stratification_area_exponent != 0 or p.stratification_visitor_exclusion > 0):
-        out.append(Stratification())
-    if _active(p, "visit_shock"):
-        out.append(VisitShock())
-    return out
+def build_mechanisms(scenario: CentreScenario, params: Params) -> list[Mechanism]:
+    """The mechanisms a scenario switches on, in registration order (none for the baseline)."""
+    return [cls() for cls, on in MECHANISMS.values() if on(params)]
+
+
+__all__ = ["MECHANISMS", "Mechanism", "build_mechanisms"]

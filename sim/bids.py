@@ -1,0 +1,56 @@
+"""Best uses: which format could pay the most for a unit (the owner's and the planner's view).
+
+A format is a branch run by an independent or a chain. For each unit the best format is the one
+with the highest bid rent (`sim.economics.bid_rent`), forecasting its revenue from the unit's
+stop potential and the branch's spending pool, counting itself in the pool.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .attraction import prospective
+from .economics import bid_rent, forecast_revenue, operator_of, passers_term
+from .functions import CHAIN, COMMERCIAL, INDEPENDENT
+
+if TYPE_CHECKING:
+    from .model import CityCentreModel
+
+_BRANCHES = np.array([int(b) for b in COMMERCIAL], dtype=np.int64)
+
+
+def best_format(m: CityCentreModel, units: np.ndarray, area: np.ndarray | None = None,
+                chains_allowed: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(bid, branch, chain)`` of the best format for each of ``units`` (with floor area
+    ``area``, default the unit's own); chains only where ``chains_allowed`` (default
+    everywhere). A bid is EUR/m2/yr and may be negative (no format is viable)."""
+    p, u, i = m.p, m.units, m.inputs
+    units = np.asarray(units, dtype=np.int64)
+    area = u.area[units] if area is None else np.asarray(area, dtype=float)
+    nb = len(_BRANCHES)
+    best = np.full(len(units), -np.inf)
+    best_branch = np.zeros(len(units), dtype=np.int64)
+    best_chain = np.zeros(len(units), dtype=bool)
+    for op in (INDEPENDENT, CHAIN):
+        uu = np.repeat(units, nb)
+        aa = np.repeat(area, nb)
+        bb = np.tile(_BRANCHES, len(units))
+        chain = np.full(len(uu), op == CHAIN)
+        popup = np.zeros(len(uu), bool)
+        attr = prospective(p, u, uu, bb, chain, popup, m.street, i.unit_attraction, aa)
+        visits = (attr * m.flows.potential[:, uu]).sum(axis=0)
+        rev = forecast_revenue(m.pools, bb, visits, passers_term(u.footfall[uu], aa))
+        bid = bid_rent(p, rev, aa, bb, operator_of(chain), np.ones(len(uu)), popup,
+                       m.cost_inputs(), 1.0 + i.levy[uu]).reshape(len(units), nb)
+        if op == CHAIN and chains_allowed is not None:
+            bid = np.where(chains_allowed[:, None], bid, -np.inf)
+        k = bid.argmax(axis=1)
+        top = bid[np.arange(len(units)), k]
+        better = top > best
+        best = np.where(better, top, best)
+        best_branch = np.where(better, _BRANCHES[k], best_branch)
+        best_chain = np.where(better, op == CHAIN, best_chain)
+    return best, best_branch, best_chain

@@ -1,0 +1,212 @@
+"""Matching searchers to vacant units: where vacancy, rents and their spatial gradient come from.
+
+Each month every searcher (an entrant, an office user, a shop whose lease ends, a shop looking
+for a unit in the heart) inspects a sample of vacant units it may use, computes its bid rent for
+each unit and branch it could run there (`sim.economics`) and proposes the one with the largest
+surplus of bid over asking rent (a shop that already has a unit only if moving beats staying by
+its threshold, after moving costs). Leases are signed best surplus first; each unit and searcher
+signs at most once. Every bid seen, signed or not, is market evidence for the owner. Nothing here
+sets a vacancy rate or a rent: they follow from bids and owners' asking rents [ECONOMICS sketch].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .attraction import prospective
+from .economics import CostInputs, Pools, bid_rent, forecast_revenue, operator_of, passers_term
+from .functions import Function
+from .params import Params
+from .state import UnitState
+
+
+@dataclass
+class Searcher:
+    """One party looking for a unit this month.
+
+    ``home`` is the unit a shop already rents (-1 for an entrant) and ``home_surplus`` the
+    surplus (EUR/yr) of staying there (-inf if it cannot stay); ``min_area``/``max_area`` bound
+    the units it considers; ``office_bid`` is an office user's bid (EUR/m2/yr, before the zone's
+    rent level: a multiplier)."""
+
+    agent: Any
+    kind: str
+    branches: np.ndarray
+    chain: bool = False
+    popup: bool = False
+    cost_factor: float = 1.0
+    optimism: float = 1.0
+    min_area: float = 0.0
+    max_area: float = np.inf
+    home: int = -1
+    home_surplus: float = -np.inf
+    own_visits: float = 0.0
+    own_passers: float = 0.0
+    subsidy: float = 0.0
+    office_bid: float = 0.0
+    allowed: np.ndarray | None = None  # bool over units: the only units it considers
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def office(self) -> bool:
+        return self.kind == "office"
+
+
+@dataclass
+class Match:
+    searcher: Searcher
+    unit: int
+    branch: int
+    rent: float  # EUR/m2/yr the tenant pays the owner (before subsidy)
+    surplus: float  # EUR/yr
+
+
+@dataclass
+class MarketView:
+    """What searchers see this month."""
+
+    p: Params
+    u: UnitState
+    pools: Pools
+    potential: np.ndarray  # (purposes, units)
+    street: np.ndarray  # (nodes,) street factor
+    unit_attraction: np.ndarray
+    levy: np.ndarray
+    costs: CostInputs
+    asking: np.ndarray  # (units,) asking rent (EUR/m2/yr)
+    reservation: np.ndarray  # (units,) owners' reservation rent
+    forced: np.ndarray  # (units,) forced letting applies
+    retail_pool: np.ndarray  # vacant units a new retail tenant may lease
+    office_pool: np.ndarray  # vacant units an office user may lease
+    reloc_annual: float  # moving cost per m2 and year of lease (EUR/m2/yr)
+    relocation_grant: np.ndarray  # (units,) EUR/m2 grant for moving into the unit
+
+
+def _sample(rng: np.random.Generator, pool: np.ndarray, allowed: np.ndarray, k: int,
+            weights: np.ndarray | None) -> np.ndarray:
+    """Rows of up to ``k`` units of ``pool`` per searcher, drawn without replacement among the
+    ``allowed`` ones (searchers x pool), weighted if ``weights`` is given (Gumbel top-k); -1
+    pads rows with fewer allowed units."""
+    n_s, n_p = allowed.shape
+    if n_p == 0 or n_s == 0:
+        return np.full((n_s, 0), -1, dtype=np.int64)
+    keys = rng.random((n_s, n_p))
+    if weights is not None:
+        keys = np.log(np.maximum(weights, 1e-300))[None, :] - np.log(-np.log(keys))
+    keys = np.where(allowed, keys, -np.inf)
+    k = min(k, n_p)
+    top = np.argpartition(-keys, k - 1, axis=1)[:, :k]
+    chosen = pool[top]
+    ok = np.take_along_axis(allowed, top, axis=1)
+    return np.where(ok, chosen, -1)
+
+
+def candidate_units(view: MarketView, searchers: list[Searcher], rng: np.random.Generator,
+                    k: int) -> list[np.ndarray]:
+    """The vacant units each searcher inspects this month (same draws whatever it decides)."""
+    u = view.u
+    out: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * len(searchers)
+    for is_office in (False, True):
+        idx = [i for i, s in enumerate(searchers) if s.office == is_office]
+        pool = np.flatnonzero(view.office_pool if is_office else view.retail_pool)
+        if not idx:
+            continue
+        area = u.area[pool]
+        lo = np.array([searchers[i].min_area for i in idx])
+        hi = np.array([searchers[i].max_area for i in idx])
+        allowed = (area[None, :] >= lo[:, None]) & (area[None, :] <= hi[:, None])
+        for j, i in enumerate(idx):
+            if searchers[i].allowed is not None:
+                allowed[j] &= searchers[i].allowed[pool]
+        chains = np.array([searchers[i].chain for i in idx])
+        rows = np.full((len(idx), min(k, len(pool))), -1, dtype=np.int64)
+        # Chains prefer large, busy units (weighted draws); everyone else draws uniformly.
+        for flag, weights in ((False, None), (True, area * (u.footfall[pool] + 1.0))):
+            sel = np.flatnonzero(chains == flag)
+            if len(sel):
+                rows[sel] = _sample(rng, pool, allowed[sel], k, weights)
+        for j, i in enumerate(idx):
+            out[i] = rows[j][rows[j] >= 0]
+    return out
+
+
+def evaluate(view: MarketView, searchers: list[Searcher], candidates: list[np.ndarray]
+             ) -> tuple[list[Match], np.ndarray]:
+    """Each searcher's best proposal (if any) and the best bid seen per unit (EUR/m2/yr, 0 where
+    none)."""
+    p, u = view.p, view.u
+    n_cand = np.array([len(c) for c in candidates], dtype=np.int64)
+    branch_lists = [np.array([int(Function.OFFICE)]) if s.office else s.branches
+                    for s in searchers]
+    n_br = np.array([len(b) for b in branch_lists], dtype=np.int64)
+    seen = np.zeros(u.n)
+    if not np.any(n_cand * n_br):
+        return [], seen
+    # Every (searcher, candidate unit, branch) triple, built without a loop over searchers.
+    width = int(n_br.max())
+    br_table = np.full((len(searchers), width), -1, dtype=np.int64)
+    for i, b in enumerate(branch_lists):
+        br_table[i, :len(b)] = b
+    pair_s = np.repeat(np.arange(len(searchers)), n_cand)
+    pair_u = np.concatenate([c for c in candidates if len(c)]).astype(np.int64) if n_cand.sum() \
+        else np.empty(0, np.int64)
+    trip_br = br_table[pair_s].ravel()
+    keep = trip_br >= 0
+    si = np.repeat(pair_s, width)[keep]
+    un = np.repeat(pair_u, width)[keep]
+    br = trip_br[keep]
+    chain = np.array([s.chain for s in searchers])[si]
+    popup = np.array([s.popup for s in searchers])[si]
+    office = np.array([s.office for s in searchers])[si]
+    cost = np.array([s.cost_factor for s in searchers])[si]
+    optimism = np.array([s.optimism for s in searchers])[si]
+    subsidy = np.array([s.subsidy for s in searchers])[si]
+    own_v = np.array([s.own_visits for s in searchers])[si]
+    own_p = np.array([s.own_passers for s in searchers])[si]
+    area = u.area[un]
+    attr = prospective(p, u, un, np.where(office, 0, br), chain, popup, view.street,
+                       view.unit_attraction)
+    visits = (attr * view.potential[:, un]).sum(axis=0)
+    passers = passers_term(u.footfall[un], area)
+    revenue = optimism * forecast_revenue(view.pools, br, visits, passers, own_v, own_p)
+    share = 1.0 + view.levy[un] - subsidy
+    bid = bid_rent(p, revenue, area, br, operator_of(chain), cost, popup, view.costs, share)
+    office_bid = np.array([s.office_bid for s in searchers])[si] * p.office_rent[u.zone[un]]
+    bid = np.where(office, office_bid, bid)
+    np.maximum.at(seen, un, np.maximum(bid, 0.0))
+    ask = np.where(view.forced[un], view.reservation[un], view.asking[un])
+    ask = np.where(popup, ask * (1.0 - p.popup_rent_discount), ask)
+    surplus = (bid - ask) * area
+    home = np.array([s.home for s in searchers])[si]
+    moving = home >= 0
+    grant = view.relocation_grant[un] * area * 12.0 / p.lease_months
+    surplus = np.where(moving, surplus - view.reloc_annual * area + grant, surplus)
+    matches: list[Match] = []
+    order = np.lexsort((un, -surplus, si))  # per searcher, best surplus first (ties: unit id)
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = si[order][1:] != si[order][:-1]
+    for j in order[first]:
+        s = searchers[int(si[j])]
+        if not bid[j] >= ask[j]:
+            continue
+        if s.home >= 0:
+            gain = surplus[j] - max(s.home_surplus, 0.0) * (1.0 + p.relocation_gain_threshold)
+            if np.isfinite(s.home_surplus) and not gain > 0:
+                continue
+        matches.append(Match(s, int(un[j]), int(br[j]), float(ask[j]), float(surplus[j])))
+    return matches, seen
+
+
+def assign(matches: list[Match]) -> list[Match]:
+    """Sign leases best surplus first: each unit and each searcher at most once."""
+    taken: set[int] = set()
+    out = []
+    for m in sorted(matches, key=lambda x: (-x.surplus, x.unit)):
+        if m.unit in taken:
+            continue
+        taken.add(m.unit)
+        out.append(m)
+    return out

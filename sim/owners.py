@@ -1,0 +1,237 @@
+"""Owners' month: valuation, covenant breaches and sales, conversion, splitting and merging, and
+asking rents. The rules are in `sim.property`; this module applies them to every owner at once
+and lets the `PropertyOwner` agents carry out their decisions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .agents import PropertyOwner
+from .bids import best_format
+from .functions import Anchor, Function
+from .params import Params
+from .property import (
+    MUNICIPALITY,
+    PRIVATE,
+    breaching_owners,
+    conversion_gain,
+    evidence_rent,
+    housing_value,
+    mark_book_rents,
+    reservation_rents,
+    unit_values,
+    unit_yield,
+)
+from .town import Town
+
+if TYPE_CHECKING:
+    from .model import CityCentreModel
+
+_MAX_SLOTS = 3
+
+
+def with_slots(town: Town, p: Params) -> tuple[Town, np.ndarray]:
+    """The town with dormant slots appended for every unit large enough to be split (up to
+    three parts each), and the parent of each unit (-1 for the town's own units)."""
+    area = town.floor_area
+    n_parts = np.where(area >= p.subdivide_min_area,
+                       np.minimum(np.floor(area / p.subdivide_target_area), _MAX_SLOTS + 1), 1)
+    extra = np.maximum(n_parts.astype(np.int64) - 1, 0)
+    parents = np.repeat(np.arange(town.n_units), extra)
+    parent = np.r_[np.full(town.n_units, -1, dtype=np.int64), parents]
+    if len(parents) == 0:
+        return town, parent
+
+    def ext(a: np.ndarray, fill=None) -> np.ndarray:
+        add = a[parents] if fill is None else np.full(len(parents), fill, dtype=a.dtype)
+        return np.r_[a, add].astype(a.dtype)
+
+    return dataclasses.replace(
+        town, unit_x=ext(town.unit_x), unit_y=ext(town.unit_y), unit_node=ext(town.unit_node),
+        unit_zone=ext(town.unit_zone), floor_area=ext(town.floor_area),
+        upper_floors=ext(town.upper_floors, 0), retail_allowed=ext(town.retail_allowed),
+        owner=ext(town.owner), function=ext(town.function, int(Function.VACANT)),
+        chain=ext(town.chain, False), anchor=ext(town.anchor, int(Anchor.NONE))), parent
+
+
+def initial_balance_sheets(m: CityCentreModel, rng: np.random.Generator) -> None:
+    """Each owner's debt: with probability ``debt_share`` of its type it is financed at
+    ``loan_to_value`` of its portfolio's start value; the municipality has no debt."""
+    p, u, book = m.p, m.units, m.owner_book
+    values = np.bincount(u.owner, weights=unit_values(p, u, book), minlength=book.n)
+    kind = book.kind
+    typed = np.minimum(kind, 1)
+    has_debt = (kind != MUNICIPALITY) & (rng.random(book.n) < p.debt_share[typed])
+    book.debt[:] = np.where(has_debt, p.loan_to_value[typed] * values, 0.0)
+    m.reservation = reservation_rents(p, u, book, unit_values(p, u, book),
+                                      np.zeros(u.n, dtype=bool))
+
+
+def property_market(m: CityCentreModel) -> None:
+    """The owners' month: appraisal, sales by owners in breach of covenant, the reservation
+    rents that follow, and decisions on conversion, splitting and merging."""
+    p, u, book = m.p, m.units, m.owner_book
+    mark_book_rents(p, u, m.clock)
+    _sales(m)
+    values = unit_values(p, u, book)
+    m.reservation = reservation_rents(p, u, book, values, m.inputs.forced_letting)
+    _conversions(m)
+    _splits(m)
+    _merges(m)
+
+
+def _sales(m: CityCentreModel) -> None:
+    """Owners in breach sell (vacant units first, then let ones) to a new private owner at the
+    market value until the covenant holds again [OV: banks withdraw from commercial property]."""
+    p, u, book = m.p, m.units, m.owner_book
+    values = unit_values(p, u, book)
+    for owner_id in breaching_owners(p, values, u, book):
+        seller = m.owners[int(owner_id)]
+        mine = np.flatnonzero((u.owner == owner_id) & u.active & u.eligible)
+        order = mine[np.lexsort((-u.area[mine], ~u.vacant[mine]))]
+        for unit in order:
+            values = unit_values(p, u, book)
+            v_owner = float(values[u.owner == owner_id].sum())
+            if book.debt[owner_id] <= p.covenant_ltv * v_owner:
+                break
+            rng = m.stream("owners")
+            typed = PRIVATE
+            price = float(values[unit])
+            debt = (p.loan_to_value[typed] * price if rng.random() < p.debt_share[typed]
+                    else 0.0)
+            buyer = PropertyOwner(m, book.add(typed, debt))
+            m.owners.append(buyer)
+            seller.sell(int(unit), buyer, price)
+            if u.vacant[unit]:
+                # The buyer's book rests on the price it paid: it asks the market evidence.
+                u.book_rent[unit] = evidence_rent(p, u, m.clock)[unit]
+                u.asking_rent[unit] = u.book_rent[unit]
+
+
+def _conversions(m: CityCentreModel) -> None:
+    """Owners reviewing a long-vacant unit convert it to housing where the zoning plan permits,
+    credit is available and the dwelling is worth more than the shop by their hurdle."""
+    p, u, i = m.p, m.units, m.inputs
+    draws = m.stream("conversions").random((u.n, 2))
+    cand = np.flatnonzero(u.vacant_eligible & i.conversion_permit
+                          & (u.months_vacant >= p.conversion_min_vacant_months)
+                          & (draws[:, 0] < p.conversion_probability)
+                          & (u.anchor == Anchor.NONE))
+    if len(cand) == 0:
+        return
+    credit = m.driver("credit_availability")
+    funded = (draws[cand, 1] < credit) | (m.owner_book.kind[u.owner[cand]] == MUNICIPALITY)
+    cand = cand[funded]
+    subsidy = i.conversion_subsidy if m.municipality.can_pay() else np.zeros(u.n)
+    demand = i.housing_demand * m.driver("housing_demand_index")
+    gain = conversion_gain(p, u, m.owner_book, cand, demand, subsidy, m.clock)
+    for unit in cand[gain > 0]:
+        s = float(min(subsidy[unit], p.conversion_cost) * u.area[unit])
+        if s > 0:
+            m.municipality.pay(s, "conversion subsidy")
+        hv = float(housing_value(p, u, np.array([unit]), demand)[0])
+        cost = max(p.conversion_cost * u.area[unit] - s, 0.0)
+        u.book_rent[unit] = max(hv - cost, 0.0) * p.housing_yield / u.area[unit]
+        owner = m.owners[int(u.owner[unit])]
+        m.convert_to_housing(int(unit), cause=owner.kind)
+
+
+def best_bids(m: CityCentreModel, units: np.ndarray, area: np.ndarray) -> np.ndarray:
+    """The best rent (EUR/m2/yr) any independent or chain format could bid for a unit of
+    floor area ``area[i]`` at the place of ``units[i]`` (an owner's view of a re-planned
+    unit)."""
+    return best_format(m, units, area)[0]
+
+
+def _splits(m: CityCentreModel) -> None:
+    """An owner splits a large long-vacant unit into parts when the parts' rents beat the
+    whole's net of the cost (capitalised at its yield) and the split is financed."""
+    p, u = m.p, m.units
+    draws = m.stream("splits").random((u.n, 2))
+    slots = np.bincount(u.parent[(u.parent >= 0) & ~u.active], minlength=u.n)
+    cand = np.flatnonzero(u.vacant_eligible & (u.area >= p.subdivide_min_area) & (slots > 0)
+                          & (u.months_vacant >= p.subdivide_min_vacant_months)
+                          & (draws[:, 0] < p.conversion_probability))
+    if len(cand) == 0:
+        return
+    credit = m.driver("credit_availability")
+    cand = cand[draws[cand, 1] < credit]
+    if len(cand) == 0:
+        return
+    k = np.minimum(np.floor(u.area[cand] / p.subdivide_target_area), slots[cand] + 1)
+    k = np.maximum(k, 2)
+    part = u.area[cand] / k
+    whole = np.maximum(best_bids(m, cand, u.area[cand]), 0.0) * u.area[cand]
+    parts = np.maximum(best_bids(m, cand, part), 0.0) * u.area[cand]
+    y = unit_yield(p, u, m.owner_book)[cand]
+    go = parts - whole > p.subdivision_cost * u.area[cand] * y * (1.0 + p.conversion_hurdle)
+    for unit, n_parts, a in zip(cand[go], k[go], part[go], strict=True):
+        children = np.flatnonzero((u.parent == unit) & ~u.active)[: int(n_parts) - 1]
+        ask = max(u.asking_rent[unit], p.owner_running_cost)
+        for c in children:
+            u.active[c] = True
+            u.area[c] = a
+            u.eligible[c] = u.eligible[unit]
+            u.owner[c] = u.owner[unit]
+            u.function[c] = Function.VACANT
+            u.asking_rent[c] = ask
+            u.book_rent[c] = u.book_rent[unit]
+            u.months_vacant[c] = 0
+            u.best_bid[c] = 0.0
+        u.area[unit] = a
+        u.months_vacant[unit] = 0
+        m.log_event(int(unit), "split", cause=f"{int(n_parts)} parts of {a:.0f} m2")
+
+
+def _merges(m: CityCentreModel) -> None:
+    """An owner joins two neighbouring vacant units of its own (same street segment) when the
+    whole's rent beats the parts' net of the cost; the smaller becomes a dormant slot."""
+    p, u = m.p, m.units
+    vac = np.flatnonzero(u.vacant_eligible & (u.months_vacant >= p.subdivide_min_vacant_months)
+                         & (u.anchor == Anchor.NONE))
+    if len(vac) < 2:
+        return
+    key = u.node[vac] * (u.owner.max() + 1) + u.owner[vac]
+    order = np.argsort(key, kind="stable")
+    vac, key = vac[order], key[order]
+    pairs = [(vac[j], vac[j + 1]) for j in range(len(vac) - 1) if key[j] == key[j + 1]]
+    if not pairs:
+        return
+    draws = m.stream("merges").random(u.n)
+    pairs = [(a, b) for a, b in pairs if draws[a] < p.conversion_probability]
+    if not pairs:
+        return
+    a = np.array([x for x, _ in pairs])
+    b = np.array([y for _, y in pairs])
+    joint = u.area[a] + u.area[b]
+    both = np.maximum(best_bids(m, a, joint), 0.0) * joint
+    apart = (np.maximum(best_bids(m, a, u.area[a]), 0.0) * u.area[a]
+             + np.maximum(best_bids(m, b, u.area[b]), 0.0) * u.area[b])
+    y = unit_yield(p, u, m.owner_book)[a]
+    go = both - apart > p.merge_cost * joint * y * (1.0 + p.conversion_hurdle)
+    used: set[int] = set()
+    for keep, give in zip(a[go], b[go], strict=True):
+        if keep in used or give in used:
+            continue
+        used.update((int(keep), int(give)))
+        u.area[keep] += u.area[give]
+        u.area[give] = 0.0
+        u.active[give] = False
+        u.parent[give] = keep
+        u.months_vacant[keep] = 0
+        m.log_event(int(keep), "merge", cause=f"with unit {give}")
+
+
+def asking_rents(m: CityCentreModel) -> None:
+    """Owners hold, cut or learn from bids (kernel `update_asking_rents`)."""
+    p, u = m.p, m.units
+    seen = getattr(m, "seen_bids", np.zeros(u.n))
+    u.asking_rent[:] = m.kernels.update_asking_rents(
+        u.asking_rent, u.contract_rent, u.months_vacant.astype(np.int64), u.vacant, seen,
+        np.asarray(m.reservation, dtype=float), p.asking_rent_hold_months, p.asking_rent_step,
+        p.bid_learning)
+

@@ -1,0 +1,130 @@
+"""The property market: owners' balance sheets, valuations and what they will accept.
+
+Each owner has a kind (private, institutional, the municipality, a re-parcelling fund) and debt.
+A unit's value is its book rent capitalised at the owner's yield (``property_yield`` of the zone
+plus the owner type's ``yield_spread``). The book rent is the rent of the current lease; for a
+vacant unit the appraiser keeps the asking rent for ``valuation_lag_months`` and then marks the
+unit to the market evidence (the best recent bid, at least the owner's running costs). Keeping a
+unit empty at the old asking rent therefore protects the book value for a while, and letting it
+at a lower rent marks it down at once [OV: investors protect value rather than cut rents].
+
+An owner with debt D must keep its loan-to-value D / V within ``covenant_ltv``. Its reservation
+rent for a vacant unit is the lowest rent at which letting keeps the covenant; owners without
+debt only need their running costs. So leveraged owners hold vacancy longer and unleveraged ones
+cut sooner because of their balance sheets, not their label. An owner in breach sells (vacant
+units first) to a new private owner at market value, which resets book value and asking rent.
+
+Alternative uses: an owner converts a long-vacant unit to housing where the zoning permits it,
+credit is available and the value of the dwelling minus the conversion cost (net of any subsidy)
+beats the unit's retail value by the owner's hurdle; splits a large vacant unit when the rents
+of the parts beat the rent of the whole net of the cost; merges two neighbouring vacant units of
+its own when the whole beats the parts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .functions import Function
+from .params import Params
+from .state import UnitState
+
+#: Owner kinds (index of ``OwnerBook.kind``)
+PRIVATE, INSTITUTIONAL, MUNICIPALITY, FUND = 0, 1, 2, 3
+OWNER_KIND_NAMES = ("private", "institutional", "municipality", "fund")
+
+
+@dataclass
+class OwnerBook:
+    """Owners' balance sheets (index = owner id). Debt in EUR."""
+
+    kind: np.ndarray
+    debt: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.kind)
+
+    def add(self, kind: int, debt: float) -> int:
+        """Append an owner; return its id."""
+        self.kind = np.append(self.kind, np.int64(kind))
+        self.debt = np.append(self.debt, float(debt))
+        return self.n - 1
+
+
+def unit_yield(p: Params, u: UnitState, book: OwnerBook) -> np.ndarray:
+    """Yield (fraction per year) the owner capitalises each unit's rent at."""
+    kind = book.kind[u.owner]
+    spread = np.where(kind <= INSTITUTIONAL, p.yield_spread[np.minimum(kind, INSTITUTIONAL)], 0.0)
+    return np.maximum(p.property_yield[u.zone] + spread, 1e-3)
+
+
+def evidence_rent(p: Params, u: UnitState, clock: int) -> np.ndarray:
+    """Market evidence for each unit (EUR/m2/yr): its best recent bid, at least the owner's
+    running costs."""
+    fresh = (clock - u.best_bid_month) <= p.bid_evidence_months
+    return np.maximum(np.where(fresh, u.best_bid, 0.0), p.owner_running_cost)
+
+
+def mark_book_rents(p: Params, u: UnitState, clock: int) -> None:
+    """Appraisal: a vacant unit keeps its book rent for the valuation lag, then is marked to the
+    market evidence (never up: a bid above the book rent lets the unit)."""
+    stale = u.vacant & (u.months_vacant > p.valuation_lag_months)
+    u.book_rent[stale] = np.minimum(u.book_rent[stale], evidence_rent(p, u, clock)[stale])
+
+
+def unit_values(p: Params, u: UnitState, book: OwnerBook) -> np.ndarray:
+    """Book value of each unit (EUR): its book rent capitalised at the owner's yield (dwellings
+    at the housing yield); 0 for dormant slots."""
+    y = np.where(u.function == Function.HOUSING, p.housing_yield, unit_yield(p, u, book))
+    return np.where(u.active, u.book_rent * u.area / y, 0.0)
+
+
+def owner_values(values: np.ndarray, u: UnitState, book: OwnerBook) -> np.ndarray:
+    return np.bincount(u.owner, weights=values, minlength=book.n)
+
+
+def loan_to_value(values: np.ndarray, u: UnitState, book: OwnerBook) -> np.ndarray:
+    v = owner_values(values, u, book)
+    return np.divide(book.debt, v, out=np.where(book.debt > 0, np.inf, 0.0), where=v > 0)
+
+
+def reservation_rents(p: Params, u: UnitState, book: OwnerBook, values: np.ndarray,
+                      forced: np.ndarray) -> np.ndarray:
+    """Lowest rent (EUR/m2/yr) each owner accepts for each unit: the covenant-safe rent for an
+    owner with debt, the running costs otherwise; a unit under a forced-letting rule only needs
+    the running costs."""
+    y = unit_yield(p, u, book)
+    v_owner = owner_values(values, u, book)
+    debt = book.debt[u.owner]
+    others = v_owner[u.owner] - values
+    cov = np.where(debt > 0, (debt / p.covenant_ltv - others) * y / np.maximum(u.area, 1e-9),
+                   0.0)
+    res = np.maximum(cov, p.owner_running_cost)
+    return np.where(forced, p.owner_running_cost, res)
+
+
+def breaching_owners(p: Params, values: np.ndarray, u: UnitState, book: OwnerBook
+                     ) -> np.ndarray:
+    """Ids of owners whose loan-to-value exceeds the covenant."""
+    ltv = loan_to_value(values, u, book)
+    return np.flatnonzero((book.debt > 0) & (ltv > p.covenant_ltv))
+
+
+def housing_value(p: Params, u: UnitState, units: np.ndarray, housing_demand: float
+                  ) -> np.ndarray:
+    """Value (EUR) of the dwelling a unit would become."""
+    return p.housing_rent[u.zone[units]] * housing_demand * u.area[units] / p.housing_yield
+
+
+def conversion_gain(p: Params, u: UnitState, book: OwnerBook, units: np.ndarray,
+                    housing_demand: float, subsidy_per_m2: np.ndarray, clock: int
+                    ) -> np.ndarray:
+    """Value gain (EUR) of converting ``units`` to housing over keeping them as retail at the
+    market evidence, after the owner's hurdle; positive means convert."""
+    retail = (evidence_rent(p, u, clock)[units] * u.area[units]
+              / unit_yield(p, u, book)[units])
+    cost = np.maximum(p.conversion_cost - subsidy_per_m2[units], 0.0) * u.area[units]
+    return housing_value(p, u, units, housing_demand) - cost - retail * (1.0 + p.conversion_hurdle)

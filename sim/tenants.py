@@ -1,0 +1,328 @@
+"""Tenants' month: accounts, exits, lease ends, search and matching, format changes.
+
+The rules run on whole arrays (`sim.economics`, `sim.exits`, `sim.market`); the agents (`Shop`,
+`OfficeUser`, `Entrepreneur`) carry out the decisions for themselves.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .agents import BRANCHES, Entrepreneur
+from .agents.entrepreneur import SEARCHER_TYPES, draw_age
+from .economics import (
+    CostInputs,
+    bid_rent,
+    fixed_costs,
+    operating_margin,
+    operator_of,
+    passers_term,
+    required_profit,
+)
+from .exits import closure_decisions
+from .functions import Anchor, Function
+from .market import MarketView, Searcher, assign, candidate_units, evaluate
+
+if TYPE_CHECKING:
+    from .model import CityCentreModel
+
+#: Anchors that renew in place rather than look for another unit.
+_STAY_PUT = (int(Anchor.DEPARTMENT_STORE), int(Anchor.SUPERMARKET), int(Anchor.CULTURE),
+             int(Anchor.MARKET_SQUARE))
+_SECOND_FUNCTIONS = np.array([int(Function.HORECA), int(Function.SERVICES),
+                              int(Function.CULTURE)])
+
+
+def _no_opening(c: CostInputs) -> CostInputs:
+    """Costs of a sitting tenant: its opening costs are sunk."""
+    return CostInputs(cost_index=c.cost_index, startup_factor=0.0, popup_startup_factor=0.0)
+
+
+def sitting_bids(m: CityCentreModel, units: np.ndarray) -> np.ndarray:
+    """The rent (EUR/m2/yr) each sitting tenant of ``units`` could pay on its smoothed revenue."""
+    u, p = m.units, m.p
+    op = operator_of(u.chain[units])
+    return bid_rent(p, u.revenue_ema[units], u.area[units], u.function[units], op,
+                    u.cost_factor[units], np.zeros(len(units), bool),
+                    _no_opening(m.cost_inputs()), 1.0 + m.inputs.levy[units])
+
+
+def initial_rents_and_cash(m: CityCentreModel) -> None:
+    """Rents, accounts and asking rents of the generated start state. A sitting tenant's rent is
+    the renewal bargain between its bid on this month's revenue and the owner's running costs
+    (the rule of `lease_ends`); the burn-in then lets the market settle."""
+    u, p = m.units, m.p
+    shop = np.flatnonzero(u.occupied_commercial)
+    u.revenue_ema[shop] = u.revenue[shop] + u.revenue_online[shop]
+    bid = sitting_bids(m, shop)
+    floor = p.owner_running_cost
+    rent = np.maximum(floor + p.renewal_owner_share * (bid - floor), floor)
+    u.contract_rent[shop] = rent
+    housing = u.active & (u.function == Function.HOUSING)
+    office = u.active & (u.function == Function.OFFICE)
+    u.contract_rent[housing] = p.housing_rent[u.zone[housing]]
+    u.contract_rent[office] = p.office_rent[u.zone[office]]
+    vacant = np.flatnonzero(u.vacant_eligible)
+    if len(vacant):  # a user's town file may state vacancy: owners ask what neighbours pay
+        for z in np.unique(u.zone[vacant]):
+            paid = rent[u.zone[shop] == z]
+            ask = float(np.median(paid)) if len(paid) else float(np.median(rent)) if len(
+                rent) else floor
+            u.contract_rent[vacant[u.zone[vacant] == z]] = ask
+    u.asking_rent[:] = u.contract_rent
+    u.book_rent[:] = u.contract_rent
+    op = operator_of(u.chain[shop])
+    c = m.cost_inputs()
+    fixed = fixed_costs(p, u.area[shop], op, u.cost_factor[shop], c.cost_index)
+    u.cash[shop] = p.reserve_months * (fixed + rent * u.area[shop] / 12.0)
+    finances(m, initial=True)
+
+
+def finances(m: CityCentreModel, initial: bool = False) -> None:
+    """The month's accounts of every tenant: profit after rent, the smoothed profit after what
+    the operator needs, and (independents) cash after the entrepreneur's drawings. The
+    municipality pays running rent subsidies as far as its budget allows."""
+    u, p, i = m.units, m.p, m.inputs
+    shop = u.occupied_commercial
+    op = operator_of(u.chain)
+    c = m.cost_inputs()
+    revenue = u.revenue + u.revenue_online
+    fixed = fixed_costs(p, u.area, op, u.cost_factor, c.cost_index)
+    rent = u.contract_rent * u.area / 12.0
+    owed = np.where(shop & (u.subsidy_until > m.clock), u.subsidy_share * rent, 0.0)
+    total = float(owed.sum())
+    paid = m.municipality.pay(total, "rent subsidy") if total > 0 else 0.0
+    subsidy = owed * (paid / total if total > 0 else 0.0)
+    support = i.cost_support * (rent + fixed)
+    m.national_support += float(np.where(shop, support, 0.0).sum())
+    second = np.where(u.second_function >= 0, u.second_function, 0)
+    gross = (operating_margin(p, u.function, op) * (revenue - u.revenue_second)
+             + operating_margin(p, second, op) * u.revenue_second)
+    profit = gross - fixed - rent * (1.0 + i.levy) + subsidy + support - u.startup_monthly
+    econ = profit - required_profit(p, revenue, op, c.cost_index)
+    tau = p.profit_smoothing_months
+    first = ((m.clock - u.opened) <= 1) | initial
+    u.profit[:] = np.where(shop, profit, 0.0)
+    u.profit_ema[:] = np.where(shop, np.where(first, econ, u.profit_ema + (econ - u.profit_ema)
+                                               / tau), 0.0)
+    u.revenue_ema[:] = np.where(shop, np.where(first, revenue, u.revenue_ema
+                                               + (revenue - u.revenue_ema) / tau), 0.0)
+    u.loss_months[:] = np.where(shop & (u.profit_ema < 0), u.loss_months + 1, 0)
+    indep = shop & ~u.chain
+    u.cash[:] = np.where(indep, u.cash + econ, np.where(shop, u.cash, 0.0))
+
+
+def closures(m: CityCentreModel) -> None:
+    """Shops that close this month close (`sim.exits`); retiring owners with a successor hand
+    over; pop-ups that can afford a regular lease stay on."""
+    u, p = m.units, m.p
+    draws = m.stream("closures").random(u.n)  # drawn in full every month (aligned stream)
+    regular = u.contract_rent / (1.0 - p.popup_rent_discount)
+    extra = (regular - u.contract_rent) * u.area / 12.0
+    can_stay = u.popup & (u.profit_ema - extra >= 0) & (u.cash >= 0)
+    decisions, succession = closure_decisions(p, u, m.clock, m.calendar_month,
+                                              m.driver("periphery_margin_advantage"), draws,
+                                              can_stay)
+    stay = u.popup & (u.lease_end <= m.clock) & can_stay & u.occupied_commercial
+    for unit in np.flatnonzero(stay):
+        u.popup[unit] = False
+        m.sign_lease(int(unit), float(regular[unit]), popup=False)
+    if succession.any():
+        rng = m.stream("succession")
+        lo, hi = p.retirement_age
+        for unit in np.flatnonzero(succession):
+            age = float(draw_age(p, rng))
+            u.birth_clock[unit] = m.clock - round(12 * age)
+            u.retire_age[unit] = rng.uniform(lo, hi)
+            m.log_event(int(unit), "succession", cause="retirement")
+    for cause, mask in decisions.items():
+        for unit in np.flatnonzero(mask):
+            shop = m.shop_at.get(int(unit))
+            if shop is not None:
+                shop.close(cause)
+
+
+def lease_ends(m: CityCentreModel) -> list[Searcher]:
+    """Leases ending this month: office users renew or leave; shops weigh renewing (the
+    bargain between their bid and the owner's reservation rent) against moving, so they search
+    this month (`search_and_match` settles it). Anchors renew in place if they can."""
+    u, p = m.units, m.p
+    res = m.reservation
+    theta = p.renewal_owner_share
+    moves = m.stream("offices").random(u.n)  # drawn in full every month (aligned stream)
+    for unit in [k for k, user in m.office_at.items() if u.lease_end[k] <= m.clock]:
+        user = m.office_at[unit]
+        if moves[unit] >= p.office_move_probability and user.bid >= res[unit]:
+            m.sign_lease(unit, float(res[unit] + theta * (user.bid - res[unit])), popup=False)
+        else:
+            user.leave()
+    due = np.flatnonzero(u.occupied_commercial & ~u.popup & (u.lease_end <= m.clock))
+    if len(due) == 0:
+        m.pending_renewals = {}
+        return []
+    bid = sitting_bids(m, due)
+    viable = bid >= res[due]
+    rent = np.where(viable, res[due] + theta * (bid - res[due]), np.nan)
+    home_surplus = np.where(viable, (bid - rent) * u.area[due], -np.inf)
+    m.pending_renewals = {int(k): float(r) for k, r in zip(due, rent, strict=True)}
+    searchers = []
+    for k, hs in zip(due, home_surplus, strict=True):
+        shop = m.shop_at[int(k)]
+        if u.anchor[k] in _STAY_PUT:
+            continue
+        searchers.append(Searcher(
+            agent=shop, kind="relocation", branches=np.array([int(u.function[k])]),
+            chain=bool(u.chain[k]), cost_factor=float(u.cost_factor[k]),
+            min_area=0.5 * float(u.area[k]), max_area=2.0 * float(u.area[k]), home=int(k),
+            home_surplus=float(hs), own_visits=float(m.flows.main_visits[k]),
+            own_passers=float(passers_term(u.footfall[k], u.area[k]))))
+    return searchers
+
+
+def _arrivals(m: CityCentreModel) -> None:
+    """New searchers this month (Poisson by type) join those still looking."""
+    u, p, i = m.units, m.p, m.inputs
+    rng = m.stream("entry")
+    n_active = float(u.active.sum())
+    rate = m.driver("entrant_arrival_rate") * n_active / 100.0
+    mix = np.asarray(p.entrant_mix, dtype=float)
+    lam = rate * mix / mix.sum() * i.arrivals
+    counts = rng.poisson(np.append(lam, m.driver("office_seekers") * n_active / 100.0
+                                   * i.office_arrivals))
+    for kind, count in zip(SEARCHER_TYPES, counts, strict=True):
+        for _ in range(int(count)):
+            age = float(draw_age(p, rng))
+            Entrepreneur(m, kind, cost_factor=float(np.exp(rng.normal(0.0, p.entrant_cost_sd))),
+                         months_left=int(p.search_months), birth_clock=m.clock - round(12 * age),
+                         willingness=float(np.exp(rng.normal(0.0, p.office_rent_sd))))
+
+
+_BRANCH_CODES = {k: np.array([int(b) for b in v], dtype=np.int64) for k, v in BRANCHES.items()}
+
+
+def searcher_of(m: CityCentreModel, e: Entrepreneur) -> Searcher:
+    """What an entrepreneur looks for and can pay."""
+    p, i = m.p, m.inputs
+    if e.kind == "office":
+        return Searcher(agent=e, kind="office", branches=np.empty(0, np.int64),
+                        max_area=p.office_max_area, office_bid=e.willingness)
+    subsidy = 0.0
+    if m.municipality.can_pay():
+        subsidy = i.popup_rent_subsidy if e.popup else (0.0 if e.chain else i.rent_subsidy)
+    return Searcher(agent=e, kind=e.kind, branches=_BRANCH_CODES[e.kind],
+                    chain=e.chain, popup=e.popup, cost_factor=e.cost_factor,
+                    optimism=1.0 if e.chain else p.entrant_optimism,
+                    max_area=p.chain_max_area if e.chain else p.entrant_max_area,
+                    subsidy=subsidy, allowed=getattr(e, "allowed", None))
+
+
+def search_and_match(m: CityCentreModel, leaving: list[Searcher]) -> None:
+    """Entrants, office users and shops at lease end search; leases are signed best surplus
+    first; shops that did not move renew or close; owners learn from every bid."""
+    u, p, i = m.units, m.p, m.inputs
+    _arrivals(m)
+    entrants = list(m.agents_by_type[Entrepreneur]) if Entrepreneur in m.agents_by_type else []
+    searchers = [searcher_of(m, e) for e in entrants] + leaving
+    for mech in m.mechanisms:
+        searchers += mech.searchers(m)
+    vacant = u.vacant_eligible
+    view = MarketView(
+        p=p, u=u, pools=m.pools, potential=m.flows.potential, street=m.street,
+        unit_attraction=i.unit_attraction, levy=i.levy, costs=m.cost_inputs(),
+        asking=u.asking_rent, reservation=m.reservation, forced=i.forced_letting & vacant,
+        retail_pool=vacant & i.retail_lettable, office_pool=vacant & i.office_permit,
+        reloc_annual=p.relocation_cost_per_m2 * 12.0 / p.lease_months,
+        relocation_grant=i.relocation_grant)
+    rng = m.stream("search")
+    k = int(p.entrant_candidates + round(i.extra_candidates))
+    cands = candidate_units(view, searchers, rng, k)
+    forced = np.flatnonzero(view.forced & view.retail_pool)
+    if len(forced):  # the municipality brings every searcher the units under the ordinance
+        cands = [np.union1d(c, forced) if not s.office else c
+                 for c, s in zip(cands, searchers, strict=True)]
+    matches, seen = evaluate(view, searchers, cands)
+    signed = assign(matches)
+    moved: set[int] = set()
+    done: set[int] = set()
+    popup_rng = m.stream("entry")
+    for match in signed:
+        s = match.searcher
+        if s.kind == "relocation":
+            moved.add(s.home)
+            grant = float(i.relocation_grant[match.unit] * u.area[match.unit])
+            if grant > 0:
+                m.municipality.pay(grant, "relocation grant")
+            s.agent.move_to(match.unit, match.rent)
+            m.month_events["relocations"] += 1
+        elif s.office:
+            m.open_office(match.unit, match.rent, s.office_bid * p.office_rent[u.zone[
+                match.unit]])
+            done.add(id(s.agent))
+            s.agent.remove()
+        else:
+            e = s.agent
+            if isinstance(e, Entrepreneur):
+                m.open_shop(match.unit, match.branch, chain=e.chain, popup=e.popup,
+                            rent=match.rent, cost_factor=e.cost_factor,
+                            birth_clock=e.birth_clock, subsidy=s.subsidy, rng=popup_rng)
+                if s.extra.get("cause"):
+                    m.log_event(match.unit, "policy", cause=s.extra["cause"])
+                done.add(id(e))
+                e.remove()
+    for e in entrants:
+        if id(e) not in done:
+            e.wait()
+    for unit, rent in m.pending_renewals.items():
+        if unit in moved or unit not in m.shop_at:
+            continue
+        if np.isfinite(rent):
+            m.sign_lease(unit, rent, popup=False)
+        else:
+            m.shop_at[unit].close("lease_end")
+    m.pending_renewals = {}
+    fresh = seen > 0
+    better = fresh & ((seen >= u.best_bid) | (m.clock - u.best_bid_month > p.bid_evidence_months))
+    u.best_bid[better] = seen[better]
+    u.best_bid_month[better] = m.clock
+    m.seen_bids = seen
+
+
+def mixed_use(m: CityCentreModel) -> None:
+    """Where the zoning plan permits it, a shop reviewing its format adds a second function
+    (bar, counter, service point) when the extra margin from that function's spending pool pays
+    for the fit-out over the rest of its lease [P31]."""
+    u, p, i = m.units, m.p, m.inputs
+    cand = u.occupied_commercial & i.mixed_use_permit & (u.second_function < 0) & ~u.popup
+    if not cand.any():
+        return
+    draws = m.stream("format").random(u.n)
+    look = np.flatnonzero(cand & (draws < p.format_review_rate * 2.0 * u.innovativeness))
+    if len(look) == 0:
+        return
+    from .attraction import location_factor, tenant_factor
+
+    common = (tenant_factor(p, u, m.clock) * location_factor(p, u, m.street, i.unit_attraction))
+    best_gain = np.full(len(look), 0.0)
+    best_g = np.full(len(look), -1)
+    op = operator_of(u.chain[look])
+    months_left = np.maximum(u.lease_end[look] - m.clock, 12)
+    cost = p.mixed_use_cost * u.area[look] / months_left
+    for g in _SECOND_FUNCTIONS:
+        own = u.function[look] == g
+        sv = p.mixed_use_attraction * (p.stop_preference[:, g][:, None]
+                                       * m.flows.potential[:, look]).sum(axis=0) * common[look]
+        rev = m.pools.destination[g] * np.divide(sv, m.pools.visits[g] + sv,
+                                                 out=np.zeros(len(look)),
+                                                 where=m.pools.visits[g] + sv > 0)
+        gain = np.where(own, -np.inf, operating_margin(p, np.full(len(look), g), op) * rev - cost)
+        better = gain > best_gain
+        best_gain = np.where(better, gain, best_gain)
+        best_g = np.where(better, g, best_g)
+    for unit, g, c in zip(look, best_g, cost, strict=True):
+        if g >= 0:
+            u.second_function[unit] = g
+            u.startup_monthly[unit] += c
+            m.log_event(int(unit), "mixed_use", cause=Function(int(g)).name.lower())
+
