@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .attraction import prospective
-from .economics import bid_rent, forecast_revenue, operator_of, passers_term
+from .economics import Pools, bid_rent, forecast_revenue, operator_of, passers_term
 from .functions import CHAIN, COMMERCIAL, INDEPENDENT
 
 if TYPE_CHECKING:
@@ -22,12 +22,16 @@ _BRANCHES = np.array([int(b) for b in COMMERCIAL], dtype=np.int64)
 
 
 def best_format(m: CityCentreModel, units: np.ndarray, area: np.ndarray | None = None,
-                chains_allowed: np.ndarray | None = None
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                chains_allowed: np.ndarray | None = None, appeal: np.ndarray | None = None,
+                pools: Pools | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(bid, branch, chain)`` of the best format for each of ``units`` (with floor area
     ``area``, default the unit's own); chains only where ``chains_allowed`` (default
-    everywhere). A bid is EUR/m2/yr and may be negative (no format is viable)."""
+    everywhere); a tenant of known ``appeal`` (default 1, what an entrant expects); spending
+    pools ``pools`` (default this month's). A bid is EUR/m2/yr and may be negative (no format
+    is viable)."""
     p, u, i = m.p, m.units, m.inputs
+    pools = m.pools if pools is None else pools
+    appeal = np.ones(len(units)) if appeal is None else np.asarray(appeal, dtype=float)
     units = np.asarray(units, dtype=np.int64)
     area = u.area[units] if area is None else np.asarray(area, dtype=float)
     nb = len(_BRANCHES)
@@ -41,8 +45,8 @@ def best_format(m: CityCentreModel, units: np.ndarray, area: np.ndarray | None =
         chain = np.full(len(uu), op == CHAIN)
         popup = np.zeros(len(uu), bool)
         attr = prospective(p, u, uu, bb, chain, popup, m.street, i.unit_attraction, aa)
-        visits = (attr * m.flows.potential[:, uu]).sum(axis=0)
-        rev = forecast_revenue(m.pools, bb, visits, passers_term(u.footfall[uu], aa))
+        visits = (attr * m.flows.potential[:, uu]).sum(axis=0) * np.repeat(appeal, nb)
+        rev = forecast_revenue(pools, bb, visits, passers_term(u.footfall[uu], aa))
         bid = bid_rent(p, rev, aa, bb, operator_of(chain), np.ones(len(uu)), popup,
                        m.cost_inputs(), 1.0 + i.levy[uu]).reshape(len(units), nb)
         if op == CHAIN and chains_allowed is not None:
@@ -54,3 +58,11 @@ def best_format(m: CityCentreModel, units: np.ndarray, area: np.ndarray | None =
         best_branch = np.where(better, _BRANCHES[k], best_branch)
         best_chain = np.where(better, op == CHAIN, best_chain)
     return best, best_branch, best_chain
+
+
+def expected_visits(m: CityCentreModel, unit: int, branch: int, chain: bool, appeal: float
+                    ) -> float:
+    """Visits per month a new tenant of ``branch`` would draw in ``unit``."""
+    attr = prospective(m.p, m.units, np.array([unit]), np.array([branch]), np.array([chain]),
+                       np.zeros(1, bool), m.street, m.inputs.unit_attraction)
+    return float((attr[:, 0] * m.flows.potential[:, unit]).sum() * appeal)

@@ -2,26 +2,32 @@
 
 A generated town gives every shop unit a tenant drawn from a typical branch mix; many of them
 could not pay their way at the start year's demand. Before the agents start (and before the
-burn-in), a few rounds of a damped tatonnement bring the tenancies close to what the market
-supports: each round recomputes flows and revenue, a share of the tenants that cannot pay the
-owners' running costs leave, and a share of the empty units is taken by the format with the best
-bid there, where that bid clears the running costs. Anchors keep their tenants. The burn-in then
-runs the full agent dynamics from this state; the settling only shortens it.
+burn-in), a few rounds of a damped tatonnement bring the centre close to what the market
+supports. Each round recomputes demand, flows and revenue (with the vacancy visitors then see),
+and then, each with a probability of one ``STEP`` per round:
 
-During the settling visitors are taken to see the generated, fully let centre (perceived
-vacancy 0): settling from the full side lets the burn-in's exits, which are fast, do the rest,
-rather than its entries, which are slow.
+- a tenant that cannot pay the owners' running costs leaves;
+- a viable tenant whose unit another format would pay more for gives way to it (the branch mix
+  moves toward what demand supports, as churn would do over the years);
+- an empty unit is taken by the format, or office user, with the best bid there if that bid
+  clears the running costs; where no use clears and the zoning permits, an owner whose credit
+  comes through converts it to housing when the dwelling is worth more (`sim.property`).
+
+Anchors keep their tenants. The burn-in then runs the full agent dynamics from this state; the
+settling only shortens it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .bids import best_format
-from .economics import bid_rent, operator_of
+from .bids import best_format, expected_visits
+from .economics import bid_rent, operator_of, passers_term
 from .functions import Anchor, Function
+from .property import conversion_gain
 
 if TYPE_CHECKING:
     from .model import CityCentreModel
@@ -29,42 +35,83 @@ if TYPE_CHECKING:
 #: Rounds of the settling and the share of the indicated changes made per round (damping, so
 #: that units do not all switch to the same branch at once). Numerical settings of the
 #: initialisation, not model parameters: the burn-in removes their traces.
-ROUNDS = 8
+ROUNDS = 12
 STEP = 1.0 / 3.0
 
 
 def settle(m: CityCentreModel, rng: np.random.Generator) -> int:
     """Damped market clearing of the generated tenancies; returns the number of changes."""
+    from .owners import alternative_rents
+
     p, u = m.p, m.units
-    floor = p.owner_running_cost
     changes = 0
-    m.settling = True
     for _ in range(ROUNDS):
         m.flows_and_revenue()
+        m.update_local_vacancy()
+        # What owners need: running costs, or the rent worth their conversion option.
+        floor = np.maximum(alternative_rents(m), p.owner_running_cost)
+        draws = rng.random((u.n, 3))
         shop = np.flatnonzero(u.occupied_commercial & (u.anchor == Anchor.NONE))
         revenue = u.revenue[shop] + u.revenue_online[shop]
         bid = bid_rent(p, revenue, u.area[shop], u.function[shop], operator_of(u.chain[shop]),
                        u.cost_factor[shop], np.zeros(len(shop), bool), m.cost_inputs(),
                        1.0 + m.inputs.levy[shop])
-        draws = rng.random(u.n)
-        leave = shop[(bid < floor) & (draws[shop] < STEP)]
+        leave = shop[(bid < floor[shop]) & (draws[shop, 0] < STEP)]
         u.function[leave] = Function.VACANT
         u.chain[leave] = False
+        # Viable tenants reconsider their format, then empty units find their best use, one
+        # by one, each counting those placed before it in its branch's pool.
+        pools = dataclasses.replace(m.pools, visits=m.pools.visits.copy(),
+                                    passers=m.pools.passers.copy())
+        stay = shop[(bid >= floor[shop]) & (draws[shop, 0] < STEP)]
         vacant = np.flatnonzero(u.vacant_eligible & (u.anchor == Anchor.NONE))
-        vacant = vacant[~np.isin(vacant, leave)]
-        taken = np.empty(0, dtype=np.int64)
-        if len(vacant):
-            best, branch, chain = best_format(m, vacant, chains_allowed=(
-                u.area[vacant] <= p.chain_max_area))
-            # Where offices may use the unit, an office user bids the zone's office rent.
-            office = m.inputs.office_permit[vacant] & (u.area[vacant] <= p.office_max_area)
-            office_bid = np.where(office, p.office_rent[u.zone[vacant]], -np.inf)
-            use_office = office_bid > best
-            best = np.maximum(best, office_bid)
-            go = (best >= floor) & (draws[vacant] < STEP)
-            taken = vacant[go]
-            u.function[taken] = np.where(use_office[go], int(Function.OFFICE), branch[go])
-            u.chain[taken] = chain[go] & ~use_office[go]
-        changes += len(leave) + len(taken)
-    m.settling = False
+        vacant = vacant[~np.isin(vacant, leave) & (draws[vacant, 1] < STEP)]
+        current = dict(zip(shop.tolist(), bid.tolist(), strict=True))
+        unplaced, unplaced_bid = [], []
+        for unit in rng.permutation(np.r_[stay, vacant]):
+            f = int(u.function[unit])
+            own_v, own_s = 0.0, 0.0
+            if u.occupied_commercial[unit]:  # a sitting tenant weighs its own place in the pool
+                own_v = float(m.flows.main_visits[unit])
+                own_s = float(passers_term(u.footfall[unit], u.area[unit]))
+                pools.visits[f] -= own_v
+                pools.passers[f] -= own_s
+            best, branch, chain = best_format(
+                m, np.array([unit]), chains_allowed=np.array([u.area[unit] <= p.chain_max_area]),
+                appeal=u.appeal[unit:unit + 1], pools=pools)
+            bid_now = float(current.get(int(unit), -np.inf))
+            office_bid = (p.office_rent[u.zone[unit]] if m.inputs.office_permit[unit]
+                          and u.area[unit] <= p.office_max_area else -np.inf)
+            if office_bid > best[0] and office_bid >= floor[unit] and office_bid > bid_now:
+                u.function[unit] = Function.OFFICE
+                u.chain[unit] = False
+                changes += 1
+            elif best[0] >= floor[unit] and best[0] > bid_now:
+                changes += int(f != branch[0] or u.chain[unit] != chain[0])
+                u.function[unit] = branch[0]
+                u.chain[unit] = chain[0]
+                pools.visits[branch[0]] += expected_visits(m, int(unit), int(branch[0]),
+                                                           bool(chain[0]), float(u.appeal[unit]))
+                pools.passers[branch[0]] += float(passers_term(u.footfall[unit], u.area[unit]))
+            elif u.occupied_commercial[unit]:
+                pools.visits[f] += own_v
+                pools.passers[f] += own_s
+            else:
+                unplaced.append(int(unit))
+                unplaced_bid.append(max(float(best[0]), office_bid, 0.0))
+        # Owners of units no use wants convert them where permitted, financed and worth it.
+        rest = np.array(unplaced, dtype=np.int64)
+        u.best_bid[rest] = np.array(unplaced_bid)
+        u.best_bid_month[rest] = m.clock
+        rest = rest[m.inputs.conversion_permit[rest]
+                    & (draws[rest, 2] < m.driver("credit_availability"))]
+        if len(rest):
+            gain = conversion_gain(p, u, m.owner_book, rest, m.driver("housing_demand_index"),
+                                   np.zeros(u.n), m.clock)
+            for unit in rest[gain > 0]:
+                m.convert_to_housing(int(unit), cause="initial state")
+                changes += 1
+        if m._residents_changed:
+            m._refresh_resident_arrays()
+        changes += len(leave)
     return changes

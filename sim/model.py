@@ -134,7 +134,6 @@ class CityCentreModel(Model):
         self.local_vacancy_unit = np.zeros(self.town.n_units)
         self.housing_added = 0
         self.national_support = 0.0
-        self.settling = False
         self._residents_changed = False
         self._initialise()
         self.burn_in_report = burnin.run(self) if burn_in else burnin.skipped(self)
@@ -216,20 +215,24 @@ class CityCentreModel(Model):
                 self.residents.append(Resident(self, int(unit), res_rng))
         self._refresh_resident_arrays()
 
-        # Settle the generated tenancies close to what the start-year market supports.
+        # Each unit's (first) tenant differs in costs and appeal; then settle the generated
+        # tenancies close to what the start-year market supports.
         self.clock = 0
         self.inputs = self._fold_inputs()
         self.n_shops_ref = self._shops_by_branch()
         u.cost_factor[:] = np.exp(rng.normal(0.0, p.entrant_cost_sd, n))
+        u.appeal[:] = draw_appeal(p, rng, n)
+        u.contract_rent[:] = p.owner_running_cost
+        u.book_rent[:] = p.owner_running_cost
         initial.settle(self, self.stream("settle"))
         shop = u.occupied_commercial
         u.cost_factor[~shop] = 1.0
+        u.appeal[~shop] = 1.0
         u.innovativeness[:] = np.where(shop, rng.beta(2.0, 2.0, n), 0.0)
         brand = rng.integers(0, BRANDS_PER_BRANCH, n)
         u.chain_id[:] = np.where(u.chain, u.function * BRANDS_PER_BRANCH + brand, -1)
         u.chain_id[u.anchor == Anchor.DEPARTMENT_STORE] = N_FUNCTIONS * BRANDS_PER_BRANCH
         u.online_channel[:] = shop & (rng.random(n) < 0.3 * u.innovativeness + 0.3 * u.chain)
-        u.appeal[:] = np.where(shop, draw_appeal(p, rng, n), 1.0)
         # Tenancies began up to 20 years ago; leases end within one lease term.
         u.opened[:] = -rng.integers(0, 240, n)
         u.review_month[:] = (u.opened - 1) % 12 + 1
@@ -245,7 +248,7 @@ class CityCentreModel(Model):
         self.flows_and_revenue()
         tenants.initial_rents_and_cash(self)
         owners.initial_balance_sheets(self, rng)
-        self._update_local_vacancy()
+        self.update_local_vacancy()
 
     # ------------------------------------------------------------------ the monthly chain
     def step(self) -> None:
@@ -283,7 +286,7 @@ class CityCentreModel(Model):
             self.municipality.act()
         if self._residents_changed:
             self._refresh_resident_arrays()
-        self._update_local_vacancy()
+        self.update_local_vacancy()
         self.units.months_vacant[self.units.vacant] += 1
         self.demand = demand
 
@@ -335,8 +338,6 @@ class CityCentreModel(Model):
 
     def perceived_vacancy(self) -> float:
         """The vacancy visitors see (window dressing and virtual layers hide some of it)."""
-        if self.settling:
-            return 0.0
         return float(np.clip(self.vacancy_rate() * self.inputs.perceived_vacancy, 0.0, 1.0))
 
     def demand_drivers(self) -> DemandDrivers:
@@ -386,7 +387,7 @@ class CityCentreModel(Model):
                           startup_factor=self.inputs.startup_cost,
                           popup_startup_factor=self.inputs.popup_startup_cost)
 
-    def _update_local_vacancy(self) -> None:
+    def update_local_vacancy(self) -> None:
         u = self.units
         self.local_vacancy_node, self.local_vacancy_unit = self.kernels.local_vacancy(
             self.net.near_ptr, self.net.near_unit, u.node, u.vacant, u.eligible & u.active)

@@ -15,6 +15,7 @@ from .bids import best_format
 from .functions import Anchor, Function
 from .params import Params
 from .property import (
+    alternative_rent,
     MUNICIPALITY,
     PRIVATE,
     breaching_owners,
@@ -68,7 +69,16 @@ def initial_balance_sheets(m: CityCentreModel, rng: np.random.Generator) -> None
     has_debt = (kind != MUNICIPALITY) & (rng.random(book.n) < p.debt_share[typed])
     book.debt[:] = np.where(has_debt, p.loan_to_value[typed] * values, 0.0)
     m.reservation = reservation_rents(p, u, book, unit_values(p, u, book),
-                                      np.zeros(u.n, dtype=bool))
+                                      np.zeros(u.n, dtype=bool), alternative_rents(m))
+
+
+def alternative_rents(m: CityCentreModel) -> np.ndarray:
+    """This month's rent equivalent of every owner's conversion option (`sim.property`)."""
+    i = m.inputs
+    subsidy = i.conversion_subsidy if m.municipality.can_pay() else np.zeros(m.units.n)
+    return alternative_rent(m.p, m.units, m.owner_book, i.conversion_permit,
+                            i.housing_demand * m.driver("housing_demand_index"),
+                            m.driver("credit_availability"), subsidy)
 
 
 def property_market(m: CityCentreModel) -> None:
@@ -78,7 +88,8 @@ def property_market(m: CityCentreModel) -> None:
     mark_book_rents(p, u, m.clock)
     _sales(m)
     values = unit_values(p, u, book)
-    m.reservation = reservation_rents(p, u, book, values, m.inputs.forced_letting)
+    m.reservation = reservation_rents(p, u, book, values, m.inputs.forced_letting,
+                                      alternative_rents(m))
     _conversions(m)
     _splits(m)
     _merges(m)

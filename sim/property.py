@@ -91,10 +91,26 @@ def loan_to_value(values: np.ndarray, u: UnitState, book: OwnerBook) -> np.ndarr
     return np.divide(book.debt, v, out=np.where(book.debt > 0, np.inf, 0.0), where=v > 0)
 
 
+def alternative_rent(p: Params, u: UnitState, book: OwnerBook, permit: np.ndarray,
+                     housing_demand: float, credit: float, subsidy_per_m2: np.ndarray
+                     ) -> np.ndarray:
+    """The retail rent (EUR/m2/yr) worth as much to the owner as converting the unit to
+    housing, where the zoning permits it: the dwelling's value minus the conversion cost (net
+    of any subsidy), over the owner's hurdle, at the owner's yield, times the chance that the
+    conversion is financed (``credit``). Zero where conversion is not permitted."""
+    units = np.arange(u.n)
+    net = (housing_value(p, u, units, housing_demand)
+           - np.maximum(p.conversion_cost - subsidy_per_m2, 0.0) * u.area)
+    rent = np.maximum(net, 0.0) / np.maximum(u.area, 1e-9) * unit_yield(p, u, book) / (
+        1.0 + p.conversion_hurdle)
+    return np.where(permit & u.active & u.eligible, credit * rent, 0.0)
+
+
 def reservation_rents(p: Params, u: UnitState, book: OwnerBook, values: np.ndarray,
-                      forced: np.ndarray) -> np.ndarray:
-    """Lowest rent (EUR/m2/yr) each owner accepts for each unit: the covenant-safe rent for an
-    owner with debt, the running costs otherwise; a unit under a forced-letting rule only needs
+                      forced: np.ndarray, alternative: np.ndarray | float = 0.0) -> np.ndarray:
+    """Lowest rent (EUR/m2/yr) each owner accepts for each unit: the highest of the
+    covenant-safe rent (an owner with debt), the rent worth as much as the best alternative use
+    (`alternative_rent`) and the running costs; a unit under a forced-letting rule only needs
     the running costs."""
     y = unit_yield(p, u, book)
     v_owner = owner_values(values, u, book)
@@ -102,7 +118,7 @@ def reservation_rents(p: Params, u: UnitState, book: OwnerBook, values: np.ndarr
     others = v_owner[u.owner] - values
     cov = np.where(debt > 0, (debt / p.covenant_ltv - others) * y / np.maximum(u.area, 1e-9),
                    0.0)
-    res = np.maximum(cov, p.owner_running_cost)
+    res = np.maximum(np.maximum(cov, alternative), p.owner_running_cost)
     return np.where(forced, p.owner_running_cost, res)
 
 

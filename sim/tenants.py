@@ -24,6 +24,7 @@ from .economics import (
 from .exits import closure_decisions
 from .functions import Anchor, Function
 from .market import MarketView, Searcher, assign, candidate_units, evaluate
+from .owners import alternative_rents
 
 if TYPE_CHECKING:
     from .model import CityCentreModel
@@ -57,7 +58,7 @@ def initial_rents_and_cash(m: CityCentreModel) -> None:
     shop = np.flatnonzero(u.occupied_commercial)
     u.revenue_ema[shop] = u.revenue[shop] + u.revenue_online[shop]
     bid = sitting_bids(m, shop)
-    floor = p.owner_running_cost
+    floor = np.maximum(alternative_rents(m)[shop], p.owner_running_cost)
     rent = np.maximum(floor + p.renewal_owner_share * (bid - floor), floor)
     u.contract_rent[shop] = rent
     housing = u.active & (u.function == Function.HOUSING)
@@ -65,11 +66,11 @@ def initial_rents_and_cash(m: CityCentreModel) -> None:
     u.contract_rent[housing] = p.housing_rent[u.zone[housing]]
     u.contract_rent[office] = p.office_rent[u.zone[office]]
     vacant = np.flatnonzero(u.vacant_eligible)
-    if len(vacant):  # a user's town file may state vacancy: owners ask what neighbours pay
+    if len(vacant):  # vacant units: owners ask what neighbours pay
         for z in np.unique(u.zone[vacant]):
             paid = rent[u.zone[shop] == z]
             ask = float(np.median(paid)) if len(paid) else float(np.median(rent)) if len(
-                rent) else floor
+                rent) else p.owner_running_cost
             u.contract_rent[vacant[u.zone[vacant] == z]] = ask
     u.asking_rent[:] = u.contract_rent
     u.book_rent[:] = u.contract_rent
