@@ -11,7 +11,8 @@ own revenue the same way, counting itself in the pool:
 with v its expected visits (attractiveness x stop potential) and s its passers-by term, so a
 branch that is already well served offers a newcomer little [ECONOMICS sketch].
 
-Costs, by branch and operator (independent or chain): cost of goods (1 - gross margin),
+Costs, by branch and operator (independent or chain): cost of goods (1 - gross margin, less a
+chain's ``purchasing_advantage``),
 operating costs that scale with revenue (``variable_cost_share`` of the branch times the
 operator's ``variable_cost_factor``), fixed costs (``fixed_cost_base`` +
 ``fixed_cost_per_m2`` x area, times ``cost_index`` and the operator's efficiency), opening costs
@@ -151,7 +152,8 @@ def required_profit(p: Params, revenue: np.ndarray, op: np.ndarray,
 
 def operating_margin(p: Params, branches: np.ndarray, op: np.ndarray) -> np.ndarray:
     """Gross margin minus the operating costs that scale with revenue (fraction of revenue)."""
-    return p.gross_margin[branches] - p.variable_cost_share[branches] * p.variable_cost_factor[op]
+    return (p.gross_margin[branches] + p.purchasing_advantage[op]
+            - p.variable_cost_share[branches] * p.variable_cost_factor[op])
 
 
 def bid_rent(p: Params, revenue: np.ndarray, area: np.ndarray, branches: np.ndarray,

@@ -13,7 +13,8 @@ def run_model(town: str = "small", years: int = 3, seed: int = 1, **kwargs) -> C
     overrides = kwargs.pop("overrides", {})
     scenario = load_scenario(kwargs.pop("scenario", "baseline"), **overrides)
     m = CityCentreModel(town, scenario, rng=seed, **kwargs)
-    m.run_months(12 * years)
+    if years:
+        m.run_months(12 * years)
     return m
 
 

@@ -29,7 +29,7 @@ def _street_graph(rng: np.random.Generator, n: int):
     return dist, pred.astype(np.int32), order
 
 
-def _flow_inputs(seed: int, n_nodes: int, n_units: int, n_entries: int):
+def _flow_inputs(seed: int, n_nodes: int, n_units: int, n_entries: int, n_purposes: int = 4):
     rng = np.random.default_rng(seed)
     dist, _, _ = _street_graph(rng, n_nodes)
     unit_node = rng.integers(0, n_nodes, n_units).astype(np.int64)
@@ -46,13 +46,14 @@ def _flow_inputs(seed: int, n_nodes: int, n_units: int, n_entries: int):
     cand_unit = np.array(cu, dtype=np.int32)
     cand_dist = np.array(cd, dtype=float)
     decay = np.exp(-cand_dist[None, :] / np.array([150.0, 100.0])[:, None])
-    attr = rng.random((3, n_units)) * (rng.random((3, n_units)) < 0.8) * 100
-    m0 = np.zeros((3, 2, n_nodes))
+    k = n_purposes
+    attr = rng.random((k, n_units)) * (rng.random((k, n_units)) < 0.8) * 100
+    m0 = np.zeros((k, 2, n_nodes))
     entry_node = rng.choice(n_nodes, size=n_entries, replace=False).astype(np.int64)
-    m0[:, :, entry_node] = rng.random((3, 2, n_entries)) * 1000
+    m0[:, :, entry_node] = rng.random((k, 2, n_entries)) * 1000
     m0[:, :, rng.integers(0, n_nodes)] += 50  # residents at home
-    cont = rng.random(3)
-    max_stops = rng.integers(1, 6, 3).astype(np.int64)
+    cont = rng.random(k)
+    max_stops = rng.integers(1, 6, k).astype(np.int64)
     ep = rng.random((n_nodes, n_entries))
     ep /= ep.sum(axis=1, keepdims=True)
     return cand_ptr, cand_unit, decay, unit_node, attr, m0, cont, max_stops, ep, entry_node
@@ -60,13 +61,25 @@ def _flow_inputs(seed: int, n_nodes: int, n_units: int, n_entries: int):
 
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10_000), n_nodes=st.integers(2, 40), n_units=st.integers(1, 80),
-       n_entries=st.integers(1, 2))
-def test_visitor_flows_twins_agree(seed, n_nodes, n_units, n_entries):
-    args = _flow_inputs(seed, n_nodes, n_units, n_entries)
-    v1, od1 = visitor_flows_numba(*args)
-    v2, od2 = visitor_flows_reference(*args)
+       n_entries=st.integers(1, 2), n_purposes=st.integers(1, 5))
+def test_visitor_flows_twins_agree(seed, n_nodes, n_units, n_entries, n_purposes):
+    args = _flow_inputs(seed, n_nodes, n_units, n_entries, n_purposes)
+    v1, od1, p1 = visitor_flows_numba(*args)
+    v2, od2, p2 = visitor_flows_reference(*args)
     np.testing.assert_allclose(v1, v2, rtol=1e-10, atol=1e-9)
     np.testing.assert_allclose(od1, od2, rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(p1, p2, rtol=1e-10, atol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n_nodes=st.integers(2, 30), n_units=st.integers(1, 60))
+def test_visits_are_attractiveness_times_potential(seed, n_nodes, n_units):
+    """The stop potential forecasts any unit's visits: visits = sum_p attr[p] x potential[p]."""
+    args = _flow_inputs(seed, n_nodes, n_units, 2)
+    visits, _, potential = visitor_flows_numba(*args)
+    attr = args[4]
+    assert np.all(potential >= 0)
+    np.testing.assert_allclose(visits, (attr * potential).sum(axis=0), rtol=1e-10, atol=1e-9)
 
 
 @settings(max_examples=25, deadline=None)
@@ -74,8 +87,9 @@ def test_visitor_flows_twins_agree(seed, n_nodes, n_units, n_entries):
 def test_visitor_flows_sparse_layout_agrees(seed, n_nodes, n_units):
     """The CSR work layout (used for very large towns) gives the reference result too."""
     args = _flow_inputs(seed, n_nodes, n_units, 2)
-    v1, od1 = visitor_flows_numba(*args, 0)
-    v2, od2 = visitor_flows_reference(*args)
+    v1, od1, p1 = visitor_flows_numba(*args, 0)
+    v2, od2, p2 = visitor_flows_reference(*args)
+    np.testing.assert_allclose(p1, p2, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(v1, v2, rtol=1e-10, atol=1e-9)
     np.testing.assert_allclose(od1, od2, rtol=1e-10, atol=1e-9)
 
@@ -87,7 +101,7 @@ def test_visitor_flows_conserve_trips(seed, n_nodes, n_units):
     trip makes at least one and at most max_stops stops (where it has any candidate)."""
     args = _flow_inputs(seed, n_nodes, n_units, 2)
     m0, max_stops = args[5], args[7]
-    visits, od = visitor_flows_numba(*args)
+    visits, od, _ = visitor_flows_numba(*args)
     assert np.all(visits >= 0) and np.all(od >= 0)
     legs_out = od.sum()
     started = m0.sum()
@@ -144,30 +158,38 @@ def test_rent_twins_agree(seed, n):
     rng = np.random.default_rng(seed)
     asking = rng.uniform(0, 400, n)
     contract = rng.uniform(50, 400, n)
-    market = rng.uniform(50, 400, n)
     months = rng.integers(0, 60, n).astype(np.int64)
     vacant = rng.random(n) < 0.5
-    grace = rng.choice([6.0, 18.0], n)
-    decay = rng.choice([0.02, 0.007], n)
-    a = update_asking_rents_numba(asking, contract, market, months, vacant, grace, decay, 0.45)
-    b = update_asking_rents_reference(asking, contract, market, months, vacant, grace, decay, 0.45)
+    seen = np.where(rng.random(n) < 0.5, rng.uniform(0, 400, n), 0.0)
+    reservation = rng.uniform(0, 200, n)
+    a = update_asking_rents_numba(asking, contract, months, vacant, seen, reservation, 3.0,
+                                  0.02, 0.3)
+    b = update_asking_rents_reference(asking, contract, months, vacant, seen, reservation, 3.0,
+                                      0.02, 0.3)
     np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert np.all(a[vacant] >= reservation[vacant])
 
 
-def test_rents_sticky_then_falling_to_floor():
+def test_rents_held_then_cut_toward_bids_never_below_reservation():
     k = Kernels("numba")
     one = lambda v, dt=float: np.array([v], dtype=dt)  # noqa: E731
-    args = dict(contract=one(100.0), market=one(100.0), vacant=one(True, bool), grace=one(6.0),
-                decay=one(0.1))
-    held = k.update_asking_rents(one(100.0), months_vacant=one(6, np.int64), floor_fraction=0.5,
-                                 **args)
-    assert held[0] == 100.0  # within grace: the owner holds out
-    fell = k.update_asking_rents(one(100.0), months_vacant=one(7, np.int64), floor_fraction=0.5,
-                                 **args)
+    args = dict(contract=one(100.0), vacant=one(True, bool), hold=6.0, step=0.1, learning=0.5)
+    no_bid, res = one(0.0), one(20.0)
+    held = k.update_asking_rents(one(100.0), months_vacant=one(5, np.int64), seen=no_bid,
+                                 reservation=res, **args)
+    assert held[0] == 100.0  # within the hold: the owner asks its estimate
+    fell = k.update_asking_rents(one(100.0), months_vacant=one(6, np.int64), seen=no_bid,
+                                 reservation=res, **args)
     assert fell[0] == pytest.approx(90.0)
-    floor = k.update_asking_rents(one(52.0), months_vacant=one(30, np.int64), floor_fraction=0.5,
-                                  **args)
-    assert floor[0] == pytest.approx(50.0)
+    learned = k.update_asking_rents(one(100.0), months_vacant=one(5, np.int64), seen=one(60.0),
+                                    reservation=res, **args)
+    assert learned[0] == pytest.approx(80.0)  # half way toward the bid seen
+    floor = k.update_asking_rents(one(21.0), months_vacant=one(30, np.int64), seen=one(5.0),
+                                  reservation=res, **args)
+    assert floor[0] == pytest.approx(20.0)
+    let = k.update_asking_rents(one(21.0), months_vacant=one(0, np.int64), seen=no_bid,
+                                reservation=res, **{**args, "vacant": one(False, bool)})
+    assert let[0] == 100.0  # an occupied unit's asking rent is its contract rent
 
 
 @pytest.mark.parametrize("backend", ["numba", "reference"])

@@ -39,7 +39,7 @@ extends = "baseline"
 value = 0.0
 unit = "dimensionless"
 source = "test"
-[params.rent_reference]
+[params.housing_rent]
 value = { core = 400.0 }
 unit = "EUR/m2/yr"
 source = "test"
@@ -47,8 +47,8 @@ source = "test"
     sc = load_scenario(path)
     base = load_scenario("baseline")
     assert sc.params["contagion_strength"] == 0.0
-    assert sc.params["rent_reference"]["core"] == 400.0
-    assert sc.params["rent_reference"]["aanloop"] == base.params["rent_reference"]["aanloop"]
+    assert sc.params["housing_rent"]["core"] == 400.0
+    assert sc.params["housing_rent"]["aanloop"] == base.params["housing_rent"]["aanloop"]
     assert sc.params["lease_months"] == base.params["lease_months"]
     assert sc.chain[-1].endswith("s.toml")
 
@@ -62,8 +62,24 @@ source = "test"
      "out of range; allowed: [0"),
     ('[params.contagion_strength]\nvalue = 1\nunit = "percent"\nsource = "y"',
      "allowed: 'dimensionless'"),
-    ('[params.rent_reference]\nvalue = { centre = 1.0 }\nunit = "EUR/m2/yr"\nsource = "y"',
+    ('[params.housing_rent]\nvalue = { centre = 1.0 }\nunit = "EUR/m2/yr"\nsource = "y"',
      "allowed: core, aanloop, fringe"),
+    ('[params.contagion_strength]\nvalue = nan\nunit = "dimensionless"\nsource = "y"',
+     "not a finite number"),
+    ('[params.contagion_strength]\nvalue = inf\nunit = "dimensionless"\nsource = "y"',
+     "not a finite number"),
+    ('[params.housing_rent]\nvalue = nan\nunit = "EUR/m2/yr"\nsource = "y"',
+     "not a finite number"),
+    ('[params.popup_lease_months]\nvalue = { min = 30, max = 2 }\nunit = "months"\nsource = "y"',
+     "min = 30 > max = 2"),
+    ('[params.entrant_mix]\nvalue = { starter = 0, chain = 0, horeca = 0, services = 0, popup = 0 }'
+     '\nunit = "fraction"\nsource = "y"', "zero for every type"),
+    ('[params.burn_in_min_months]\nvalue = 2.5\nunit = "months"\nsource = "y"',
+     "must be a whole number"),
+    ('[trajectories.share_65plus]\nunit = "fraction"\nsource = "y"\n'
+     'points = { 2013 = 0.2, "2013-01" = 0.3 }', "for the same month"),
+    ('[trajectories.share_65plus]\nunit = "fraction"\nsource = "y"\npoints = { 2013 = nan }',
+     "not a finite number"),
     ('[params.contagion_strength]\nvalue = 1\nunit = "dimensionless"', "source"),
     ('[trajectories.share_65plus]\nunit = "fraction"\nsource = "y"\npoints = { 2013 = 1.5 }',
      "out of range"),
@@ -104,7 +120,53 @@ def test_not_toml_and_unknown_name(tmp_path):
 
 def test_override_checked():
     with pytest.raises(ScenarioError, match="out of range"):
-        load_scenario("baseline", initial_vacancy_rate=2.0)
+        load_scenario("baseline", contagion_strength=-2.0)
+    with pytest.raises(ScenarioError, match="not a known parameter"):
+        load_scenario("baseline", initial_vacancy_rate=0.1)
+    with pytest.raises(ScenarioError, match="min = 20 > max = 12"):
+        load_scenario("baseline", popup_lease_months={"min": 20})
+    assert load_scenario("baseline", housing_rent=100.0).params["housing_rent"] == {
+        "core": 100.0, "aanloop": 100.0, "fringe": 100.0}  # one number for every key
+
+
+def test_deep_extends_chain_is_refused_in_one_line(tmp_path):
+    _write(tmp_path, '[scenario]\nname = "s0"\nextends = "baseline"\n', "s0.toml")
+    for i in range(1, 40):
+        _write(tmp_path, f'[scenario]\nname = "s{i}"\nextends = "s{i - 1}.toml"\n', f"s{i}.toml")
+    with pytest.raises(ScenarioError, match="longer than 32 files"):
+        load_scenario(tmp_path / "s39.toml")
+    assert load_scenario(tmp_path / "s20.toml").name == "s20"
+
+
+def test_deprecated_names_are_accepted_with_a_warning(tmp_path):
+    from sim.scenarios.loader import ScenarioWarning
+
+    path = _write(tmp_path, """
+[scenario]
+name = "old"
+extends = "baseline"
+directions = ["vacancy rises"]
+[params.rent_reference]
+value = { core = 400.0, aanloop = 100.0, fringe = 80.0 }
+unit = "EUR/m2/yr"
+source = "an old file"
+[trajectories.chain_periphery_drift]
+unit = "per year"
+source = "an old file"
+points = { 2013 = 0.02 }
+""")
+    with pytest.warns(ScenarioWarning, match="rent_reference is deprecated"):
+        sc = load_scenario(path)
+    assert "rent_reference" not in sc.params and "vacancy rises" in sc.expects
+    assert len(sc.notes) == 3
+
+
+def test_header_years_assumes_and_expects():
+    sc = load_scenario("baseline")
+    assert (sc.start_year, sc.end_year) == (2013, 2040)
+    assert sc.assumes and sc.expects
+    p31 = load_scenario("binnenstad_united")
+    assert p31.start_year == 2018 and p31.end_year == 2038
 
 
 def test_one_scenario_object_serves_many_runs():

@@ -88,6 +88,7 @@ PARAMS: dict[str, Spec] = {
     **_group("tenants: revenue and costs", {
         "gross_margin": P("map", "fraction of revenue", 0, 1, keys=BRANCH_NAMES, doc="gross margin (1 - cost of goods) by branch"),
         "variable_cost_share": P("map", "fraction of revenue", 0, 1, keys=BRANCH_NAMES, doc="operating costs that scale with revenue (staff hours, fees), by branch"),
+        "purchasing_advantage": P("map", "fraction of revenue", 0, 1, keys=OPERATORS, doc="extra gross margin from buying at scale (chains buy cheaper)"),
         "variable_cost_factor": P("map", "ratio", 0, 5, keys=OPERATORS, doc="an operator's variable costs relative to the branch's (chains staff leaner per sale)"),
         "fixed_cost_base": P("map", "EUR/month", 0, 1e6, keys=OPERATORS, doc="fixed costs of a tenancy whatever its size (minimum staffing, insurance, systems)"),
         "fixed_cost_per_m2": P("map", "EUR/m2/yr", 0, 1e4, keys=OPERATORS, doc="fixed costs per m2 (energy, cleaning, upkeep of the fit-out)"),
