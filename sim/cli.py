@@ -32,7 +32,8 @@ def run(
     = "baseline",
     policy: Annotated[list[str] | None, typer.Option(
         help="Policy lever, repeatable; name or name:key=value,key=value.")] = None,
-    start: Annotated[int, typer.Option(help="First simulated year (January).")] = 2013,
+    start: Annotated[int | None, typer.Option(
+        help="First recorded year (January) [default: the scenario's own start year].")] = None,
     years: Annotated[int, typer.Option(help="Number of simulated years.")] = 12,
     seed: Annotated[int, typer.Option(help="Root random seed of the run.")] = 0,
     out: Annotated[Path | None, typer.Option(
@@ -50,8 +51,8 @@ def run(
     policies = list(policy or [])
     if years <= 0:
         _fail(f"--years must be a positive number of years (got {years})")
-    if not 1900 <= start <= 2200:
-        _fail(f"--start must be a year between 1900 and 2200 (got {start})")
+    if start is not None and not 1990 <= start <= 2100:
+        _fail(f"--start must be a year from 1990 to 2100 (got {start})")
     if backend not in BACKENDS:
         _fail(f"unknown --backend {backend!r}; allowed: {', '.join(BACKENDS)}")
     target = out if out is not None else default_out(scenario, town, seed, policies)

@@ -83,7 +83,7 @@ def prepare(town: str | Town = "medium", scenario: str | CentreScenario = "basel
 
 
 def run(town: str | Town = "medium", scenario: str | CentreScenario = "baseline",
-        policies: Sequence[str] = (), start: int = 2013, years: int = 12, seed: int = 0,
+        policies: Sequence[str] = (), start: int | None = None, years: int = 12, seed: int = 0,
         out: str | Path | None = None, backend: str = "numba", town_seed: int = 0,
         figures: bool = True, progress: Callable[[], None] | None = None,
         keep_model: bool = False) -> RunResult:
@@ -94,7 +94,8 @@ def run(town: str | Town = "medium", scenario: str | CentreScenario = "baseline"
             `Town`.
         scenario: preset name, a scenario TOML file or a `CentreScenario`.
         policies: lever specs, e.g. ``["compaction", "popup_programme:intensity=2"]``.
-        start: first simulated year; the run starts in January.
+        start: first recorded year (the run starts in January after its burn-in); default:
+            the scenario's own start year.
         years: number of simulated years (12 monthly steps each).
         seed: root seed of the run.
         out: folder to write the results to; ``None`` writes nothing.
@@ -106,6 +107,8 @@ def run(town: str | Town = "medium", scenario: str | CentreScenario = "baseline"
     """
     t0 = time.perf_counter()
     twn, sc, levers = prepare(town, scenario, policies, years, seed, town_seed)
+    if start is None:
+        start = sc.start_year
     model = CityCentreModel(twn, sc, levers, start_year=start, rng=seed, backend=backend)
     t1 = time.perf_counter()
     model.run_months(12 * years, progress=progress)
@@ -120,6 +123,8 @@ def run(town: str | Town = "medium", scenario: str | CentreScenario = "baseline"
         "n_street_nodes": twn.n_nodes,
         "policies": list(policies),
         "start_year": start,
+        "burn_in": model.burn_in_report.as_dict(),
+        "scenario_notes": list(sc.notes),
         "years": years,
         "seed": seed,
         "town_seed": town_seed,

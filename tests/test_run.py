@@ -39,7 +39,9 @@ def test_api_returns_contract_tables():
     # every unit at least once a year (start state + each December)
     assert sorted(res.units.year.unique()) == [2012, 2013, 2014]
     assert set(res.events.kind) <= {"opening", "closure", "relocation_out", "relocation_in",
-                                    "conversion", "popup_open", "popup_end"}
+                                    "conversion", "popup_open", "popup_end", "office_open",
+                                    "succession", "sale", "split", "merge", "mixed_use",
+                                    "policy"}
 
 
 def test_same_seed_identical_files_different_seed_differs(tmp_path):
@@ -78,7 +80,8 @@ def test_cli_run_writes_everything(tmp_path):
     meta = json.loads((out / "run.json").read_text())
     assert meta["seed"] == 2 and meta["years"] == 1 and meta["scenario"] == "baseline"
     assert "contagion_strength" in meta["params"] and "versions" in meta
-    assert meta["sources"]["initial_vacancy_rate"].startswith("[OV]")
+    assert meta["sources"]["share_65plus"].startswith("[OV]")
+    assert meta["burn_in"]["months"] >= 60 and meta["burn_in"]["months"] % 12 == 0
     assert set(meta["wall_time_s"]) >= {"setup", "simulate", "write"}
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert len(ts) == 12 and ts.vacancy_rate.between(0, 1).all()
@@ -120,16 +123,18 @@ def test_cli_lists():
 
 
 def test_baseline_medium_patterns(medium_run):
-    """The default run starts near the Overijssel 2013 level and shows the brief's mechanisms:
-    aanloop worse than core, vacancy rising with online shopping and ageing, closures where
-    footfall was lost."""
+    """The default run shows what the baseline scenario expects (its ``expects``): vacancy rises
+    after 2015, aanloop vacancy exceeds core vacancy, online share rises; and closures hit units
+    that had lost footfall. Levels are not asserted: they are calibrated, not built in."""
     ts, units, events = medium_run.recorder.frames()
-    first_year = ts[ts.year == 2013]
-    assert 0.07 <= first_year.vacancy_rate.iloc[0] <= 0.13
+    early = ts[ts.year <= 2015]
     late = ts[ts.year >= 2020]
+    assert late.vacancy_rate.mean() > early.vacancy_rate.mean()
     assert late.vacancy_rate_aanloop.mean() > late.vacancy_rate_core.mean()
-    assert late.vacancy_rate.mean() > first_year.vacancy_rate.mean()
     assert ts.online_share.iloc[-1] > ts.online_share.iloc[0]
+    # Every zone has some vacancy at some point (frictional in the core), none is emptied.
+    for zone in ("core", "aanloop"):
+        assert 0 < ts[f"vacancy_rate_{zone}"].max() < 0.6, zone
     # Units that closed had lower footfall than units that stayed open.
     start = units[units.year == units.year.min()].set_index("unit_id")
     closed = set(events[events.kind == "closure"].unit_id)
@@ -138,21 +143,29 @@ def test_baseline_medium_patterns(medium_run):
         ~shops.index.isin(closed), "footfall"].median()
 
 
-def test_contagion_clusters_vacancy():
-    """Contagion strength 0 vs high changes the spatial clustering of vacancy (Moran's I)."""
+def test_contagion_acts_through_what_visitors_see():
+    """Vacancy contagion [OV: 'a street with empty gaps is not attractive; the consumer skips
+    it, so the remaining shops struggle too']: when a shop's neighbours fall vacant, it draws
+    fewer visits with contagion on, and no fewer with it off (no closure hazard is involved)."""
     from .conftest import run_model
 
-    def clustering(strength: float) -> float:
-        vals = []
-        for seed in (1, 2):
-            m = run_model("medium", years=6, seed=seed,
-                          overrides={"contagion_strength": strength})
-            ts, _, _ = m.recorder.frames()
-            vals.append(np.nanmean(ts.vacancy_clustering.iloc[-36:]))
-        return float(np.mean(vals))
+    def visit_loss(strength: float) -> float:
+        m = run_model("small", years=0, seed=3, burn_in=False,
+                      overrides={"contagion_strength": strength})
+        u, net = m.units, m.net
+        shops = [s.unit for s in m.shop_at.values() if u.anchor[s.unit] == 0]
+        k = max(shops, key=lambda j: int(u.occupied_commercial[net.near_unit[
+            net.near_ptr[u.node[j]]:net.near_ptr[u.node[j] + 1]]].sum()))
+        share_before = m.flows.main_visits[k] / m.flows.main_visits.sum()
+        near = net.near_unit[net.near_ptr[u.node[k]]:net.near_ptr[u.node[k] + 1]]
+        for j in near:
+            if j != k and j in m.shop_at and u.anchor[j] == 0:
+                m.shop_at[j].close("test")
+        m.update_local_vacancy()
+        m.flows_and_revenue()
+        return share_before - m.flows.main_visits[k] / m.flows.main_visits.sum()
 
-    off, high = clustering(0.0), clustering(3.0)
-    assert high > off + 0.1
+    assert visit_loss(3.0) > visit_loss(0.0) + 1e-4
 
 
 @pytest.mark.parametrize(("body", "needle"), [
