@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .bids import best_format, expected_visits
+from .bids import format_table
 from .economics import bid_rent, operator_of, passers_term
 from .functions import Anchor, Function
 from .property import conversion_gain
@@ -67,8 +67,11 @@ def settle(m: CityCentreModel, rng: np.random.Generator) -> int:
         vacant = np.flatnonzero(u.vacant_eligible & (u.anchor == Anchor.NONE))
         vacant = vacant[~np.isin(vacant, leave) & (draws[vacant, 1] < STEP)]
         current = dict(zip(shop.tolist(), bid.tolist(), strict=True))
+        order = rng.permutation(np.r_[stay, vacant])
+        table = format_table(m, order, appeal=u.appeal[order],
+                             chains_allowed=u.area[order] <= p.chain_max_area)
         unplaced, unplaced_bid = [], []
-        for unit in rng.permutation(np.r_[stay, vacant]):
+        for row, unit in enumerate(order):
             f = int(u.function[unit])
             own_v, own_s = 0.0, 0.0
             if u.occupied_commercial[unit]:  # a sitting tenant weighs its own place in the pool
@@ -76,29 +79,28 @@ def settle(m: CityCentreModel, rng: np.random.Generator) -> int:
                 own_s = float(passers_term(u.footfall[unit], u.area[unit]))
                 pools.visits[f] -= own_v
                 pools.passers[f] -= own_s
-            best, branch, chain = best_format(
-                m, np.array([unit]), chains_allowed=np.array([u.area[unit] <= p.chain_max_area]),
-                appeal=u.appeal[unit:unit + 1], pools=pools)
+            bids = table.bids(pools, row)
+            k = int(np.argmax(bids))
+            best, branch, chain = float(bids[k]), int(table.branches[k]), bool(table.chain[k])
             bid_now = float(current.get(int(unit), -np.inf))
             office_bid = (p.office_rent[u.zone[unit]] if m.inputs.office_permit[unit]
                           and u.area[unit] <= p.office_max_area else -np.inf)
-            if office_bid > best[0] and office_bid >= floor[unit] and office_bid > bid_now:
+            if office_bid > best and office_bid >= floor[unit] and office_bid > bid_now:
                 u.function[unit] = Function.OFFICE
                 u.chain[unit] = False
                 changes += 1
-            elif best[0] >= floor[unit] and best[0] > bid_now:
-                changes += int(f != branch[0] or u.chain[unit] != chain[0])
-                u.function[unit] = branch[0]
-                u.chain[unit] = chain[0]
-                pools.visits[branch[0]] += expected_visits(m, int(unit), int(branch[0]),
-                                                           bool(chain[0]), float(u.appeal[unit]))
-                pools.passers[branch[0]] += float(passers_term(u.footfall[unit], u.area[unit]))
+            elif best >= floor[unit] and best > bid_now:
+                changes += int(f != branch or u.chain[unit] != chain)
+                u.function[unit] = branch
+                u.chain[unit] = chain
+                pools.visits[branch] += float(table.visits[row, k])
+                pools.passers[branch] += float(table.passers[row])
             elif u.occupied_commercial[unit]:
                 pools.visits[f] += own_v
                 pools.passers[f] += own_s
             else:
                 unplaced.append(int(unit))
-                unplaced_bid.append(max(float(best[0]), office_bid, 0.0))
+                unplaced_bid.append(max(best, office_bid, 0.0))
         # Owners of units no use wants convert them where permitted, financed and worth it.
         rest = np.array(unplaced, dtype=np.int64)
         u.best_bid[rest] = np.array(unplaced_bid)

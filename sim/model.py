@@ -260,11 +260,11 @@ class CityCentreModel(Model):
         """One month of the causal chain (recorded by `step`, not during the burn-in)."""
         self.clock += 1
         self.month_events = dict.fromkeys(self.month_events, 0)
+        self.municipality.new_month(self.year if not self.in_burn_in else -self.clock,
+                                    self.driver("municipal_budget"))
         for mechanism in self.mechanisms:
             mechanism.events(self)
         self.inputs = self._fold_inputs()
-        self.municipality.new_month(self.year if not self.in_burn_in else -self.clock,
-                                    self.driver("municipal_budget"))
         if self.calendar_month == 1:
             self._population_year()
         demand = self._demand()

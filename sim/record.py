@@ -134,7 +134,9 @@ class Recorder:
         for k in ("openings", "closures", "conversions", "relocations"):
             row[k] = int(m.month_events[k])
         occupied = u.function[u.active & ~u.vacant & (u.function != Function.MARKET)]
-        row["shannon_diversity"] = shannon(occupied)
+        # A mixed-use unit adds its second function to the mix.
+        row["shannon_diversity"] = shannon(np.r_[occupied, u.second_function[
+            u.occupied_commercial & (u.second_function >= 0)]])
         row["vacancy_clustering"] = morans_i(m)
         n_elig = max(int(elig.sum()), 1)
         row["vacancy_structural_1y"] = float((vac & (u.months_vacant > 12)).sum() / n_elig)

@@ -25,7 +25,7 @@ class Demolition(Lever):
 
     Mechanism [OV]: in decline, the municipality offers to buy retail property that has no
     future (sloop). Each month it makes an offer, with chance ``rate``, for each unit in ``area``
-    (default: the fringe) vacant for more than ``min_months`` months (structural vacancy), at
+    (default: outside the core) vacant for more than ``min_months`` months (structural vacancy), at
     the unit's market value (the market evidence capitalised at the owner's yield). The owner
     accepts when the sale leaves its loan-to-value within its covenant (an owner whose books
     still carry the unit at a higher value may not be able to take the loss and refuses). The
@@ -35,7 +35,7 @@ class Demolition(Lever):
     """
 
     name = "demolition"
-    default_area = "fringe"
+    default_area = "outside_core"
     settings: ClassVar[dict[str, Setting]] = {
         "min_months": Setting("int", 36, "months vacant before a unit counts as structural "
                               "surplus", lo=0, hi=240),
