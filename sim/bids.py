@@ -34,12 +34,14 @@ _BRANCHES = np.array([int(b) for b in COMMERCIAL], dtype=np.int64)
 
 def best_format(m: CityCentreModel, units: np.ndarray, area: np.ndarray | None = None,
                 chains_allowed: np.ndarray | None = None, appeal: np.ndarray | None = None,
-                pools: Pools | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                pools: Pools | None = None, independents_allowed: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(bid, branch, chain)`` of the best format for each of ``units`` (with floor area
-    ``area``, default the unit's own); chains only where ``chains_allowed`` (default
-    everywhere); a tenant of known ``appeal`` (default 1, what an entrant expects); spending
-    pools ``pools`` (default this month's). A bid is EUR/m2/yr and may be negative (no format
-    is viable)."""
+    ``area``, default the unit's own); chains only where ``chains_allowed``, independents only
+    where ``independents_allowed`` (default everywhere); a tenant of known ``appeal`` (default
+    1, what an entrant expects); spending pools ``pools`` (default this month's). A bid is
+    EUR/m2/yr and may be negative (no format is viable), -inf where no format may take the
+    unit."""
     p, u, i = m.p, m.units, m.inputs
     pools = m.pools if pools is None else pools
     appeal = np.ones(len(units)) if appeal is None else np.asarray(appeal, dtype=float)
@@ -61,7 +63,9 @@ def best_format(m: CityCentreModel, units: np.ndarray, area: np.ndarray | None =
         bid = bid_rent(p, rev, aa, bb, operator_of(chain), np.ones(len(uu)), popup,
                        m.cost_inputs(), 1.0 + i.levy[uu]).reshape(len(units), nb)
         if op == CHAIN and chains_allowed is not None:
-            bid = np.where(chains_allowed[:, None], bid, -np.inf)
+            bid = np.where(np.asarray(chains_allowed)[:, None], bid, -np.inf)
+        if op == INDEPENDENT and independents_allowed is not None:
+            bid = np.where(np.asarray(independents_allowed)[:, None], bid, -np.inf)
         k = bid.argmax(axis=1)
         top = bid[np.arange(len(units)), k]
         better = top > best
@@ -69,14 +73,6 @@ def best_format(m: CityCentreModel, units: np.ndarray, area: np.ndarray | None =
         best_branch = np.where(better, _BRANCHES[k], best_branch)
         best_chain = np.where(better, op == CHAIN, best_chain)
     return best, best_branch, best_chain
-
-
-def expected_visits(m: CityCentreModel, unit: int, branch: int, chain: bool, appeal: float
-                    ) -> float:
-    """Visits per month a new tenant of ``branch`` would draw in ``unit``."""
-    attr = prospective(m.p, m.units, np.array([unit]), np.array([branch]), np.array([chain]),
-                       np.zeros(1, bool), m.street, m.inputs.unit_attraction)
-    return float((attr[:, 0] * m.flows.potential[:, unit]).sum() * appeal)
 
 
 @dataclass

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 class BurnInReport:
     months: int
     converged: bool
-    vacancy_start: float  # vacancy of the generated town
+    vacancy_start: float  # vacancy of the settled start state, before the burn-in
     vacancy_end: float  # vacancy at the end of the burn-in (the run's start)
     last_change: float  # change in window-mean vacancy at the last check (fraction points)
 

@@ -6,12 +6,14 @@ burn-in), a few rounds of a damped tatonnement bring the centre close to what th
 supports. Each round recomputes demand, flows and revenue (with the vacancy visitors then see),
 and then, each with a probability of one ``STEP`` per round:
 
-- a tenant that cannot pay the owners' running costs leaves;
+- a tenant that cannot pay what its owner needs (the running costs, or the rent worth the
+  owner's conversion option where that is higher) leaves;
 - a viable tenant whose unit another format would pay more for gives way to it (the branch mix
   moves toward what demand supports, as churn would do over the years);
 - an empty unit is taken by the format, or office user, with the best bid there if that bid
-  clears the running costs; where no use clears and the zoning permits, an owner whose credit
-  comes through converts it to housing when the dwelling is worth more (`sim.property`).
+  clears what the owner needs; where no use clears and the zoning permits, an owner whose
+  credit comes through converts it to housing when the dwelling is worth more
+  (`sim.property`).
 
 Anchors keep their tenants. The burn-in then runs the full agent dynamics from this state; the
 settling only shortens it.

@@ -38,20 +38,21 @@ class Effects:
     entry_weight: np.ndarray | None = _f("mul", "arrivals by entry point")
     unit_attraction: np.ndarray | None = _f("mul", "attractiveness of each unit (by unit)")
     # tenants' costs and subsidies
-    rent_subsidy: float | None = _f("add", "share of a new independent's rent paid by the "
-                                    "municipality in its first 24 months")
-    popup_rent_subsidy: float | None = _f("add", "share of a pop-up's rent paid by the "
-                                          "municipality")
+    rent_subsidy: np.ndarray | None = _f("add", "share of a new independent's rent paid by "
+                                         "the municipality in its first 24 months (by unit)")
+    popup_rent_subsidy: np.ndarray | None = _f("add", "share of a pop-up's rent paid by the "
+                                               "municipality (by unit)")
     startup_cost: float | None = _f("mul", "opening costs of every new tenancy")
     popup_startup_cost: float | None = _f("mul", "opening costs of a pop-up")
     levy: np.ndarray | None = _f("add", "levy as a fraction of rent (by unit)")
     relocation_grant: np.ndarray | None = _f("add", "grant per m2 to a shop moving into a unit "
-                                             "(by unit)")
+                                             "(by unit) from a unit in grant_origin")
+    grant_origin: np.ndarray | None = _f("or", "units whose tenants qualify for the relocation "
+                                         "grant when they move (by unit)")
     cost_support: float | None = _f("add", "share of tenants' rent and fixed costs paid by a "
                                     "support scheme")
     # entrepreneurs
     arrivals: np.ndarray | None = _f("mul", "arrivals by entrant type")
-    office_arrivals: float | None = _f("mul", "arrivals of office and workspace users")
     extra_candidates: float | None = _f("add", "extra vacant units a searcher inspects "
                                         "(a matchmaker)")
     # rules and permits
@@ -64,9 +65,8 @@ class Effects:
     mixed_use_permit: np.ndarray | None = _f("or", "a shop may add a second function (by unit)")
     conversion_subsidy: np.ndarray | None = _f("add", "subsidy per m2 for converting the unit "
                                                "to housing (by unit)")
-    forced_letting: np.ndarray | None = _f("or", "the owner must accept any bid above running "
-                                           "costs (by unit)")
-    housing_demand: float | None = _f("mul", "rents of dwellings")
+    forced_letting: np.ndarray | None = _f("or", "the owner must accept a proposed tenant's bid "
+                                           "above its running costs (by unit)")
 
 
 #: ``{field name: combine rule}``
@@ -83,15 +83,15 @@ class MonthInputs:
     perceived_vacancy: float
     entry_weight: np.ndarray
     unit_attraction: np.ndarray
-    rent_subsidy: float
-    popup_rent_subsidy: float
+    rent_subsidy: np.ndarray
+    popup_rent_subsidy: np.ndarray
     startup_cost: float
     popup_startup_cost: float
     levy: np.ndarray
     relocation_grant: np.ndarray
+    grant_origin: np.ndarray
     cost_support: float
     arrivals: np.ndarray
-    office_arrivals: float
     extra_candidates: float
     retail_lettable: np.ndarray
     conversion_permit: np.ndarray
@@ -99,24 +99,24 @@ class MonthInputs:
     mixed_use_permit: np.ndarray
     conversion_subsidy: np.ndarray
     forced_letting: np.ndarray
-    housing_demand: float
 
 
 def neutral(n_units: int, n_entries: int, conversion_permit: np.ndarray,
-            office_permit: np.ndarray) -> MonthInputs:
+            office_permit: np.ndarray, mixed_use_permit: np.ndarray) -> MonthInputs:
     """The month's inputs before any lever or mechanism: the zoning plan's permits and no
     changes."""
-    ones_u = np.ones(n_units)
+    zeros = np.zeros(n_units)
     return MonthInputs(
         demand=np.ones(N_FUNCTIONS), centre_attraction=1.0, competition=1.0,
-        perceived_vacancy=1.0, entry_weight=np.ones(n_entries), unit_attraction=ones_u,
-        rent_subsidy=0.0, popup_rent_subsidy=0.0, startup_cost=1.0, popup_startup_cost=1.0,
-        levy=np.zeros(n_units), relocation_grant=np.zeros(n_units), cost_support=0.0,
-        arrivals=np.ones(len(ENTRANT_TYPES)), office_arrivals=1.0, extra_candidates=0.0,
+        perceived_vacancy=1.0, entry_weight=np.ones(n_entries), unit_attraction=np.ones(n_units),
+        rent_subsidy=zeros.copy(), popup_rent_subsidy=zeros.copy(), startup_cost=1.0,
+        popup_startup_cost=1.0, levy=zeros.copy(), relocation_grant=zeros.copy(),
+        grant_origin=np.zeros(n_units, dtype=bool), cost_support=0.0,
+        arrivals=np.ones(len(ENTRANT_TYPES)), extra_candidates=0.0,
         retail_lettable=np.ones(n_units, dtype=bool),
         conversion_permit=conversion_permit.copy(), office_permit=office_permit.copy(),
-        mixed_use_permit=np.zeros(n_units, dtype=bool), conversion_subsidy=np.zeros(n_units),
-        forced_letting=np.zeros(n_units, dtype=bool), housing_demand=1.0,
+        mixed_use_permit=mixed_use_permit.copy(), conversion_subsidy=zeros.copy(),
+        forced_letting=np.zeros(n_units, dtype=bool),
     )
 
 
@@ -138,6 +138,6 @@ def fold(base: MonthInputs, effects: list[Effects]) -> MonthInputs:
                 new = current | np.asarray(value, dtype=bool)
             setattr(base, name, new)
     # Shares paid by the municipality cannot exceed the rent.
-    base.rent_subsidy = float(min(max(base.rent_subsidy, 0.0), 0.9))
-    base.popup_rent_subsidy = float(min(max(base.popup_rent_subsidy, 0.0), 0.9))
+    base.rent_subsidy = np.clip(base.rent_subsidy, 0.0, 0.9)
+    base.popup_rent_subsidy = np.clip(base.popup_rent_subsidy, 0.0, 0.9)
     return base

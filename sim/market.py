@@ -11,7 +11,7 @@ sets a vacancy rate or a rent: they follow from bids and owners' asking rents [E
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -45,10 +45,11 @@ class Searcher:
     home_surplus: float = -np.inf
     own_visits: float = 0.0
     own_passers: float = 0.0
-    subsidy: float = 0.0
+    appeal: float = 1.0  # a shop weighing a move knows its own appeal; an entrant expects 1
+    subsidised: bool = False  # a new independent: eligible for a starters' rent subsidy
     office_bid: float = 0.0
     allowed: np.ndarray | None = None  # bool over units: the only units it considers
-    extra: dict = field(default_factory=dict)
+    grant_eligible: bool = False  # a mover from a unit that qualifies for a relocation grant
 
     @property
     def office(self) -> bool:
@@ -62,6 +63,7 @@ class Match:
     branch: int
     rent: float  # EUR/m2/yr the tenant pays the owner (before subsidy)
     surplus: float  # EUR/yr
+    subsidy: float = 0.0  # share of the rent the municipality pays
 
 
 @dataclass
@@ -83,6 +85,8 @@ class MarketView:
     office_pool: np.ndarray  # vacant units an office user may lease
     reloc_annual: float  # moving cost per m2 and year of lease (EUR/m2/yr)
     relocation_grant: np.ndarray  # (units,) EUR/m2 grant for moving into the unit
+    rent_subsidy: np.ndarray  # (units,) starters' rent subsidy share (0 without budget)
+    popup_rent_subsidy: np.ndarray  # (units,) pop-ups' rent subsidy share (0 without budget)
 
 
 def _sample(rng: np.random.Generator, pool: np.ndarray, allowed: np.ndarray, k: int,
@@ -163,13 +167,16 @@ def evaluate(view: MarketView, searchers: list[Searcher], candidates: list[np.nd
     office = np.array([s.office for s in searchers])[si]
     cost = np.array([s.cost_factor for s in searchers])[si]
     optimism = np.array([s.optimism for s in searchers])[si]
-    subsidy = np.array([s.subsidy for s in searchers])[si]
+    subsidised = np.array([s.subsidised for s in searchers])[si]
+    subsidy = np.where(popup, view.popup_rent_subsidy[un],
+                       np.where(subsidised, view.rent_subsidy[un], 0.0))
+    appeal = np.array([s.appeal for s in searchers])[si]
     own_v = np.array([s.own_visits for s in searchers])[si]
     own_p = np.array([s.own_passers for s in searchers])[si]
     area = u.area[un]
     attr = prospective(p, u, un, np.where(office, 0, br), chain, popup, view.street,
                        view.unit_attraction)
-    visits = (attr * view.potential[:, un]).sum(axis=0)
+    visits = (attr * view.potential[:, un]).sum(axis=0) * appeal
     passers = passers_term(u.footfall[un], area)
     revenue = optimism * forecast_revenue(view.pools, br, visits, passers, own_v, own_p)
     share = 1.0 + view.levy[un] - subsidy
@@ -177,12 +184,17 @@ def evaluate(view: MarketView, searchers: list[Searcher], candidates: list[np.nd
     office_bid = np.array([s.office_bid for s in searchers])[si] * p.office_rent[u.zone[un]]
     bid = np.where(office, office_bid, bid)
     np.maximum.at(seen, un, np.maximum(bid, 0.0))
-    ask = np.where(view.forced[un], view.reservation[un], view.asking[un])
-    ask = np.where(popup, ask * (1.0 - p.popup_rent_discount), ask)
+    asking = np.where(popup, view.asking[un] * (1.0 - p.popup_rent_discount), view.asking[un])
+    # Under a forced-letting rule the owner must accept a proposed tenant's bid above its
+    # running costs: the tenant pays its bid, at most the asking rent.
+    forced = view.forced[un]
+    ask = np.where(forced, np.minimum(view.reservation[un], asking), asking)
+    rent = np.where(forced, np.clip(bid, ask, asking), asking)
     surplus = (bid - ask) * area
     home = np.array([s.home for s in searchers])[si]
     moving = home >= 0
-    grant = view.relocation_grant[un] * area * 12.0 / p.lease_months
+    eligible = np.array([s.grant_eligible for s in searchers])[si]
+    grant = np.where(eligible, view.relocation_grant[un], 0.0) * area * 12.0 / p.lease_months
     surplus = np.where(moving, surplus - view.reloc_annual * area + grant, surplus)
     matches: list[Match] = []
     order = np.lexsort((un, -surplus, si))  # per searcher, best surplus first (ties: unit id)
@@ -196,7 +208,8 @@ def evaluate(view: MarketView, searchers: list[Searcher], candidates: list[np.nd
             gain = surplus[j] - max(s.home_surplus, 0.0) * (1.0 + p.relocation_gain_threshold)
             if np.isfinite(s.home_surplus) and not gain > 0:
                 continue
-        matches.append(Match(s, int(un[j]), int(br[j]), float(ask[j]), float(surplus[j])))
+        matches.append(Match(s, int(un[j]), int(br[j]), float(rent[j]), float(surplus[j]),
+                             float(subsidy[j])))
     return matches, seen
 
 

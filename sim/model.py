@@ -243,6 +243,12 @@ class CityCentreModel(Model):
         u.lease_end[:] = rng.integers(1, int(p.lease_months) + 1, n)
         for unit in np.flatnonzero(shop):
             Shop(self, int(unit))
+        # Office users the settling placed in shop units (the town's own offices are zoned
+        # offices, outside the retail market).
+        office = np.flatnonzero(u.active & u.eligible & (u.function == Function.OFFICE))
+        will = np.exp(rng.normal(0.0, p.office_rent_sd, len(office)))
+        for unit, w in zip(office, will, strict=True):
+            OfficeUser(self, int(unit), float(p.office_rent[u.zone[unit]] * w))
 
         # The first month's flows and revenue with the settled tenants.
         self.flows_and_revenue()
@@ -297,7 +303,8 @@ class CityCentreModel(Model):
         p, u = self.p, self.units
         base = neutral(u.n, len(self.town.entry_node),
                        conversion_permit=np.asarray(p.conversion_allowed, bool)[u.zone],
-                       office_permit=np.asarray(p.office_allowed, bool)[u.zone])
+                       office_permit=np.asarray(p.office_allowed, bool)[u.zone],
+                       mixed_use_permit=np.asarray(p.mixed_use_allowed, bool)[u.zone])
         effects = [e for m in self.mechanisms if (e := m.effects(self)) is not None]
         if not self.in_burn_in:
             effects += self.municipality.effects()

@@ -15,9 +15,9 @@ from .bids import best_format
 from .functions import Anchor, Function
 from .params import Params
 from .property import (
-    alternative_rent,
     MUNICIPALITY,
     PRIVATE,
+    alternative_rent,
     breaching_owners,
     conversion_gain,
     evidence_rent,
@@ -77,7 +77,7 @@ def alternative_rents(m: CityCentreModel) -> np.ndarray:
     i = m.inputs
     subsidy = i.conversion_subsidy if m.municipality.can_pay() else np.zeros(m.units.n)
     return alternative_rent(m.p, m.units, m.owner_book, i.conversion_permit,
-                            i.housing_demand * m.driver("housing_demand_index"),
+                            m.driver("housing_demand_index"),
                             m.driver("credit_availability"), subsidy)
 
 
@@ -100,7 +100,11 @@ def _sales(m: CityCentreModel) -> None:
     market value until the covenant holds again [OV: banks withdraw from commercial property]."""
     p, u, book = m.p, m.units, m.owner_book
     values = unit_values(p, u, book)
-    for owner_id in breaching_owners(p, values, u, book):
+    breach = breaching_owners(p, values, u, book)
+    if len(breach) == 0:
+        return
+    market = evidence_rent(p, u, m.clock) * u.area / unit_yield(p, u, book)
+    for owner_id in breach:
         seller = m.owners[int(owner_id)]
         mine = np.flatnonzero((u.owner == owner_id) & u.active & u.eligible)
         order = mine[np.lexsort((-u.area[mine], ~u.vacant[mine]))]
@@ -111,7 +115,9 @@ def _sales(m: CityCentreModel) -> None:
                 break
             rng = m.stream("owners")
             typed = PRIVATE
-            price = float(values[unit])
+            # A let unit sells at its value under the lease, an empty one at the market
+            # evidence: the seller realises the gap to its book value.
+            price = float(market[unit] if u.vacant[unit] else values[unit])
             debt = (p.loan_to_value[typed] * price if rng.random() < p.debt_share[typed]
                     else 0.0)
             buyer = PropertyOwner(m, book.add(typed, debt))
@@ -138,12 +144,12 @@ def _conversions(m: CityCentreModel) -> None:
     funded = (draws[cand, 1] < credit) | (m.owner_book.kind[u.owner[cand]] == MUNICIPALITY)
     cand = cand[funded]
     subsidy = i.conversion_subsidy if m.municipality.can_pay() else np.zeros(u.n)
-    demand = i.housing_demand * m.driver("housing_demand_index")
+    demand = m.driver("housing_demand_index")
     gain = conversion_gain(p, u, m.owner_book, cand, demand, subsidy, m.clock)
     for unit in cand[gain > 0]:
         s = float(min(subsidy[unit], p.conversion_cost) * u.area[unit])
         if s > 0:
-            m.municipality.pay(s, "conversion subsidy")
+            s = m.municipality.pay(s, "conversion subsidy")
         hv = float(housing_value(p, u, np.array([unit]), demand)[0])
         cost = max(p.conversion_cost * u.area[unit] - s, 0.0)
         u.book_rent[unit] = max(hv - cost, 0.0) * p.housing_yield / u.area[unit]
@@ -154,8 +160,13 @@ def _conversions(m: CityCentreModel) -> None:
 def best_bids(m: CityCentreModel, units: np.ndarray, area: np.ndarray) -> np.ndarray:
     """The best rent (EUR/m2/yr) any independent or chain format could bid for a unit of
     floor area ``area[i]`` at the place of ``units[i]`` (an owner's view of a re-planned
-    unit)."""
-    return best_format(m, units, area)[0]
+    unit), counting only formats that take a unit of that size (independents up to
+    ``entrant_max_area``, chains up to ``chain_max_area``); 0 where none would."""
+    p = m.p
+    area = np.asarray(area, dtype=float)
+    bid = best_format(m, units, area, chains_allowed=area <= p.chain_max_area,
+                      independents_allowed=area <= p.entrant_max_area)[0]
+    return np.where(np.isfinite(bid), bid, 0.0)
 
 
 def _splits(m: CityCentreModel) -> None:
@@ -212,8 +223,10 @@ def _merges(m: CityCentreModel) -> None:
     pairs = [(vac[j], vac[j + 1]) for j in range(len(vac) - 1) if key[j] == key[j + 1]]
     if not pairs:
         return
-    draws = m.stream("merges").random(u.n)
-    pairs = [(a, b) for a, b in pairs if draws[a] < p.conversion_probability]
+    draws = m.stream("merges").random((u.n, 2))
+    credit = m.driver("credit_availability")
+    pairs = [(a, b) for a, b in pairs
+             if draws[a, 0] < p.conversion_probability and draws[a, 1] < credit]
     if not pairs:
         return
     a = np.array([x for x, _ in pairs])

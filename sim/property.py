@@ -129,6 +129,19 @@ def breaching_owners(p: Params, values: np.ndarray, u: UnitState, book: OwnerBoo
     return np.flatnonzero((book.debt > 0) & (ltv > p.covenant_ltv))
 
 
+def covenant_allows_sale(p: Params, u: UnitState, book: OwnerBook, unit: int, price: float
+                         ) -> bool:
+    """Whether the owner of ``unit`` can sell it at ``price`` (EUR) and keep its loan-to-value
+    within the covenant (the price repays debt; the unit leaves its books)."""
+    owner = int(u.owner[unit])
+    values = unit_values(p, u, book)
+    debt_after = max(book.debt[owner] - price, 0.0)
+    if debt_after <= 0:
+        return True
+    v_after = float(values[u.owner == owner].sum() - values[unit])
+    return v_after > 0 and debt_after / v_after <= p.covenant_ltv
+
+
 def housing_value(p: Params, u: UnitState, units: np.ndarray, housing_demand: float
                   ) -> np.ndarray:
     """Value (EUR) of the dwelling a unit would become."""

@@ -10,18 +10,13 @@ import zlib
 
 import numpy as np
 
-#: The streams every run creates up front; levers (``policy:<name>``), scenario mechanisms
-#: (``shocks:<name>``) and ``conversion_households`` are created on first use. Adding a name never
-#: changes another's draws.
+#: Streams of the core model, for reference (every stream is created on first use by
+#: `CityCentreModel.stream`; levers draw from ``policy:<name>`` and scenario mechanisms from
+#: ``shocks:<name>``). Adding a name never changes another's draws.
 STREAM_NAMES = (
-    "town",
-    "init",
-    "residents",
-    "closures",
-    "conversions",
-    "entry",
-    "relocation",
-    "adaptation",
+    "town", "init", "settle", "residents", "conversion_households", "appeal", "closures",
+    "succession", "offices", "owners", "conversions", "splits", "merges", "entry", "search",
+    "adaptation", "format",
 )
 
 
@@ -36,5 +31,5 @@ def stream(seed: int, name: str) -> np.random.Generator:
 
 
 def streams(seed: int, names: tuple[str, ...] = STREAM_NAMES) -> dict[str, np.random.Generator]:
-    """Return ``{name: generator}`` for all named streams of a run."""
+    """Return ``{name: generator}`` for the named streams of a run."""
     return {name: stream(seed, name) for name in names}

@@ -105,8 +105,9 @@ class UnitState:
         self.chain_id[u] = -1
         self.popup[u] = False
         self.online_channel[u] = False
-        for f in ("cash", "revenue", "revenue_second", "revenue_online", "profit", "profit_ema", "revenue_ema",
-                  "innovativeness", "startup_monthly", "subsidy_share"):
+        for f in ("cash", "revenue", "revenue_second", "revenue_online", "profit",
+                  "profit_ema", "revenue_ema", "innovativeness", "startup_monthly",
+                  "subsidy_share"):
             getattr(self, f)[u] = 0.0
         self.loss_months[u] = 0
         self.cost_factor[u] = 1.0
@@ -118,7 +119,7 @@ class UnitState:
 
 
 TENANT_FIELDS = ("function", "second_function", "chain", "chain_id", "popup", "popup_start",
-                 "opened", "cash", "revenue", "revenue_second", "revenue_online", "profit", "profit_ema",
-                 "revenue_ema", "loss_months", "online_channel", "innovativeness", "appeal", "cost_factor",
-                 "startup_monthly", "birth_clock", "retire_age", "review_month", "subsidy_until",
-                 "subsidy_share")
+                 "opened", "cash", "revenue", "revenue_second", "revenue_online", "profit",
+                 "profit_ema", "revenue_ema", "loss_months", "online_channel", "innovativeness",
+                 "appeal", "cost_factor", "startup_monthly", "birth_clock", "retire_age",
+                 "review_month", "subsidy_until", "subsidy_share")

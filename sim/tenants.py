@@ -13,15 +13,13 @@ import numpy as np
 from .agents import BRANCHES, Entrepreneur
 from .agents.entrepreneur import SEARCHER_TYPES, draw_age
 from .economics import (
-    CostInputs,
-    bid_rent,
     fixed_costs,
     operating_margin,
     operator_of,
     passers_term,
     required_profit,
 )
-from .exits import closure_decisions
+from .exits import PROTECTED, closure_decisions
 from .functions import Anchor, Function
 from .market import MarketView, Searcher, assign, candidate_units, evaluate
 from .owners import alternative_rents
@@ -36,18 +34,25 @@ _SECOND_FUNCTIONS = np.array([int(Function.HORECA), int(Function.SERVICES),
                               int(Function.CULTURE)])
 
 
-def _no_opening(c: CostInputs) -> CostInputs:
-    """Costs of a sitting tenant: its opening costs are sunk."""
-    return CostInputs(cost_index=c.cost_index, startup_factor=0.0, popup_startup_factor=0.0)
-
-
 def sitting_bids(m: CityCentreModel, units: np.ndarray) -> np.ndarray:
-    """The rent (EUR/m2/yr) each sitting tenant of ``units`` could pay on its smoothed revenue."""
+    """The rent (EUR/m2/yr) each sitting tenant of ``units`` could pay on its smoothed revenue:
+    its operating margin (a mixed-use unit's second function at that function's margin) less
+    its fixed costs and what it needs; its opening costs are sunk."""
     u, p = m.units, m.p
     op = operator_of(u.chain[units])
-    return bid_rent(p, u.revenue_ema[units], u.area[units], u.function[units], op,
-                    u.cost_factor[units], np.zeros(len(units), bool),
-                    _no_opening(m.cost_inputs()), 1.0 + m.inputs.levy[units])
+    c = m.cost_inputs()
+    revenue = u.revenue_ema[units]
+    now = u.revenue[units] + u.revenue_online[units]
+    second_share = np.divide(u.revenue_second[units], now, out=np.zeros(len(units)),
+                             where=now > 0)
+    g = np.where(u.second_function[units] >= 0, u.second_function[units], 0)
+    margin = ((1.0 - second_share) * operating_margin(p, u.function[units], op)
+              + second_share * operating_margin(p, g, op))
+    surplus = (margin * revenue
+               - fixed_costs(p, u.area[units], op, u.cost_factor[units], c.cost_index)
+               - required_profit(p, revenue, op, c.cost_index))
+    share = 1.0 + m.inputs.levy[units]
+    return 12.0 * surplus / np.maximum(u.area[units], 1e-9) / share
 
 
 def initial_rents_and_cash(m: CityCentreModel) -> None:
@@ -65,6 +70,9 @@ def initial_rents_and_cash(m: CityCentreModel) -> None:
     office = u.active & (u.function == Function.OFFICE)
     u.contract_rent[housing] = p.housing_rent[u.zone[housing]]
     u.contract_rent[office] = p.office_rent[u.zone[office]]
+    for unit, user in m.office_at.items():  # office users in shop units bargain like shops
+        res = max(float(np.maximum(alternative_rents(m)[unit], p.owner_running_cost)), 0.0)
+        u.contract_rent[unit] = max(res + p.renewal_owner_share * (user.bid - res), res)
     vacant = np.flatnonzero(u.vacant_eligible)
     if len(vacant):  # vacant units: owners ask what neighbours pay
         for z in np.unique(u.zone[vacant]):
@@ -158,8 +166,17 @@ def lease_ends(m: CityCentreModel) -> list[Searcher]:
         if moves[unit] >= p.office_move_probability and user.bid >= res[unit]:
             m.sign_lease(unit, float(res[unit] + theta * (user.bid - res[unit])), popup=False)
         else:
+            m.log_event(unit, "office_close",
+                        cause="moves on" if moves[unit] < p.office_move_probability
+                        else "lease_end")
             user.leave()
     due = np.flatnonzero(u.occupied_commercial & ~u.popup & (u.lease_end <= m.clock))
+    # Municipal culture and the market square are not run for profit: they renew as they are.
+    public = due[np.isin(u.anchor[due], PROTECTED)]
+    for unit in public:
+        m.sign_lease(int(unit), float(u.contract_rent[unit]), popup=False)
+        u.startup_monthly[unit] = 0.0
+    due = due[~np.isin(u.anchor[due], PROTECTED)]
     if len(due) == 0:
         m.pending_renewals = {}
         return []
@@ -170,16 +187,23 @@ def lease_ends(m: CityCentreModel) -> list[Searcher]:
     m.pending_renewals = {int(k): float(r) for k, r in zip(due, rent, strict=True)}
     searchers = []
     for k, hs in zip(due, home_surplus, strict=True):
-        shop = m.shop_at[int(k)]
         if u.anchor[k] in _STAY_PUT:
             continue
-        searchers.append(Searcher(
-            agent=shop, kind="relocation", branches=np.array([int(u.function[k])]),
-            chain=bool(u.chain[k]), cost_factor=float(u.cost_factor[k]),
-            min_area=0.5 * float(u.area[k]), max_area=2.0 * float(u.area[k]), home=int(k),
-            home_surplus=float(hs), own_visits=float(m.flows.main_visits[k]),
-            own_passers=float(passers_term(u.footfall[k], u.area[k]))))
+        searchers.append(relocation_searcher(m, int(k), float(hs)))
     return searchers
+
+
+def relocation_searcher(m: CityCentreModel, k: int, home_surplus: float,
+                        allowed: np.ndarray | None = None) -> Searcher:
+    """A shop in unit ``k`` looking for a better unit (staying is worth ``home_surplus``)."""
+    u = m.units
+    return Searcher(
+        agent=m.shop_at[k], kind="relocation", branches=np.array([int(u.function[k])]),
+        chain=bool(u.chain[k]), cost_factor=float(u.cost_factor[k]),
+        min_area=0.5 * float(u.area[k]), max_area=2.0 * float(u.area[k]), home=k,
+        home_surplus=home_surplus, own_visits=float(m.flows.main_visits[k]),
+        own_passers=float(passers_term(u.footfall[k], u.area[k])), appeal=float(u.appeal[k]),
+        allowed=allowed, grant_eligible=bool(m.inputs.grant_origin[k]))
 
 
 def _arrivals(m: CityCentreModel) -> None:
@@ -190,8 +214,7 @@ def _arrivals(m: CityCentreModel) -> None:
     rate = m.driver("entrant_arrival_rate") * n_active / 100.0
     mix = np.asarray(p.entrant_mix, dtype=float)
     lam = rate * mix / mix.sum() * i.arrivals
-    counts = rng.poisson(np.append(lam, m.driver("office_seekers") * n_active / 100.0
-                                   * i.office_arrivals))
+    counts = rng.poisson(np.append(lam, m.driver("office_seekers") * n_active / 100.0))
     for kind, count in zip(SEARCHER_TYPES, counts, strict=True):
         for _ in range(int(count)):
             age = float(draw_age(p, rng))
@@ -205,18 +228,15 @@ _BRANCH_CODES = {k: np.array([int(b) for b in v], dtype=np.int64) for k, v in BR
 
 def searcher_of(m: CityCentreModel, e: Entrepreneur) -> Searcher:
     """What an entrepreneur looks for and can pay."""
-    p, i = m.p, m.inputs
+    p = m.p
     if e.kind == "office":
         return Searcher(agent=e, kind="office", branches=np.empty(0, np.int64),
                         max_area=p.office_max_area, office_bid=e.willingness)
-    subsidy = 0.0
-    if m.municipality.can_pay():
-        subsidy = i.popup_rent_subsidy if e.popup else (0.0 if e.chain else i.rent_subsidy)
     return Searcher(agent=e, kind=e.kind, branches=_BRANCH_CODES[e.kind],
                     chain=e.chain, popup=e.popup, cost_factor=e.cost_factor,
                     optimism=1.0 if e.chain else p.entrant_optimism,
                     max_area=p.chain_max_area if e.chain else p.entrant_max_area,
-                    subsidy=subsidy, allowed=getattr(e, "allowed", None))
+                    subsidised=not (e.chain or e.popup), allowed=getattr(e, "allowed", None))
 
 
 def search_and_match(m: CityCentreModel, leaving: list[Searcher]) -> None:
@@ -235,7 +255,9 @@ def search_and_match(m: CityCentreModel, leaving: list[Searcher]) -> None:
         asking=u.asking_rent, reservation=m.reservation, forced=i.forced_letting & vacant,
         retail_pool=vacant & i.retail_lettable, office_pool=vacant & i.office_permit,
         reloc_annual=p.relocation_cost_per_m2 * 12.0 / p.lease_months,
-        relocation_grant=i.relocation_grant)
+        relocation_grant=i.relocation_grant,
+        rent_subsidy=i.rent_subsidy if m.municipality.can_pay() else np.zeros(u.n),
+        popup_rent_subsidy=i.popup_rent_subsidy if m.municipality.can_pay() else np.zeros(u.n))
     rng = m.stream("search")
     k = int(p.entrant_candidates + round(i.extra_candidates))
     cands = candidate_units(view, searchers, rng, k)
@@ -252,10 +274,14 @@ def search_and_match(m: CityCentreModel, leaving: list[Searcher]) -> None:
         s = match.searcher
         if s.kind == "relocation":
             moved.add(s.home)
-            grant = float(i.relocation_grant[match.unit] * u.area[match.unit])
+            grant = (float(i.relocation_grant[match.unit] * u.area[match.unit])
+                     if s.grant_eligible else 0.0)
             if grant > 0:
-                m.municipality.pay(grant, "relocation grant")
+                grant = m.municipality.pay(grant, "relocation grant")
             s.agent.move_to(match.unit, match.rent)
+            # Moving and re-fitting are paid over the new lease, less any grant.
+            u.startup_monthly[match.unit] = max(
+                p.relocation_cost_per_m2 * u.area[match.unit] - grant, 0.0) / p.lease_months
             m.month_events["relocations"] += 1
         elif s.office:
             m.open_office(match.unit, match.rent, s.office_bid * p.office_rent[u.zone[
@@ -267,9 +293,7 @@ def search_and_match(m: CityCentreModel, leaving: list[Searcher]) -> None:
             if isinstance(e, Entrepreneur):
                 m.open_shop(match.unit, match.branch, chain=e.chain, popup=e.popup,
                             rent=match.rent, cost_factor=e.cost_factor,
-                            birth_clock=e.birth_clock, subsidy=s.subsidy, rng=popup_rng)
-                if s.extra.get("cause"):
-                    m.log_event(match.unit, "policy", cause=s.extra["cause"])
+                            birth_clock=e.birth_clock, subsidy=match.subsidy, rng=popup_rng)
                 done.add(id(e))
                 e.remove()
     for e in entrants:
@@ -280,6 +304,7 @@ def search_and_match(m: CityCentreModel, leaving: list[Searcher]) -> None:
             continue
         if np.isfinite(rent):
             m.sign_lease(unit, rent, popup=False)
+            u.startup_monthly[unit] = 0.0  # the fit-out is written off over the first lease
         else:
             m.shop_at[unit].close("lease_end")
     m.pending_renewals = {}

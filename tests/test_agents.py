@@ -317,6 +317,7 @@ def test_owner_merges_two_neighbouring_empty_units_when_the_whole_lets_for_more(
         u.months_vacant[k] = 10**3
     u.owner[b] = u.owner[a]
     p.conversion_probability = 1.0
+    m.p.traj["credit_availability"].values[:] = 1.0
     total = u.area[a] + u.area[b]
     # Bids per m2 that grow with floor area: the whole lets for more than the parts.
     monkeypatch.setattr(owners, "best_bids", lambda m_, units, area: np.asarray(area, float))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner

@@ -31,9 +31,13 @@ class Resident(FixedAgent):
     @staticmethod
     def draw_ages(model: CityCentreModel, rng: np.random.Generator) -> np.ndarray:
         p = model.p
-        scale = p.household_size / float(np.dot(np.arange(1, 5), SIZE_PROBS))
-        probs = SIZE_PROBS * np.array([1.0, scale, scale**2, scale**3])
-        size = 1 + int(rng.choice(4, p=probs / probs.sum()))
+        cdf = getattr(model, "_household_size_cdf", None)
+        if cdf is None:
+            scale = p.household_size / float(np.dot(np.arange(1, 5), SIZE_PROBS))
+            probs = SIZE_PROBS * np.array([1.0, scale, scale**2, scale**3])
+            cdf = np.cumsum(probs / probs.sum())
+            model._household_size_cdf = cdf
+        size = 1 + min(int(np.searchsorted(cdf, rng.random(), side="right")), 3)
         adult = float(np.clip(rng.normal(p.resident_age_mean, 15.0), 18, 95))
         ages = [adult] + [float(np.clip(adult + rng.normal(0, 4), 18, 99))] * min(size - 1, 1)
         ages += [float(rng.uniform(0, 17)) for _ in range(max(0, size - 2))]

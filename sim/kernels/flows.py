@@ -192,8 +192,8 @@ def visitor_flows_numba(cand_ptr, cand_unit, decay, unit_node, attr, m0, cont, m
     over candidate units becomes a walk over (source, destination node) pairs: the candidates'
     weights are summed into node pairs once per call, the stop rounds push mass along the pairs,
     and the stop potential per unit takes one sweep at the end with each source's stop rate
-    summed over the rounds (visits = attractiveness x potential). ``dense``: 1 or 0 forces the dense or the CSR pair layout, -1 (default) picks
-    dense up to `DENSE_MAX_ENTRIES`."""
+    summed over the rounds (visits = attractiveness x potential). ``dense``: 1 or 0 forces the
+    dense or the CSR pair layout, -1 (default) picks dense up to `DENSE_MAX_ENTRIES`."""
     n_units = attr.shape[1]
     n_nodes = m0.shape[2]
     at = _pad_rows(attr, 2)

@@ -1,7 +1,8 @@
 """Local vacancy: the share of vacant retail-eligible units around each node and each unit.
 
-Used by vacancy contagion: street attractiveness falls with the node's share, a shop's closure
-hazard rises with its unit's share (its own unit excluded).
+Used by vacancy contagion: street attractiveness falls with the node's share (the share around a
+unit, its own unit excluded, is returned too, for analysis). There is no closure hazard: vacancy
+acts only through what visitors see.
 
 Precondition: each node's list contains every unit on that node (distance 0 is within any radius);
 `sim.space.build_street_network` guarantees it.

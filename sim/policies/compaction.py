@@ -43,6 +43,7 @@ class Compaction(Lever):
             retail_lettable=~outside,
             conversion_permit=outside,
             relocation_grant=per_unit(model, heart, self.grant * self.intensity),
+            grant_origin=outside,
             conversion_subsidy=per_unit(model, outside,
                                         self.conversion_subsidy * self.intensity),
         )

@@ -9,9 +9,9 @@ import numpy as np
 from ..functions import Anchor
 from ..property import (
     MUNICIPALITY,
+    covenant_allows_sale,
     evidence_rent,
     housing_value,
-    unit_values,
     unit_yield,
 )
 from .base import Lever, Setting
@@ -59,18 +59,14 @@ class Demolition(Lever):
             return
         price = evidence_rent(p, u, model.clock) * u.area / unit_yield(p, u, book)
         buyer = model.owners[0]
+        demand = model.driver("housing_demand_index")
         for unit in offers:
-            owner_id = int(u.owner[unit])
-            # The owner's books after the sale: the unit leaves, its price repays debt.
-            values = unit_values(p, u, book)
-            debt_after = max(book.debt[owner_id] - price[unit], 0.0)
-            v_after = float(values[u.owner == owner_id].sum() - values[unit])
-            if debt_after > 0 and (v_after <= 0 or debt_after / v_after > p.covenant_ltv):
-                continue
-            net = (price[unit] + self.demolition_cost * u.area[unit]
-                   - self.land_share * float(housing_value(p, u, np.array([unit]), 1.0)[0]))
+            if not covenant_allows_sale(p, u, book, int(unit), float(price[unit])):
+                continue  # the owner cannot take the loss against its books
+            land = self.land_share * float(housing_value(p, u, np.array([unit]), demand)[0])
+            net = price[unit] + self.demolition_cost * u.area[unit] - land
             if not model.municipality.afford(max(net, 0.0)):
                 break
             model.municipality.pay(max(net, 0.0), self.name)
-            model.owners[owner_id].sell(int(unit), buyer, float(price[unit]))
+            model.owners[int(u.owner[unit])].sell(int(unit), buyer, float(price[unit]))
             model.convert_to_housing(int(unit), cause=self.name)

@@ -9,7 +9,7 @@ import numpy as np
 from ..agents import PropertyOwner
 from ..functions import Anchor
 from ..inputs import Effects
-from ..property import FUND, unit_yield
+from ..property import FUND, covenant_allows_sale, evidence_rent, unit_yield
 from .base import Lever, Setting
 
 if TYPE_CHECKING:
@@ -20,14 +20,16 @@ class Herverkaveling(Lever):
     """Owners pool long-vacant units in a re-parcelling fund that merges, splits or converts.
 
     Mechanism [OV]: the municipality sets up a re-parcelling fund for ``area`` and pays its
-    coordination (``cost_per_unit`` EUR for every unit brought in, from its budget). An owner of
-    a unit vacant for ``min_months`` months brings it in, in exchange for shares at the unit's
-    market value, when it reviews the offer (chance ``join_rate`` per month): the fund has no
-    debt, so it is not held back by a covenant. The fund is an owner like any other: it asks
-    what the market bids, merges neighbouring units of its own when the whole lets for more
-    than the parts, splits large ones and converts where the dwelling is worth more (the zoning
-    of the fund's units admits conversion). Merging gives the centre the larger units modern
-    shops need (the average shop is 7x larger than 40 years ago [OV]).
+    coordination (``cost_per_unit`` EUR for every unit brought in, from its budget). When an
+    owner of a unit vacant for ``min_months`` months reviews the fund's offer (chance
+    ``join_rate`` per month), it brings the unit in for shares worth the unit's market value
+    (the market evidence capitalised at its yield), if doing so keeps its loan-to-value within
+    its covenant: an owner whose books carry the unit far above the market cannot take the loss
+    and stays out. The fund has no debt, so it is not held back by a covenant. It is an owner
+    like any other: it asks what the market bids, merges neighbouring units of its own when the
+    whole lets for more than the parts, splits large ones and converts where the dwelling is
+    worth more (the zoning of the fund's units admits conversion). Merging gives the centre the
+    larger units modern shops need (the average shop is 7x larger than 40 years ago [OV]).
     """
 
     name = "herverkaveling"
@@ -44,24 +46,28 @@ class Herverkaveling(Lever):
         self._fund: PropertyOwner | None = None
 
     def act(self, model: CityCentreModel) -> None:
-        u = model.units
+        u, p = model.units, model.p
+        book = model.owner_book
         draws = model.stream(f"policy:{self.name}").random(u.n)
         pool = (u.vacant_eligible & self.area_mask(model) & (u.anchor == Anchor.NONE)
                 & (u.months_vacant >= self.min_months)
                 & (draws < min(self.join_rate * self.intensity, 1.0)))
         if self._fund is not None:
             pool &= u.owner != self._fund.owner_id
+        if not pool.any():
+            return
+        price = evidence_rent(p, u, model.clock) * u.area / unit_yield(p, u, book)
         for unit in np.flatnonzero(pool):
+            if not covenant_allows_sale(p, u, book, int(unit), float(price[unit])):
+                continue
             if not model.municipality.afford(self.cost_per_unit):
                 break
             model.municipality.pay(self.cost_per_unit, self.name)
             if self._fund is None:
-                self._fund = PropertyOwner(model, model.owner_book.add(FUND, 0.0))
+                self._fund = PropertyOwner(model, book.add(FUND, 0.0))
                 model.owners.append(self._fund)
-            owner = model.owners[int(u.owner[unit])]
-            y = unit_yield(model.p, u, model.owner_book)[unit]
-            price = float(u.book_rent[unit] * u.area[unit] / y)
-            owner.sell(int(unit), self._fund, price)
+            model.owners[int(u.owner[unit])].sell(int(unit), self._fund, float(price[unit]))
+            u.book_rent[unit] = evidence_rent(p, u, model.clock)[unit]
 
     def effects(self, model: CityCentreModel) -> Effects | None:
         if self._fund is None:

@@ -21,7 +21,8 @@ class PopupProgramme(Lever):
     intensity, from its budget; no money, no programme that month). The matchmaker recruits
     more pop-up entrepreneurs (``more_entrants``), shows every searcher ``extra_units`` more
     vacant units (a lower search cost) and arranges fit-out help that lowers pop-ups' opening
-    costs (``startup_cut``); the municipality pays ``rent_subsidy`` of a pop-up's rent. Each
+    costs (``startup_cut``); the municipality pays ``rent_subsidy`` of the rent of a pop-up in
+    ``area``. Each
     pop-up still signs only where its own bid clears the owner's short-lease asking rent, and
     stays on after its lease only if it can pay a regular one. Pop-ups carry the novelty
     attraction, which decays.
@@ -50,4 +51,5 @@ class PopupProgramme(Lever):
         boost[ENTRANT_TYPES.index("popup")] = 1.0 + self.more_entrants * i
         return Effects(arrivals=boost, extra_candidates=self.extra_units * i,
                        popup_startup_cost=1.0 - min(self.startup_cut * i, 1.0),
-                       popup_rent_subsidy=min(self.rent_subsidy * i, 0.9))
+                       popup_rent_subsidy=np.where(self.area_mask(model),
+                                                   min(self.rent_subsidy * i, 0.9), 0.0))

@@ -21,8 +21,8 @@ class StarterSupport(Lever):
 
     Mechanism [VB] (the feeder-street / aanloopstraten experiment): the municipality's
     acquisition (``cost`` EUR per year) brings more starting entrepreneurs
-    (``more_starters``) and pays ``subsidy`` of the rent of new independents in their first 24
-    months, from its budget (entrants count it in their bids while the budget lasts). The
+    (``more_starters``) and pays ``subsidy`` of the rent of new independents in ``area`` in their
+    first 24 months, from its budget (entrants count it in their bids while the budget lasts). The
     experiment's rule: carrot only when urgency is low; carrot plus stick when the vacancy rate
     in ``area`` (default: the aanloopstraten) exceeds ``threshold``: then for units vacant for
     ``months`` months the owner must accept a proposed tenant at any rent above its running
@@ -58,8 +58,8 @@ class StarterSupport(Lever):
         model.municipality.pay(monthly, self.name)
         boost = np.ones(len(ENTRANT_TYPES))
         boost[ENTRANT_TYPES.index("starter")] = 1.0 + self.more_starters * i
-        eff = Effects(arrivals=boost, rent_subsidy=min(self.subsidy * i, 0.9))
         area = self.area_mask(model)
+        eff = Effects(arrivals=boost, rent_subsidy=np.where(area, min(self.subsidy * i, 0.9), 0.0))
         if model.vacancy_rate(area) > self.threshold:
             self.stick_months += 1
             u = model.units

@@ -98,7 +98,8 @@ class ChainBankruptcy(Mechanism):
         p, u = model.p, model.units
         if model.calendar_month != int(p.chain_bankruptcy_month):
             return
-        share = model.driver("chain_bankruptcy_share")
+        # The year's share (a yearly figure, read at January of the year).
+        share = model.p.driver("chain_bankruptcy_share", float(model.year), model.in_burn_in)
         if share <= 0:
             return
         rng = self.rng(model)
@@ -208,9 +209,7 @@ class InwardMoves(Mechanism):
         return _active(p, "core_search_rate")
 
     def searchers(self, model: CityCentreModel) -> list[Searcher]:
-        from ..economics import passers_term
-        from ..market import Searcher
-        from ..tenants import sitting_bids
+        from ..tenants import relocation_searcher, sitting_bids
 
         u = model.units
         rate = model.driver("core_search_rate") / 12.0
@@ -222,17 +221,9 @@ class InwardMoves(Mechanism):
             return []
         bid = sitting_bids(model, movers)
         core = u.zone == Zone.CORE
-        out = []
-        for k, b in zip(movers, bid, strict=True):
-            out.append(Searcher(
-                agent=model.shop_at[int(k)], kind="relocation",
-                branches=np.array([int(u.function[k])]), chain=bool(u.chain[k]),
-                cost_factor=float(u.cost_factor[k]), min_area=0.5 * float(u.area[k]),
-                max_area=2.0 * float(u.area[k]), home=int(k),
-                home_surplus=float((b - u.contract_rent[k]) * u.area[k]),
-                own_visits=float(model.flows.main_visits[k]),
-                own_passers=float(passers_term(u.footfall[k], u.area[k])), allowed=core))
-        return out
+        return [relocation_searcher(model, int(k), float((b - u.contract_rent[k]) * u.area[k]),
+                                    allowed=core)
+                for k, b in zip(movers, bid, strict=True)]
 
 
 class Tourism(Mechanism):
@@ -282,8 +273,8 @@ class RegionalCompetition(Mechanism):
 class TemporaryCentres(Mechanism):
     """Several shifting temporary centres [P31 3.3; OV scenario 03]: ``temporary_centres``
     exchange nodes, temporary public places of swapping, meeting and events on the street,
-    settle at well-reached street nodes (drawn in proportion to footfall among nodes with vacant
-    units nearby, away from the clusters just left). Units within ``temporary_centre_radius`` of
+    settle at well-reached street nodes (drawn in proportion to footfall among the nodes that
+    vacant units front, outside the clusters just left). Units within ``temporary_centre_radius`` of
     a node draw more visitors (x 1 + temporary_centre_strength(t)), and each month
     Poisson(temporary_centre_popups x nodes) pop-up entrepreneurs, matched to the nodes (open
     data matches supply and demand), look for a unit there; they sign where their own bids

@@ -140,6 +140,7 @@ PARAMS: dict[str, Spec] = {
         "conversion_min_vacant_months": P("float", "months", 0, 600, doc="vacancy before an owner looks at converting"),
         "conversion_probability": P("float", "per month", 0, 1, doc="chance per month that an owner of an eligible unit reviews the conversion option"),
         "conversion_allowed": P("map", "bool", keys=ZONE_NAMES, doc="zones where the zoning plan allows conversion to housing"),
+        "mixed_use_allowed": P("map", "bool", keys=ZONE_NAMES, doc="zones where the zoning plan lets a shop add a second function (bar, counter, service point)"),
         "office_allowed": P("map", "bool", keys=ZONE_NAMES, doc="zones where offices and workspaces may use ground-floor retail units"),
         "office_rent": P("map", "EUR/m2/yr", 0, 5000, keys=ZONE_NAMES, doc="rent an office or workspace user pays for a ground-floor unit, by zone"),
         "office_rent_sd": P("float", "log sd", 0, 3, doc="spread of office users' bids"),
