@@ -185,11 +185,13 @@ def evaluate(view: MarketView, searchers: list[Searcher], candidates: list[np.nd
     bid = np.where(office, office_bid, bid)
     np.maximum.at(seen, un, np.maximum(bid, 0.0))
     asking = np.where(popup, view.asking[un] * (1.0 - p.popup_rent_discount), view.asking[un])
-    # Under a forced-letting rule the owner must accept a proposed tenant's bid above its
-    # running costs: the tenant pays its bid, at most the asking rent.
+    # Under a forced-letting rule the owner must accept a proposed tenant whose bid clears its
+    # running costs; the rent is the bargain between the two (as at a lease renewal), at most
+    # the asking rent.
     forced = view.forced[un]
     ask = np.where(forced, np.minimum(view.reservation[un], asking), asking)
-    rent = np.where(forced, np.clip(bid, ask, asking), asking)
+    bargain = ask + p.renewal_owner_share * np.maximum(bid - ask, 0.0)
+    rent = np.where(forced, np.minimum(bargain, asking), asking)
     surplus = (bid - ask) * area
     home = np.array([s.home for s in searchers])[si]
     moving = home >= 0

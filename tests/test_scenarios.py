@@ -277,6 +277,13 @@ def test_stad_als_speelveld():
     vol0 = np.mean([_block_volatility(r.units) for r in base_runs(name)])
     assert vol > 1.2 * vol0, (vol, vol0)  # volatile streets
     assert delta(name, "work") > 0  # workplace +
+
+
+@pytest.mark.xfail(strict=True, reason="finding: with pop-ups filling units, fewer stay empty "
+                   "long enough to be converted, so fewer dwellings are added and the centre "
+                   "has about a tenth fewer residents than the baseline; see docs/ODD.md 8.3")
+def test_stad_als_speelveld_residents_close_to_baseline():
+    name = "stad_als_speelveld"
     assert abs(delta(name, "n_residents")) < 0.1 * level(name, "n_residents", baseline=True)
 
 
@@ -299,9 +306,6 @@ def test_ontspannen_stad_fringe_empties_too():
     assert delta(name, "vacancy_rate_fringe") > delta(name, "vacancy_rate_core") + 0.05
 
 
-@pytest.mark.xfail(strict=True, reason="finding: the centre's vacancy stays below the 20% at "
-                   "which tourists start to stay away (tourism_vacancy_threshold), because owners "
-                   "convert empty units and the retail stock shrinks; see docs/ODD.md 8.3")
 def test_ontspannen_stad_tourists_leave_an_empty_centre():
     name = "ontspannen_stad"
     early, late = [], []
@@ -356,7 +360,35 @@ def test_autarkische_binnenstad():
             d2 = (nodes_x[centres] - x) ** 2 + (nodes_y[centres] - y) ** 2
             inside.append(bool(np.any(d2 <= rad2)))
             expected.append(share_inside.get(month, 0.0))
-    assert np.mean(inside) > 2 * np.mean(expected), (np.mean(inside), np.mean(expected))
+    assert np.mean(inside) > np.mean(expected), (np.mean(inside), np.mean(expected))
+    ratio_inside = np.mean(inside) / np.mean(expected)
+    assert ratio_inside > 1.5, ratio_inside
+
+
+@pytest.mark.xfail(strict=True, reason="finding: pop-ups open inside the temporary centres "
+                   "about 1.9x their share of vacant units, short of 2x, because lease "
+                   "flexibility brings many pop-ups that are not matched to a centre; see "
+                   "docs/ODD.md 8.3")
+def test_autarkische_popups_concentrate_in_temporary_centres_twofold():
+    name = "autarkische_binnenstad"
+    sc = load_scenario(name)
+    rad2 = sc.params["temporary_centre_radius"] ** 2
+    inside, expected = [], []
+    for r in runs(name):
+        tc = r.mechanisms["temporary_centres"]
+        moves = np.array([s for s, _ in tc.history])
+        share_inside = dict(tc.vacant_inside)
+        units = r.units.groupby("unit_id")[["x", "y"]].first()
+        nodes_x, nodes_y = r.town_nodes
+        opens = r.events[r.events.kind == "popup_open"]
+        for step, unit in zip(opens.step, opens.unit_id, strict=True):
+            month = int(step) - 1
+            centres = tc.history[int(np.searchsorted(moves, month, side="right")) - 1][1]
+            x, y = units.loc[unit, ["x", "y"]]
+            inside.append(bool(np.any((nodes_x[centres] - x) ** 2
+                                      + (nodes_y[centres] - y) ** 2 <= rad2)))
+            expected.append(share_inside.get(month, 0.0))
+    assert np.mean(inside) > 2 * np.mean(expected)
 
 
 def test_binnenstad_als_game():
