@@ -55,14 +55,14 @@ def start_mass(demand: Demand, town: Town, entry_weight: np.ndarray,
 
 
 def month_flows(p: Params, kernels: Kernels, net: StreetNetwork, town: Town, unit_node: np.ndarray,
-                decay: np.ndarray, exit_prob: np.ndarray, m0: np.ndarray,
+                kernel: np.ndarray, door: np.ndarray, exit_prob: np.ndarray, m0: np.ndarray,
                 main: np.ndarray, second: np.ndarray) -> FlowState:
     """Run the flow kernels for attractiveness ``main + second`` (purposes x units)."""
     cont = np.asarray(p.stop_continue, dtype=float)
     max_stops = np.asarray(p.max_stops, dtype=np.int64)
     _, od, potential = kernels.visitor_flows(
-        net.cand_ptr, net.cand_unit, decay, unit_node, main + second, m0, cont, max_stops,
-        exit_prob, town.entry_node.astype(np.int64))
+        kernel, door, unit_node, main + second, m0, cont, max_stops, exit_prob,
+        town.entry_node.astype(np.int64))
     node_foot = kernels.push_flows(od, net.order, net.pred) / DAYS_PER_MONTH
     return FlowState(potential=potential, main_visits=(main * potential).sum(axis=0),
                      second_visits=(second * potential).sum(axis=0),

@@ -33,6 +33,7 @@ from .flows import FlowState, month_flows, start_mass
 from .functions import N_FUNCTIONS, Anchor, Function
 from .inputs import MonthInputs, fold, neutral
 from .kernels import Kernels
+from .kernels.flows import decay_kernel, door_decay
 from .params import Params
 from .property import OwnerBook
 from .record import Recorder
@@ -43,8 +44,6 @@ from .space import build_street_network, mesa_space
 from .state import UnitState
 from .town import Town, generate_town
 
-#: Number of chain brands per branch; outlets are assigned to brands at random.
-BRANDS_PER_BRANCH = 6
 #: Longest run the model accepts (years); longer runs are refused, not attempted.
 MAX_YEARS = 200
 
@@ -105,9 +104,10 @@ class CityCentreModel(Model):
 
         # Space: the Mesa network for agents, the static street geometry for the kernels.
         self.space = mesa_space(self.town, self.random)
-        self.net = build_street_network(self.town, self.p.huff_radius, self.p.contagion_radius)
-        self._decay = np.exp(-self.net.cand_dist[None, :] / np.array(
-            [self.p.decay_length_under65, self.p.decay_length_65plus])[:, None])
+        self.net = build_street_network(self.town, self.p.contagion_radius)
+        lengths = np.array([self.p.decay_length_under65, self.p.decay_length_65plus])
+        self._kernel = decay_kernel(self.net.dist, lengths, self.p.huff_radius)
+        self._door = door_decay(self.net.unit_offset, lengths)
         ed = self.net.exit_dist
         w = self.town.entry_weight[None, :] * np.exp(-(ed - ed.min(axis=1, keepdims=True))
                                                       / self.p.exit_decay_length)
@@ -228,13 +228,16 @@ class CityCentreModel(Model):
         shop = u.occupied_commercial
         u.cost_factor[~shop] = 1.0
         u.appeal[~shop] = 1.0
-        u.innovativeness[:] = np.where(shop, rng.beta(2.0, 2.0, n), 0.0)
-        brand = rng.integers(0, BRANDS_PER_BRANCH, n)
-        u.chain_id[:] = np.where(u.chain, u.function * BRANDS_PER_BRANCH + brand, -1)
-        u.chain_id[u.anchor == Anchor.DEPARTMENT_STORE] = N_FUNCTIONS * BRANDS_PER_BRANCH
-        u.online_channel[:] = shop & (rng.random(n) < 0.3 * u.innovativeness + 0.3 * u.chain)
-        # Tenancies began up to 20 years ago; leases end within one lease term.
-        u.opened[:] = -rng.integers(0, 240, n)
+        a, b = p.innovativeness_beta
+        u.innovativeness[:] = np.where(shop, rng.beta(a, b, n), 0.0)
+        brands = int(p.chain_brands_per_branch)
+        brand = rng.integers(0, brands, n)
+        u.chain_id[:] = np.where(u.chain, u.function * brands + brand, -1)
+        u.chain_id[u.anchor == Anchor.DEPARTMENT_STORE] = N_FUNCTIONS * brands
+        start = p.online_channel_start[np.where(u.chain, 1, 0)] * u.innovativeness / (a / (a + b))
+        u.online_channel[:] = shop & (rng.random(n) < start)
+        # Tenancies began some years ago; leases end within one lease term.
+        u.opened[:] = -rng.integers(0, max(int(12 * p.initial_tenancy_years), 1), n)
         u.review_month[:] = (u.opened - 1) % 12 + 1
         age_open = draw_age(p, rng, n)
         u.birth_clock[:] = u.opened - np.round(12 * age_open).astype(np.int64)
@@ -378,7 +381,8 @@ class CityCentreModel(Model):
         res_nodes = np.bincount(u.node, weights=self.residents_at, minlength=self.town.n_nodes)
         m0 = start_mass(demand, self.town, self.town.entry_weight * i.entry_weight, res_nodes)
         self.flows: FlowState = month_flows(self.p, self.kernels, self.net, self.town, u.node,
-                                            self._decay, self._exit_prob, m0, main, second)
+                                            self._kernel, self._door, self._exit_prob, m0, main,
+                                            second)
         self.node_footfall = self.flows.node_footfall
         u.visits[:] = self.flows.main_visits + self.flows.second_visits
         u.footfall[:] = self.node_footfall[u.node]
@@ -422,13 +426,13 @@ class CityCentreModel(Model):
         u.function[unit] = branch
         u.second_function[unit] = -1
         u.chain[unit] = chain
-        u.chain_id[unit] = branch * BRANDS_PER_BRANCH + int(rng.integers(BRANDS_PER_BRANCH)) if (
-            chain) else -1
+        brands = int(p.chain_brands_per_branch)
+        u.chain_id[unit] = branch * brands + int(rng.integers(brands)) if chain else -1
         u.popup[unit] = popup
         u.popup_start[unit] = self.clock
         u.opened[unit] = self.clock
         u.review_month[unit] = self.calendar_month
-        u.innovativeness[unit] = rng.beta(2.5, 2.0)  # entrants are a bit more innovative
+        u.innovativeness[unit] = rng.beta(*p.innovativeness_beta)
         u.appeal[unit] = float(draw_appeal(p, rng))
         u.online_channel[unit] = False
         u.cost_factor[unit] = cost_factor
@@ -441,7 +445,7 @@ class CityCentreModel(Model):
                                 self.cost_inputs())[0]
         u.startup_monthly[unit] = opening / float(lease_length(p, np.array([popup]))[0])
         u.subsidy_share[unit] = subsidy
-        u.subsidy_until[unit] = self.clock + 24 if subsidy > 0 else 0
+        u.subsidy_until[unit] = self.clock + int(p.rent_subsidy_months) if subsidy > 0 else 0
         cost_index = self.driver("cost_index")
         monthly = (cost_index * cost_factor * (p.fixed_cost_base[op[0]] + p.fixed_cost_per_m2[
             op[0]] * u.area[unit] / 12.0) + rent * u.area[unit] / 12.0)

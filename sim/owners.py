@@ -32,15 +32,14 @@ from .town import Town
 if TYPE_CHECKING:
     from .model import CityCentreModel
 
-_MAX_SLOTS = 3
-
-
 def with_slots(town: Town, p: Params) -> tuple[Town, np.ndarray]:
     """The town with dormant slots appended for every unit large enough to be split (up to
-    three parts each), and the parent of each unit (-1 for the town's own units)."""
+    ``subdivide_max_parts`` parts each), and the parent of each unit (-1 for the town's own
+    units)."""
     area = town.floor_area
     n_parts = np.where(area >= p.subdivide_min_area,
-                       np.minimum(np.floor(area / p.subdivide_target_area), _MAX_SLOTS + 1), 1)
+                       np.minimum(np.floor(area / p.subdivide_target_area),
+                                  p.subdivide_max_parts), 1)
     extra = np.maximum(n_parts.astype(np.int64) - 1, 0)
     parents = np.repeat(np.arange(town.n_units), extra)
     parent = np.r_[np.full(town.n_units, -1, dtype=np.int64), parents]

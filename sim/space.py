@@ -2,8 +2,9 @@
 
 Everything here is static for a run and computed once from a `Town`: all-pairs walking distances
 between street nodes (Dijkstra), the shortest-path predecessor of every node from every source,
-each source's nodes ordered by decreasing distance (for pushing flows down the tree), the units
-within stop-choice range of each node (CSR lists) and the units within the contagion radius.
+each source's nodes ordered by decreasing distance (for pushing flows down the tree), each unit's
+door-to-node distance and the units within the contagion radius (CSR lists). The stop-choice
+decay kernel is built from the distances by the model (`sim.kernels.flows.decay_kernel`).
 The Mesa `Network` space built from the same graph gives agents their cells.
 """
 
@@ -29,8 +30,6 @@ class StreetNetwork:
         pred: (nodes, nodes) predecessor of column node on the shortest path from row node.
         order: (nodes, nodes) for each source row, nodes sorted by decreasing distance.
         unit_offset: (units,) distance from a unit's door to its street node.
-        cand_ptr, cand_unit, cand_dist: CSR lists, for each node the units within the stop-choice
-            radius and their walking distance.
         near_ptr, near_unit: CSR lists, for each node the units within the contagion radius.
         exit_dist: (nodes, entries) walking distance to each entry point.
     """
@@ -39,9 +38,6 @@ class StreetNetwork:
     pred: np.ndarray
     order: np.ndarray
     unit_offset: np.ndarray
-    cand_ptr: np.ndarray
-    cand_unit: np.ndarray
-    cand_dist: np.ndarray
     near_ptr: np.ndarray
     near_unit: np.ndarray
     exit_dist: np.ndarray
@@ -68,8 +64,8 @@ def _csr_within(dist_rows: np.ndarray, unit_node: np.ndarray, offset: np.ndarray
     return ptr, np.concatenate(units), np.concatenate(dists)
 
 
-def build_street_network(town: Town, huff_radius: float, contagion_radius: float) -> StreetNetwork:
-    """Compute the static street geometry for ``town``; radii in metres."""
+def build_street_network(town: Town, contagion_radius: float) -> StreetNetwork:
+    """Compute the static street geometry for ``town``; radius in metres."""
     n = town.n_nodes
     g = coo_matrix(
         (np.r_[town.edge_length, town.edge_length], (np.r_[town.edge_u, town.edge_v],
@@ -82,7 +78,6 @@ def build_street_network(town: Town, huff_radius: float, contagion_radius: float
     order = np.argsort(-dist, axis=1, kind="stable").astype(np.int32)
     offset = np.hypot(town.unit_x - town.node_x[town.unit_node],
                       town.unit_y - town.node_y[town.unit_node])
-    cand_ptr, cand_unit, cand_dist = _csr_within(dist, town.unit_node, offset, huff_radius)
     near_ptr, near_unit, _ = _csr_within(dist, town.unit_node, np.zeros_like(offset),
                                          contagion_radius)
     return StreetNetwork(
@@ -90,9 +85,6 @@ def build_street_network(town: Town, huff_radius: float, contagion_radius: float
         pred=pred.astype(np.int32),
         order=order,
         unit_offset=offset,
-        cand_ptr=cand_ptr,
-        cand_unit=cand_unit,
-        cand_dist=cand_dist,
         near_ptr=near_ptr,
         near_unit=near_unit,
         exit_dist=dist[:, town.entry_node].copy(),

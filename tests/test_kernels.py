@@ -11,7 +11,12 @@ from scipy.sparse import random as sparse_random
 from scipy.sparse.csgraph import shortest_path
 
 from sim.kernels import Kernels
-from sim.kernels.flows import visitor_flows_numba, visitor_flows_reference
+from sim.kernels.flows import (
+    decay_kernel,
+    door_decay,
+    visitor_flows_numba,
+    visitor_flows_reference,
+)
 from sim.kernels.footfall import push_flows_numba, push_flows_reference
 from sim.kernels.neighbourhood import local_vacancy_numba, local_vacancy_reference
 from sim.kernels.rents import update_asking_rents_numba, update_asking_rents_reference
@@ -34,18 +39,9 @@ def _flow_inputs(seed: int, n_nodes: int, n_units: int, n_entries: int, n_purpos
     dist, _, _ = _street_graph(rng, n_nodes)
     unit_node = rng.integers(0, n_nodes, n_units).astype(np.int64)
     radius = np.quantile(dist, 0.6)
-    ptr = [0]
-    cu, cd = [], []
-    for s in range(n_nodes):
-        d = dist[s, unit_node]
-        keep = np.flatnonzero(d <= radius)
-        cu.extend(keep)
-        cd.extend(d[keep])
-        ptr.append(len(cu))
-    cand_ptr = np.array(ptr, dtype=np.int64)
-    cand_unit = np.array(cu, dtype=np.int32)
-    cand_dist = np.array(cd, dtype=float)
-    decay = np.exp(-cand_dist[None, :] / np.array([150.0, 100.0])[:, None])
+    lengths = np.array([150.0, 100.0])
+    kernel = decay_kernel(dist, lengths, radius)
+    door = door_decay(rng.uniform(0, 20, n_units), lengths)
     k = n_purposes
     attr = rng.random((k, n_units)) * (rng.random((k, n_units)) < 0.8) * 100
     m0 = np.zeros((k, 2, n_nodes))
@@ -56,7 +52,7 @@ def _flow_inputs(seed: int, n_nodes: int, n_units: int, n_entries: int, n_purpos
     max_stops = rng.integers(1, 6, k).astype(np.int64)
     ep = rng.random((n_nodes, n_entries))
     ep /= ep.sum(axis=1, keepdims=True)
-    return cand_ptr, cand_unit, decay, unit_node, attr, m0, cont, max_stops, ep, entry_node
+    return kernel, door, unit_node, attr, m0, cont, max_stops, ep, entry_node
 
 
 @settings(max_examples=40, deadline=None)
@@ -77,21 +73,31 @@ def test_visits_are_attractiveness_times_potential(seed, n_nodes, n_units):
     """The stop potential forecasts any unit's visits: visits = sum_p attr[p] x potential[p]."""
     args = _flow_inputs(seed, n_nodes, n_units, 2)
     visits, _, potential = visitor_flows_numba(*args)
-    attr = args[4]
+    attr = args[3]
     assert np.all(potential >= 0)
     np.testing.assert_allclose(visits, (attr * potential).sum(axis=0), rtol=1e-10, atol=1e-9)
 
 
-@settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 10_000), n_nodes=st.integers(2, 40), n_units=st.integers(1, 80))
-def test_visitor_flows_sparse_layout_agrees(seed, n_nodes, n_units):
-    """The CSR work layout (used for very large towns) gives the reference result too."""
-    args = _flow_inputs(seed, n_nodes, n_units, 2)
-    v1, od1, p1 = visitor_flows_numba(*args, 0)
-    v2, od2, p2 = visitor_flows_reference(*args)
-    np.testing.assert_allclose(p1, p2, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(v1, v2, rtol=1e-10, atol=1e-9)
-    np.testing.assert_allclose(od1, od2, rtol=1e-10, atol=1e-9)
+def test_visitor_flows_match_the_huff_choice_by_hand():
+    """Two units on two nodes, one purpose, one stop: visits split by A x exp(-d / L)."""
+    dist = np.array([[0.0, 100.0], [100.0, 0.0]])
+    lengths = np.array([50.0])
+    kernel = decay_kernel(dist, lengths, 1000.0)
+    door = door_decay(np.array([0.0, 10.0]), lengths)
+    attr = np.array([[2.0, 3.0]])
+    m0 = np.zeros((1, 1, 2))
+    m0[0, 0, 0] = 100.0
+    visits, od, pot = visitor_flows_numba(kernel, door, np.array([0, 1]), attr, m0,
+                                          np.array([0.0]), np.array([1]), np.ones((2, 1)),
+                                          np.array([0]))
+    w = np.array([2.0, 3.0 * np.exp(-110.0 / 50.0)])
+    np.testing.assert_allclose(visits, 100.0 * w / w.sum())
+    np.testing.assert_allclose(pot[0] * attr[0], visits)
+    # beyond the radius a unit is not a candidate
+    far = decay_kernel(dist, lengths, 50.0)
+    v2, _, _ = visitor_flows_numba(far, door, np.array([0, 1]), attr, m0, np.array([0.0]),
+                                   np.array([1]), np.ones((2, 1)), np.array([0]))
+    np.testing.assert_allclose(v2, [100.0, 0.0])
 
 
 @settings(max_examples=30, deadline=None)
@@ -100,7 +106,7 @@ def test_visitor_flows_conserve_trips(seed, n_nodes, n_units):
     """Every trip leaves through an exit: total flow into exits equals trips started, and each
     trip makes at least one and at most max_stops stops (where it has any candidate)."""
     args = _flow_inputs(seed, n_nodes, n_units, 2)
-    m0, max_stops = args[5], args[7]
+    m0, max_stops = args[4], args[6]
     visits, od, _ = visitor_flows_numba(*args)
     assert np.all(visits >= 0) and np.all(od >= 0)
     legs_out = od.sum()
@@ -197,17 +203,21 @@ def test_wrappers_reject_bad_input(backend):
     k = Kernels(backend)
     args = list(_flow_inputs(1, 5, 8, 1))
     bad_dtype = list(args)
-    bad_dtype[4] = args[4].astype(np.int64)  # attr as ints
+    bad_dtype[3] = args[3].astype(np.int64)  # attr as ints
     with pytest.raises(ValueError, match="attr: expected a float array"):
         k.visitor_flows(*bad_dtype)
     bad_shape = list(args)
-    bad_shape[5] = args[5][:, :, :-1]  # m0 missing a node
+    bad_shape[4] = args[4][:, :, :-1]  # m0 missing a node
     with pytest.raises(ValueError, match="m0: dimension 2"):
         k.visitor_flows(*bad_shape)
     bad_index = list(args)
-    bad_index[3] = args[3] + 100
+    bad_index[2] = args[2] + 100
     with pytest.raises(ValueError, match="unit_node"):
         k.visitor_flows(*bad_index)
+    negative = list(args)
+    negative[3] = -args[3]
+    with pytest.raises(ValueError, match="attr: attractiveness must be finite and >= 0"):
+        k.visitor_flows(*negative)
     with pytest.raises(ValueError, match="square"):
         k.push_flows(np.zeros((3, 4)), np.zeros((3, 3), np.int32), np.zeros((3, 3), np.int32))
     with pytest.raises(ValueError, match="vacant: expected a bool array"):

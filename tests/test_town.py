@@ -55,7 +55,7 @@ def test_zones_entries_and_anchors():
 
 def test_street_network_is_connected_and_metric():
     t = generate_town("small", seed=0)
-    net = build_street_network(t, huff_radius=900, contagion_radius=60)
+    net = build_street_network(t, contagion_radius=60)
     assert np.isfinite(net.dist).all()
     assert np.allclose(net.dist, net.dist.T)
     # triangle inequality on a sample, and edges are 25 m street cells

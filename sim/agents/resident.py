@@ -38,7 +38,7 @@ class Resident(FixedAgent):
             cdf = np.cumsum(probs / probs.sum())
             model._household_size_cdf = cdf
         size = 1 + min(int(np.searchsorted(cdf, rng.random(), side="right")), 3)
-        adult = float(np.clip(rng.normal(p.resident_age_mean, 15.0), 18, 95))
+        adult = float(np.clip(rng.normal(p.resident_age_mean, p.resident_age_sd), 18, 95))
         ages = [adult] + [float(np.clip(adult + rng.normal(0, 4), 18, 99))] * min(size - 1, 1)
         ages += [float(rng.uniform(0, 17)) for _ in range(max(0, size - 2))]
         return np.array(ages)

@@ -50,44 +50,43 @@ class Kernels:
         self._local = local_vacancy_numba if fast else local_vacancy_reference
         self._rents = update_asking_rents_numba if fast else update_asking_rents_reference
 
-    def visitor_flows(self, cand_ptr, cand_unit, decay, unit_node, attr, m0, cont, max_stops,
-                      exit_prob, entry_node) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def visitor_flows(self, kernel, door, unit_node, attr, m0, cont, max_stops, exit_prob,
+                      entry_node) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Expected visits per unit (trips/month), node-to-node flows (trips/month) and the stop
-        potential per purpose and unit (visits per unit of attractiveness).
+        potential per purpose and unit (visits per unit of attractiveness); see
+        `sim.kernels.flows`.
 
         Args:
-            cand_ptr: (nodes + 1,) int CSR pointers of stop candidates per node.
-            cand_unit: (nnz,) int candidate units.
-            decay: (ages, nnz) float distance-decay factor per candidate.
+            kernel: (ages, nodes, nodes) float node-to-node decay within the stop radius.
+            door: (ages, units) float decay from each unit's door to its node.
             unit_node: (units,) int street node of each unit.
-            attr: (purposes, units) float attractiveness (0 = not a stop).
+            attr: (purposes, units) float attractiveness, >= 0 (0 = not a stop).
             m0: (purposes, ages, nodes) float trips starting at each node per month.
             cont: (purposes,) float probability of a further stop.
             max_stops: (purposes,) int most stops per trip.
             exit_prob: (nodes, entries) float exit choice probabilities (rows sum to 1).
             entry_node: (entries,) int street node of each entry point.
         """
-        ptr = _check("cand_ptr", cand_ptr, np.int64, 1)
-        n_nodes = len(ptr) - 1
-        cu = _check("cand_unit", cand_unit, np.int32, 1, (ptr[-1] if len(ptr) else 0,))
+        k = _check("kernel", kernel, np.float64, 3)
+        n_ages, n_nodes = k.shape[0], k.shape[1]
+        if k.shape[2] != n_nodes:
+            raise ValueError(f"kernel: expected (ages, nodes, nodes), got shape {k.shape}")
         un = _check("unit_node", unit_node, np.int64, 1)
         n_units = len(un)
+        dr = _check("door", door, np.float64, 2, (n_ages, n_units))
         at = _check("attr", attr, np.float64, 2, (None, n_units))
-        dc = _check("decay", decay, np.float64, 2, (None, len(cu)))
-        mm = _check("m0", m0, np.float64, 3, (at.shape[0], dc.shape[0], n_nodes))
+        mm = _check("m0", m0, np.float64, 3, (at.shape[0], n_ages, n_nodes))
         ct = _check("cont", cont, np.float64, 1, (at.shape[0],))
         ms = _check("max_stops", max_stops, np.int64, 1, (at.shape[0],))
         en = _check("entry_node", entry_node, np.int64, 1)
         ep = _check("exit_prob", exit_prob, np.float64, 2, (n_nodes, len(en)))
-        if len(cu) and (cu.min() < 0 or cu.max() >= n_units):
-            raise ValueError("cand_unit: unit index out of range")
         if n_units and (un.min() < 0 or un.max() >= n_nodes):
             raise ValueError("unit_node: node index out of range")
         if len(en) and (en.min() < 0 or en.max() >= n_nodes):
             raise ValueError("entry_node: node index out of range")
-        if np.any(np.diff(ptr) < 0) or (len(ptr) and ptr[0] != 0):
-            raise ValueError("cand_ptr: must start at 0 and be non-decreasing")
-        return self._flows(ptr, cu, dc, un, at, mm, ct, ms, ep, en)
+        if at.size and not (at.min() >= 0 and np.all(np.isfinite(at))):
+            raise ValueError("attr: attractiveness must be finite and >= 0")
+        return self._flows(k, dr, un, at, mm, ct, ms, ep, en)
 
     def push_flows(self, od, order, pred) -> np.ndarray:
         """Flow passing each node (trips/month) from an (nodes, nodes) flow matrix ``od``."""

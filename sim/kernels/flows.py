@@ -3,20 +3,28 @@
 For every trip purpose p and age band a, the visitors' position is a mass over street nodes. At
 each stop round a visitor at node s picks unit u with probability
 
-    P(u | s) = A[p, u] * exp(-d(s, u) / L[a]) / sum_k A[p, k] * exp(-d(s, k) / L[a])
+    P(u | s) = A[p, u] * exp(-(d(s, t_u) + o_u) / L[a])
+               / sum_k A[p, k] * exp(-(d(s, t_k) + o_k) / L[a])
 
-over the units within the stop-choice radius (Huff 1963 with exponential distance decay). After
-each stop a share ``cont[p]`` goes on to another stop, the rest walks to an exit chosen with
-``exit_prob``. The result is expected visits per unit and the node-to-node flow matrix whose
+over the units whose street node t_u lies within the stop-choice radius of s (Huff 1963 with
+exponential distance decay; o_u is the distance from the unit's door to its node). After each
+stop a share ``cont[p]`` goes on to another stop, the rest walks to an exit chosen with
+``exit_prob``. The result is expected visits per unit, the node-to-node flow matrix whose
 shortest paths make footfall (see `footfall`), and the stop potential per purpose and unit: the
 visits a unit of attractiveness 1 would draw, so that tenants can forecast the visits of a unit
 they do not yet occupy (visits = attractiveness x potential; the small change a newcomer makes
-to the choice denominators is ignored). Expected flows have no sampling noise and cost
-O(purposes x ages x (candidates + stops x node pairs)) in the numba kernel (O(purposes x ages x
-stops x candidates) in the reference), independent of the number of trips.
+to the choice denominators is ignored).
 
-Both implementations take the same arrays; ``decay`` is exp(-cand_dist / L[a]) per age band,
-precomputed once per run.
+The decay separates into a node-to-node kernel and a door term,
+exp(-(d + o) / L) = K[a, s, t] x w[a, u] with K[a, s, t] = exp(-d(s, t) / L[a]) inside the
+radius (0 outside) and w[a, u] = exp(-o_u / L[a]), so every step works on street nodes: the
+units' pull is summed per node (B[t] = sum over its units of A x w), the choice denominators are
+K @ B and the flows K^T f. Expected flows have no sampling noise and cost
+O(purposes x ages x stops x nodes^2 + purposes x ages x units), independent of the number of
+trips. Attractiveness must be >= 0.
+
+``visitor_flows_numba`` and its NumPy twin ``visitor_flows_reference`` take the same arrays and
+give the same results.
 """
 
 from __future__ import annotations
@@ -24,211 +32,76 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-#: The node-pair weights of a call are held densely, (purposes x ages, nodes, nodes), while that
-#: array has at most this many entries (64 MiB), and as CSR lists of node pairs above it.
-DENSE_MAX_ENTRIES = 1 << 23
-
 
 @njit(cache=True, nogil=True)
-def _pad_rows(x, multiple):
-    """``x`` with zero rows appended up to a multiple of ``multiple`` rows."""
-    n = -(-x.shape[0] // multiple) * multiple
-    if n == x.shape[0]:
-        return x
-    out = np.zeros((n, x.shape[1]))
-    out[: x.shape[0]] = x
-    return out
-
-
-@njit(cache=True, nogil=True)
-def _node_pairs(cand_ptr, cand_unit, unit_node, n_nodes):
-    """CSR lists of the distinct destination nodes of each source's candidates (node pairs):
-    pointers and the destination node of each pair."""
-    mark = np.full(n_nodes, -1, np.int64)
-    pair_ptr = np.zeros(n_nodes + 1, np.int64)
-    pair_node = np.empty(cand_unit.shape[0], np.int32)
-    n_pairs = 0
-    for s in range(n_nodes):
-        for k in range(cand_ptr[s], cand_ptr[s + 1]):
-            t = unit_node[cand_unit[k]]
-            if mark[t] != s:
-                mark[t] = s
-                pair_node[n_pairs] = t
-                n_pairs += 1
-        pair_ptr[s + 1] = n_pairs
-    return pair_ptr, pair_node[:n_pairs]
-
-
-@njit(cache=True, nogil=True)
-def _stop_weights(cand_ptr, cand_unit, unit_node, pair_ptr, pair_node, dense, at, dc, pw, row_w):
-    """Sum the stop weights attr x decay of every source into its row total ``row_w[i, s]`` (all
-    weights, as the reference) and its positive weights into node pairs ``pw[i, column]``
-    (column s * nodes + t when dense, else the pair index). One sweep over the candidates per
-    block of 2 purposes x 2 age bands, the four sums kept in registers; i = p * ages + a."""
-    n_pad_p = at.shape[0]
-    n_pad_a = dc.shape[0]
-    n_nodes = cand_ptr.shape[0] - 1
-    slot = np.zeros(n_nodes, np.int64)  # column of each destination node for the current source
-    for p0 in range(0, n_pad_p, 2):
-        at0, at1 = at[p0], at[p0 + 1]
-        for b0 in range(0, n_pad_a, 2):
-            dc0, dc1 = dc[b0], dc[b0 + 1]
-            i0 = p0 * n_pad_a + b0
-            i2 = i0 + n_pad_a
-            w_0, w_1, w_2, w_3 = pw[i0], pw[i0 + 1], pw[i2], pw[i2 + 1]
-            for s in range(n_nodes):
-                if dense:
-                    for t in range(n_nodes):
-                        slot[t] = s * n_nodes + t
-                else:
-                    for j in range(pair_ptr[s], pair_ptr[s + 1]):
-                        slot[pair_node[j]] = j
-                r0 = r1 = r2 = r3 = 0.0
-                for k in range(cand_ptr[s], cand_ptr[s + 1]):
-                    u = cand_unit[k]
-                    q = slot[unit_node[u]]
-                    x0 = dc0[k]
-                    x1 = dc1[k]
-                    w0 = at0[u] * x0
-                    w1 = at0[u] * x1
-                    w2 = at1[u] * x0
-                    w3 = at1[u] * x1
-                    r0 += w0
-                    r1 += w1
-                    r2 += w2
-                    r3 += w3
-                    w_0[q] += w0 if w0 > 0.0 else 0.0
-                    w_1[q] += w1 if w1 > 0.0 else 0.0
-                    w_2[q] += w2 if w2 > 0.0 else 0.0
-                    w_3[q] += w3 if w3 > 0.0 else 0.0
-                row_w[i0, s] = r0
-                row_w[i0 + 1, s] = r1
-                row_w[i2, s] = r2
-                row_w[i2 + 1, s] = r3
-
-
-@njit(cache=True, nogil=True)
-def _stop_rounds(pair_ptr, pair_node, dense, pw, row_w, m0, cont, max_stops, n_pad_a, od,
-                 exit_mass, rate):
-    """The stop rounds of every (purpose, age band) on node pairs: each source's mass goes to the
-    destination nodes in proportion to the pair weights; ``rate[i, s]`` sums the stop rate
-    mass / row weight of source s over the rounds, which makes the OD flows to the stops."""
-    n_purposes, n_ages, n_nodes = m0.shape
-    m = np.empty(n_nodes)
-    new = np.empty(n_nodes)
+def visitor_flows_numba(kernel, door, unit_node, attr, m0, cont, max_stops, exit_prob,
+                        entry_node):
+    """Numba twin of `visitor_flows_reference`. The per-unit parts (summing pull per node,
+    spreading the potential back to the units) are compiled loops; the node-to-node products
+    are matrix products for all purposes at once (BLAS through ``np.dot``)."""
+    n_purposes, n_units = attr.shape
+    n_ages, n_nodes, _ = kernel.shape
+    visits = np.zeros(n_units)
+    od = np.zeros((n_nodes, n_nodes))
+    potential = np.zeros((n_purposes, n_units))
+    exit_mass = np.zeros(n_nodes)
+    rounds = 0
     for p in range(n_purposes):
-        for a in range(n_ages):
-            i = p * n_pad_a + a
-            w = pw[i]
-            m[:] = m0[p, a]
-            for r in range(max_stops[p]):
-                new[:] = 0.0
+        rounds = max(rounds, max_stops[p])
+    for a in range(n_ages):
+        k = np.ascontiguousarray(kernel[a])
+        b = np.zeros((n_purposes, n_nodes))
+        for u in range(n_units):
+            t = unit_node[u]
+            wu = door[a, u]
+            for p in range(n_purposes):
+                if attr[p, u] > 0.0:
+                    b[p, t] += attr[p, u] * wu
+        row_w = np.ascontiguousarray(np.dot(k, np.ascontiguousarray(b.T)).T)  # K @ B
+        m = np.empty((n_purposes, n_nodes))
+        for p in range(n_purposes):
+            for s in range(n_nodes):
+                m[p, s] = m0[p, a, s]
+        rate = np.zeros((n_purposes, n_nodes))
+        for r in range(rounds):
+            f = np.zeros((n_purposes, n_nodes))
+            for p in range(n_purposes):
+                if r >= max_stops[p]:
+                    continue
                 for s in range(n_nodes):
-                    ms = m[s]
+                    ms = m[p, s]
                     if ms <= 0.0:
                         continue
-                    if row_w[i, s] <= 0.0:
+                    if row_w[p, s] <= 0.0:
                         exit_mass[s] += ms
                         continue
-                    f = ms / row_w[i, s]
-                    rate[i, s] += f
-                    if dense:
-                        base = s * n_nodes
-                        for t in range(n_nodes):
-                            new[t] += f * w[base + t]
-                    else:
-                        for j in range(pair_ptr[s], pair_ptr[s + 1]):
-                            new[pair_node[j]] += f * w[j]
-                if r < max_stops[p] - 1:
-                    for s in range(n_nodes):
-                        exit_mass[s] += new[s] * (1.0 - cont[p])
-                        m[s] = new[s] * cont[p]
-                else:
-                    for s in range(n_nodes):
-                        exit_mass[s] += new[s]
-            for s in range(n_nodes):
-                f = rate[i, s]
-                if f <= 0.0:
-                    continue
-                if dense:
-                    base = s * n_nodes
-                    for t in range(n_nodes):
-                        od[s, t] += f * w[base + t]
-                else:
-                    for j in range(pair_ptr[s], pair_ptr[s + 1]):
-                        od[s, pair_node[j]] += f * w[j]
-
-
-@njit(cache=True, nogil=True)
-def _unit_potential(cand_ptr, cand_unit, dc, rate, n_purposes, potential):
-    """Stop potential per unit and purpose, ``potential[u, p]``: the visits a unit of
-    attractiveness 1 for that purpose would draw (each source's summed stop rate times the
-    candidate's decay), so that visits = attractiveness x potential for any unit, occupied or
-    not. One sweep over the candidates, the source's rates kept in a small local array."""
-    n_pad_a = dc.shape[0]
-    n_nodes = cand_ptr.shape[0] - 1
-    c = np.empty(n_purposes * n_pad_a)
-    for s in range(n_nodes):
-        total = 0.0
-        for p in range(n_purposes):
-            for a in range(n_pad_a):
-                c[p * n_pad_a + a] = rate[p * n_pad_a + a, s]
-                total += rate[p * n_pad_a + a, s]
-        if total <= 0.0:
-            continue
-        for k in range(cand_ptr[s], cand_ptr[s + 1]):
-            u = cand_unit[k]
+                    f[p, s] = ms / row_w[p, s]
+                    rate[p, s] += f[p, s]
+            new = np.dot(f, k)  # new[p, t] = sum_s f[p, s] K[s, t], times B below
             for p in range(n_purposes):
-                acc = 0.0
-                for a in range(n_pad_a):
-                    acc += c[p * n_pad_a + a] * dc[a, k]
-                potential[u, p] += acc
-
-
-@njit(cache=True, nogil=True)
-def visitor_flows_numba(cand_ptr, cand_unit, decay, unit_node, attr, m0, cont, max_stops,
-                        exit_prob, entry_node, dense=-1):
-    """Numba twin of `visitor_flows_reference` (same results up to rounding). The per-round walk
-    over candidate units becomes a walk over (source, destination node) pairs: the candidates'
-    weights are summed into node pairs once per call, the stop rounds push mass along the pairs,
-    and the stop potential per unit takes one sweep at the end with each source's stop rate
-    summed over the rounds (visits = attractiveness x potential). ``dense``: 1 or 0 forces the
-    dense or the CSR pair layout, -1 (default) picks dense up to `DENSE_MAX_ENTRIES`."""
-    n_units = attr.shape[1]
-    n_nodes = m0.shape[2]
-    at = _pad_rows(attr, 2)
-    dc = _pad_rows(decay, 2)
-    n_pad_a = dc.shape[0]
-    n_pa = at.shape[0] * n_pad_a
-    use_dense = n_pa * n_nodes * n_nodes <= DENSE_MAX_ENTRIES if dense < 0 else dense > 0
-    if use_dense:
-        pair_ptr = np.zeros(1, np.int64)
-        pair_node = np.zeros(1, np.int32)
-        n_cols = n_nodes * n_nodes
-    else:
-        pair_ptr, pair_node = _node_pairs(cand_ptr, cand_unit, unit_node, n_nodes)
-        n_cols = pair_node.shape[0]
-    pw = np.zeros((n_pa, n_cols))
-    row_w = np.zeros((n_pa, n_nodes))
-    _stop_weights(cand_ptr, cand_unit, unit_node, pair_ptr, pair_node, use_dense, at, dc, pw,
-                  row_w)
-    od = np.zeros((n_nodes, n_nodes))
-    exit_mass = np.zeros(n_nodes)
-    rate = np.zeros((n_pa, n_nodes))
-    _stop_rounds(pair_ptr, pair_node, use_dense, pw, row_w, m0, cont, max_stops, n_pad_a, od,
-                 exit_mass, rate)
-    n_purposes = attr.shape[0]
-    pot = np.zeros((n_units, n_purposes))
-    _unit_potential(cand_ptr, cand_unit, dc, rate, n_purposes, pot)
-    visits = np.zeros(n_units)
-    potential = np.empty((n_purposes, n_units))
+                if r >= max_stops[p]:
+                    continue
+                last = r == max_stops[p] - 1
+                for t in range(n_nodes):
+                    arrived = new[p, t] * b[p, t]
+                    if last:
+                        exit_mass[t] += arrived
+                    else:
+                        exit_mass[t] += arrived * (1.0 - cont[p])
+                        m[p, t] = arrived * cont[p]
+        # od[s, t] += K[s, t] sum_p rate[p, s] B[p, t]
+        od += k * np.dot(np.ascontiguousarray(rate.T), b)
+        g = np.dot(rate, k)  # g[p, t] = sum_s rate[p, s] K[s, t]
+        for u in range(n_units):
+            t = unit_node[u]
+            wu = door[a, u]
+            for p in range(n_purposes):
+                potential[p, u] += wu * g[p, t]
     for u in range(n_units):
         v = 0.0
         for p in range(n_purposes):
-            potential[p, u] = pot[u, p]
-            a = attr[p, u]
-            if a > 0.0:
-                v += a * pot[u, p]
+            if attr[p, u] > 0.0:
+                v += attr[p, u] * potential[p, u]
         visits[u] = v
     for s in range(n_nodes):
         if exit_mass[s] > 0.0:
@@ -237,38 +110,54 @@ def visitor_flows_numba(cand_ptr, cand_unit, decay, unit_node, attr, m0, cont, m
     return visits, od, potential
 
 
-def visitor_flows_reference(cand_ptr, cand_unit, decay, unit_node, attr, m0, cont, max_stops,
-                            exit_prob, entry_node):
-    """Plain NumPy twin of `visitor_flows_numba` (same arguments, same results)."""
+def visitor_flows_reference(kernel, door, unit_node, attr, m0, cont, max_stops, exit_prob,
+                            entry_node):
+    """Plain NumPy twin of `visitor_flows_numba` (same arguments, same results), purpose by
+    purpose: node sums by `bincount`, the kernel products as matrix-vector products."""
     n_purposes, n_units = attr.shape
-    n_ages = decay.shape[0]
-    n_nodes = m0.shape[2]
-    visits = np.zeros(n_units)
-    potential = np.zeros((n_purposes, n_units))
+    n_ages, n_nodes, _ = kernel.shape
     od = np.zeros((n_nodes, n_nodes))
+    potential = np.zeros((n_purposes, n_units))
     exit_mass = np.zeros(n_nodes)
-    row_of = np.repeat(np.arange(n_nodes), np.diff(cand_ptr))
-    dest_node = unit_node[cand_unit]
-    for p in range(n_purposes):
-        for a in range(n_ages):
-            w = attr[p, cand_unit] * decay[a]
-            row_w = np.bincount(row_of, weights=w, minlength=n_nodes)
+    pos = np.where(attr > 0.0, attr, 0.0)
+    for a in range(n_ages):
+        k = kernel[a]
+        rates, pulls = [], []
+        for p in range(n_purposes):
+            b = np.bincount(unit_node, weights=pos[p] * door[a], minlength=n_nodes)
+            row_w = k @ b
             m = m0[p, a].astype(float).copy()
+            rate = np.zeros(n_nodes)
             for r in range(int(max_stops[p])):
                 active = m > 0
                 stuck = active & (row_w <= 0)
                 exit_mass[stuck] += m[stuck]
-                go = np.where(active & (row_w > 0), m / np.where(row_w > 0, row_w, 1.0), 0.0)
-                np.add.at(potential[p], cand_unit, go[row_of] * decay[a])
-                flow = go[row_of] * w
-                flow[w <= 0] = 0.0
-                np.add.at(visits, cand_unit, flow)
-                np.add.at(od, (row_of, dest_node), flow)
-                new = np.bincount(dest_node, weights=flow, minlength=n_nodes)
+                f = np.where(active & (row_w > 0), m / np.where(row_w > 0, row_w, 1.0), 0.0)
+                rate += f
+                new = b * (f @ k)
                 if r < max_stops[p] - 1:
                     exit_mass += new * (1.0 - cont[p])
                     m = new * cont[p]
                 else:
                     exit_mass += new
+            potential[p] += door[a] * (rate @ k)[unit_node]
+            rates.append(rate)
+            pulls.append(b)
+        od += k * (np.array(rates).T @ np.array(pulls))
+    visits = (pos * potential).sum(axis=0)
     od[:, entry_node] += exit_mass[:, None] * exit_prob
     return visits, od, potential
+
+
+def decay_kernel(dist: np.ndarray, decay_lengths: np.ndarray, radius: float) -> np.ndarray:
+    """(ages, nodes, nodes) node-to-node decay exp(-d / L[a]) within ``radius`` (0 beyond)."""
+    inside = dist <= radius
+    out = np.zeros((len(decay_lengths), *dist.shape))
+    for a, length in enumerate(decay_lengths):
+        out[a] = np.where(inside, np.exp(-np.where(inside, dist, 0.0) / length), 0.0)
+    return out
+
+
+def door_decay(offset: np.ndarray, decay_lengths: np.ndarray) -> np.ndarray:
+    """(ages, units) decay over the distance from each unit's door to its street node."""
+    return np.exp(-np.asarray(offset)[None, :] / np.asarray(decay_lengths, dtype=float)[:, None])

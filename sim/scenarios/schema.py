@@ -53,6 +53,11 @@ PARAMS: dict[str, Spec] = {
         "dwelling_size": P("float", "m2", 20, 300, doc="floor area per dwelling in converted units"),
         "household_size": P("float", "persons", 1, 5, doc="mean centre household size"),
         "resident_age_mean": P("float", "years", 18, 90, doc="mean age of centre adults at start"),
+        "resident_age_sd": P("float", "years", 0, 40, doc="spread of centre adults' ages"),
+        "initial_tenancy_years": P("float", "years", 0, 100, doc="generated tenancies began up to this many years before the start"),
+        "online_channel_start": P("map", "fraction", 0, 1, keys=OPERATORS, doc="share of shops with a webshop at start (weighted by innovativeness)"),
+        "innovativeness_beta": P("map", "shape", 0.01, 100, keys=("a", "b"), doc="Beta distribution of a shop's innovativeness (0-1)"),
+        "chain_brands_per_branch": P("int", "brands", 1, 100, doc="chain brands per branch; a chain bankruptcy closes one brand's outlets"),
         "resident_move_out": P("float", "per year", 0, 1, doc="household move-out probability"),
     }),
     **_group("demand", {
@@ -110,6 +115,7 @@ PARAMS: dict[str, Spec] = {
     }),
     **_group("leases and relocation", {
         "lease_months": P("float", "months", 1, 240, doc="standard lease length"),
+        "rent_subsidy_months": P("int", "months", 1, 240, doc="months a new independent's rent subsidy runs (where a lever pays one)"),
         "popup_lease_months": P("map", "months", 1, 36, keys=RANGE_KEYS, doc="pop-up lease length range"),
         "popup_rent_discount": P("float", "fraction", 0, 1, doc="discount on the asking rent an owner gives a short lease (the asking rent itself stays)"),
         "relocation_gain_threshold": P("float", "fraction", 0, 10, doc="profit gain needed to move at lease end"),
@@ -147,6 +153,7 @@ PARAMS: dict[str, Spec] = {
         "office_move_probability": P("float", "probability", 0, 1, doc="an office user moves on at lease end (its firm grows, shrinks or leaves)"),
         "office_max_area": P("float", "m2", 10, 100000, doc="largest unit an office or workspace user takes"),
         "subdivide_min_area": P("float", "m2", 20, 100000, doc="a vacant unit at least this large can be split"),
+        "subdivide_max_parts": P("int", "parts", 2, 10, doc="most parts a unit can be split into"),
         "subdivide_target_area": P("float", "m2", 10, 100000, doc="size of the parts of a split unit"),
         "subdivide_min_vacant_months": P("float", "months", 0, 600, doc="vacancy before an owner considers splitting a large unit"),
         "subdivision_cost": P("float", "EUR/m2", 0, 1e5, doc="cost of splitting a unit (walls, entrances, installations)"),

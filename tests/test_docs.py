@@ -1,0 +1,48 @@
+"""Numbers and tables in the docs come from the code and cannot drift from it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import docs_tables, results
+from sim.runner import run
+
+
+def test_odd_parameter_table_is_generated_from_the_schema():
+    text = docs_tables.ODD.read_text()
+    assert docs_tables.block_of(text) == docs_tables.parameter_table(), (
+        "docs/ODD.md's parameter table is out of date: run `python -m sim.docs_tables`")
+
+
+def test_result_blocks_render_from_the_stored_runs():
+    base, levers, manifest = results.load()
+    odd = (results.ROOT / "docs" / "ODD.md").read_text()
+    assert docs_tables.block_of(odd, results.BEGIN, results.END) == results.render(
+        base, levers, manifest) + "\n" or docs_tables.block_of(
+        odd, results.BEGIN, results.END) == results.render(base, levers, manifest), (
+        "docs/ODD.md section 8.2 is out of date: run `python -m sim.results --render-only`")
+    readme = (results.ROOT / "README.md").read_text()
+    assert docs_tables.block_of(readme, results.BEGIN, results.END) == results.readme_block(
+        base, manifest)
+    assert set(levers.lever) == {"none", *results.LEVERS}
+    assert base.seed.nunique() == manifest["seeds"] >= 10
+
+
+def test_stored_results_are_reproduced_by_the_model():
+    """Re-run one stored run: if the model no longer gives the same numbers, the tables in the
+    docs have drifted and must be regenerated (`python -m sim.results`)."""
+    base, _, _ = results.load()
+    ts = run(town=results.TOWN, years=results.BASE_YEARS, seed=0, figures=False).timeseries
+    stored = base[base.seed == 0].set_index("year")
+    now = ts.groupby("year").vacancy_rate.mean()
+    np.testing.assert_allclose(now.to_numpy(), stored.vacancy_rate.to_numpy(), rtol=1e-9,
+                               err_msg="the model changed: run `python -m sim.results`")
+    assert now.index.tolist() == stored.index.tolist()
+
+
+@pytest.mark.parametrize("name", ["ODD.md"])
+def test_docs_have_their_marker_blocks(name):
+    text = (results.ROOT / "docs" / name).read_text()
+    for begin, end in ((docs_tables.BEGIN, docs_tables.END), (results.BEGIN, results.END)):
+        assert text.count(begin) == 1 and text.count(end) == 1
