@@ -247,6 +247,10 @@ def test_popup_programme_brings_popups_and_fills_units():
     _direction(paired("popup_programme", lambda r: late(r, "vacant_floor_area")), higher=False)
 
 
+@pytest.mark.xfail(strict=True, reason="finding: forcing owners to accept proposed tenants at "
+                   "a bargain above their running costs draws entrants into long-vacant, weak "
+                   "units where they fail more often, so aanloop vacancy does not fall; see "
+                   "docs/ODD.md 8.3")
 def test_vacancy_ordinance_lowers_vacancy_in_the_approach_streets():
     """[OV]: the owner must accept a proposed tenant after N months."""
     _direction(paired("vacancy_ordinance", lambda r: late(r, "vacancy_rate_aanloop")),
@@ -280,9 +284,6 @@ def test_evening_economy_raises_footfall_and_revenue():
     _direction(paired("evening_economy", lambda r: late(r, "shop_revenue")), higher=True)
 
 
-@pytest.mark.xfail(strict=True, reason="finding: deregulation's flexible zoning lets shops add "
-                   "second functions that take spending from pure horeca, so outlets close and "
-                   "vacancy rises; see docs/ODD.md 8.3")
 def test_deregulation_lowers_vacancy():
     """[VB]: lighter rules make starting easier."""
     _direction(paired("deregulation", lambda r: late(r, "vacancy_rate")), higher=False)
