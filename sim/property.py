@@ -109,15 +109,19 @@ def alternative_rent(p: Params, u: UnitState, book: OwnerBook, permit: np.ndarra
 def reservation_rents(p: Params, u: UnitState, book: OwnerBook, values: np.ndarray,
                       forced: np.ndarray, alternative: np.ndarray | float = 0.0) -> np.ndarray:
     """Lowest rent (EUR/m2/yr) each owner accepts for each unit: the highest of the
-    covenant-safe rent (an owner with debt), the rent worth as much as the best alternative use
-    (`alternative_rent`) and the running costs; a unit under a forced-letting rule only needs
-    the running costs."""
+    covenant-safe rent (an owner with debt; at most the unit's book rent), the rent worth as
+    much as the best alternative use (`alternative_rent`) and the running costs; a unit under a
+    forced-letting rule only needs the running costs."""
     y = unit_yield(p, u, book)
     v_owner = owner_values(values, u, book)
     debt = book.debt[u.owner]
     others = v_owner[u.owner] - values
     cov = np.where(debt > 0, (debt / p.covenant_ltv - others) * y / np.maximum(u.area, 1e-9),
                    0.0)
+    # No letting above the book rent can do more for the covenant than holding at it: an owner
+    # whose covenant would need more holds at the book rent (and sells once the appraiser
+    # marks the unit down and the covenant breaks).
+    cov = np.minimum(cov, u.book_rent)
     res = np.maximum(np.maximum(cov, alternative), p.owner_running_cost)
     return np.where(forced, p.owner_running_cost, res)
 

@@ -78,6 +78,16 @@ def test_visits_are_attractiveness_times_potential(seed, n_nodes, n_units):
     np.testing.assert_allclose(visits, (attr * potential).sum(axis=0), rtol=1e-10, atol=1e-9)
 
 
+def test_entry_points_sharing_a_node_keep_all_exit_flows():
+    args = list(_flow_inputs(3, 10, 20, 2))
+    args[8] = np.array([4, 4], dtype=np.int64)  # two entry points on one street node
+    v1, od1, _ = visitor_flows_numba(*args)
+    v2, od2, _ = visitor_flows_reference(*args)
+    np.testing.assert_allclose(od1, od2, rtol=1e-10, atol=1e-9)
+    stops = v1.sum()
+    np.testing.assert_allclose(od1.sum(), stops + args[4].sum(), rtol=1e-9)
+
+
 def test_visitor_flows_match_the_huff_choice_by_hand():
     """Two units on two nodes, one purpose, one stop: visits split by A x exp(-d / L)."""
     dist = np.array([[0.0, 100.0], [100.0, 0.0]])

@@ -145,7 +145,8 @@ def visitor_flows_reference(kernel, door, unit_node, attr, m0, cont, max_stops, 
             pulls.append(b)
         od += k * (np.array(rates).T @ np.array(pulls))
     visits = (pos * potential).sum(axis=0)
-    od[:, entry_node] += exit_mass[:, None] * exit_prob
+    # np.add.at, not +=: two entry points may share a street node.
+    np.add.at(od, (slice(None), entry_node), exit_mass[:, None] * exit_prob)
     return visits, od, potential
 
 
