@@ -224,7 +224,7 @@ ERROR_CASES = [
      ["feature 2 (unit)", "zone 'centre' is not allowed; allowed: core, aanloop, fringe"]),
     ("unknown function", _set(function="bakery"),
      ["feature 2 (unit)", "function 'bakery'", ", ".join(FUNCTION_NAMES)]),
-    ("negative area", _set(floor_area=-20), ["feature 2 (unit)", "floor_area", "> 0", "m2"]),
+    ("negative area", _set(floor_area=-20), ["feature 2 (unit)", "floor_area", "from 1 to 100,000 m2"]),
     ("area as text", _set(floor_area="120"), ["feature 2 (unit)", "floor_area", "number"]),
     ("missing area", _drop("floor_area"), ["feature 2 (unit)", "floor_area"]),
     ("bad upper floors", _set(upper_floors=1.5), ["feature 2 (unit)", "upper_floors"]),

@@ -21,12 +21,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._cache import CACHE
+
 #: The node-pair weights of a call are held densely, (purposes x ages, nodes, nodes), while that
 #: array has at most this many entries (64 MiB), and as CSR lists of node pairs above it.
 DENSE_MAX_ENTRIES = 1 << 23
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=CACHE, nogil=True)
 def _pad_rows(x, multiple):
     """``x`` with zero rows appended up to a multiple of ``multiple`` rows."""
     n = -(-x.shape[0] // multiple) * multiple
@@ -37,7 +39,7 @@ def _pad_rows(x, multiple):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=CACHE, nogil=True)
 def _node_pairs(cand_ptr, cand_unit, unit_node, n_nodes):
     """CSR lists of the distinct destination nodes of each source's candidates (node pairs):
     pointers and the destination node of each pair."""
@@ -56,7 +58,7 @@ def _node_pairs(cand_ptr, cand_unit, unit_node, n_nodes):
     return pair_ptr, pair_node[:n_pairs]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=CACHE, nogil=True)
 def _stop_weights(cand_ptr, cand_unit, unit_node, pair_ptr, pair_node, dense, at, dc, pw, row_w):
     """Sum the stop weights attr x decay of every source into its row total ``row_w[i, s]`` (all
     weights, as the reference) and its positive weights into node pairs ``pw[i, column]``
@@ -114,7 +116,7 @@ def _stop_weights(cand_ptr, cand_unit, unit_node, pair_ptr, pair_node, dense, at
                 row_w[i4 + 1, s] = r5
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=CACHE, nogil=True)
 def _stop_rounds(pair_ptr, pair_node, dense, pw, row_w, m0, cont, max_stops, n_pad_a, od,
                  exit_mass, rate):
     """The stop rounds of every (purpose, age band) on node pairs: each source's mass goes to the
@@ -166,7 +168,7 @@ def _stop_rounds(pair_ptr, pair_node, dense, pw, row_w, m0, cont, max_stops, n_p
                         od[s, pair_node[j]] += f * w[j]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=CACHE, nogil=True)
 def _unit_visits(cand_ptr, cand_unit, at, dc, rate, visits):
     """Visits per unit: each candidate's positive weight times its source's summed stop rate."""
     n_pad_p = at.shape[0]
@@ -203,7 +205,7 @@ def _unit_visits(cand_ptr, cand_unit, at, dc, rate, visits):
                                   + c4 * (w4 if w4 > 0.0 else 0.0) + c5 * (w5 if w5 > 0.0 else 0.0))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=CACHE, nogil=True)
 def visitor_flows_numba(cand_ptr, cand_unit, decay, unit_node, attr, m0, cont, max_stops,
                         exit_prob, entry_node, dense=-1):
     """Numba twin of `visitor_flows_reference` (same results up to rounding). The per-round walk

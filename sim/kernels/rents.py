@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._cache import CACHE
 
-@njit(cache=True, nogil=True)
+
+@njit(cache=CACHE, nogil=True)
 def update_asking_rents_numba(asking, contract, market, months_vacant, vacant, grace, decay,
                               floor_fraction):
     n = asking.shape[0]
