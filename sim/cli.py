@@ -98,7 +98,7 @@ class OneLineErrors(TyperGroup):
         except ce.UsageError as e:
             print(f"binnenstad: error: {' '.join(_usage_line(e).split())}", file=sys.stderr)
             code = EXIT_USAGE
-        except (KeyboardInterrupt, ce.Abort):
+        except (KeyboardInterrupt, typer.Abort):
             code = EXIT_INTERRUPTED
         except Terminated:
             code = EXIT_TERMINATED
@@ -115,6 +115,43 @@ class Terminated(BaseException):
     """SIGTERM, raised in the main thread so that ``finally`` blocks clean up."""
 
 
+class Signals:
+    """Ctrl-C (SIGINT) and SIGTERM for the console script.
+
+    During start-up they raise `KeyboardInterrupt` / `Terminated` at once. While the model runs
+    they are held until the end of the month being simulated (`check`), because an exception
+    raised inside numba's dispatcher (a kernel call or the kernel cache loading) can crash the
+    interpreter; a second signal while one is held raises at once.
+    """
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.pending: BaseException | None = None
+
+    def install(self) -> None:
+        signal.signal(signal.SIGINT, self.handler)
+        signal.signal(signal.SIGTERM, self.handler)
+
+    def handler(self, signum: int, frame: Any) -> None:
+        exc = KeyboardInterrupt() if signum == signal.SIGINT else Terminated()
+        if self.holding and self.pending is None:
+            self.pending = exc
+            return
+        raise exc
+
+    def hold(self, on: bool) -> None:
+        """Start or stop holding signals; stopping raises a held one."""
+        self.holding = on
+        if not on:
+            self.check()
+
+    def check(self) -> None:
+        """Raise the held signal, if any (called between months)."""
+        if self.pending is not None:
+            exc, self.pending, self.holding = self.pending, None, False
+            raise exc
+
+
 app = typer.Typer(cls=OneLineErrors, add_completion=False, no_args_is_help=True,
                   pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="binnenstad: agent-based simulation of a Dutch city centre.")
@@ -122,6 +159,7 @@ app = typer.Typer(cls=OneLineErrors, add_completion=False, no_args_is_help=True,
 
 @app.command()
 def run(
+    ctx: typer.Context,
     town: Annotated[str, typer.Option(help="Preset (small, medium, large, xl) or a .geojson file.")]
     = "medium",
     scenario: Annotated[str, typer.Option(help="Scenario preset name or a .toml file.")]
@@ -171,7 +209,7 @@ def run(
 
     try:
         result = _simulate(folder, twn, sc, policies, start, years, seed, backend, town_seed,
-                           figures, quiet, check)
+                           figures, quiet, check, ctx.obj if isinstance(ctx.obj, Signals) else None)
     except BaseException:
         folder.abort()  # no-op when the run already cleaned up
         raise
@@ -187,8 +225,9 @@ def run(
 
 def _simulate(folder: Any, twn: Any, sc: Any, policies: list[str], start: int, years: int,
               seed: int, backend: str, town_seed: int, figures: bool, quiet: bool,
-              check: bool) -> Any:
-    """The simulation under a progress bar on stderr; one-line errors as in `run`."""
+              check: bool, signals: Signals | None) -> Any:
+    """The simulation under a progress bar on stderr; one-line errors as in `run`. Signals are
+    held from the model's construction to the end of the last month (see `Signals`)."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -206,9 +245,24 @@ def _simulate(folder: Any, twn: Any, sc: Any, policies: list[str], start: int, y
                       TextColumn("months"), TimeElapsedColumn(), console=Console(stderr=True),
                       disable=quiet) as bar:
             task = bar.add_task(f"{sc.name} on {twn.name}", total=12 * years)
-            return run_sim(twn, sc, policies, start=start, years=years, seed=seed, out=folder,
-                           backend=backend, town_seed=town_seed, figures=figures,
-                           progress=lambda: bar.advance(task), check=check or None)
+            months = [0]
+
+            def tick() -> None:
+                bar.advance(task)
+                months[0] += 1
+                if signals is not None:
+                    signals.hold(months[0] < 12 * years)  # the files are written unheld
+                    signals.check()
+
+            if signals is not None:
+                signals.hold(True)
+            try:
+                return run_sim(twn, sc, policies, start=start, years=years, seed=seed,
+                               out=folder, backend=backend, town_seed=town_seed,
+                               figures=figures, progress=tick, check=check or None)
+            finally:
+                if signals is not None:
+                    signals.holding = False
     except InvariantError as exc:
         _fail(str(exc), EXIT_INVARIANT)
     except ValueError as exc:  # the results could not be moved into place
@@ -246,15 +300,12 @@ def params() -> None:
         print(f"{name:36s} {kind:7s} [{spec.unit}] {spec.doc}")
 
 
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise Terminated()
-
-
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (``argv`` defaults to ``sys.argv[1:]``)."""
-    # SIGTERM becomes an exception, so an interrupted run removes its temporary folder.
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    app(args=argv, prog_name="binnenstad")
+    # Ctrl-C and SIGTERM become exceptions, so an interrupted run removes its temporary folder.
+    signals = Signals()
+    signals.install()
+    app(args=argv, prog_name="binnenstad", obj=signals)
 
 
 if __name__ == "__main__":

@@ -26,8 +26,8 @@ from .town import Town
 #: origin-destination matrix (float64, 8).
 BYTES_PER_NODE_PAIR = 44
 #: Default limit (GiB) on those matrices; the environment variable
-#: ``BINNENSTAD_MAX_NETWORK_GIB`` raises or lowers it. 4 GiB is about 10,400 street nodes (a town
-#: of roughly 45,000 units; the ``xl`` preset has 2,300 nodes and needs 0.2 GiB).
+#: ``BINNENSTAD_MAX_NETWORK_GIB`` raises or lowers it. 4 GiB is about 9,900 street nodes (a town
+#: of roughly 40,000 units; the ``xl`` preset has 2,300 nodes and needs 0.2 GiB).
 MAX_NETWORK_GIB = 4.0
 LIMIT_ENV = "BINNENSTAD_MAX_NETWORK_GIB"
 
@@ -61,6 +61,10 @@ def network_memory_limit() -> float:
     return gib * 2**30
 
 
+def _size(n_bytes: float) -> str:
+    return f"{n_bytes / 2**30:.1f} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:.1f} MiB"
+
+
 def check_network_size(n_nodes: int, what: str = "town") -> None:
     """Refuse (`TownTooLargeError`) a street network whose matrices would exceed the limit,
     before anything is allocated; the message gives the estimate and the limit."""
@@ -68,9 +72,9 @@ def check_network_size(n_nodes: int, what: str = "town") -> None:
     if need > limit:
         raise TownTooLargeError(
             f"{what} has {n_nodes:,} street nodes: its street network needs about "
-            f"{need / 2**30:.1f} GiB ({BYTES_PER_NODE_PAIR} bytes per node pair); limit: "
-            f"{limit / 2**30:.1f} GiB, about {int((limit / BYTES_PER_NODE_PAIR) ** 0.5):,} nodes "
-            f"(set {LIMIT_ENV} to change it)")
+            f"{_size(need)} ({BYTES_PER_NODE_PAIR} bytes per node pair); limit: {_size(limit)}, "
+            f"about {int((limit / BYTES_PER_NODE_PAIR) ** 0.5):,} nodes (set {LIMIT_ENV} to change "
+            "it)")
 
 
 @dataclass

@@ -36,7 +36,12 @@ class Limit:
     unit: str
 
     def allowed(self) -> str:
-        return f"{self.lo:,g} to {self.hi:,g} {self.unit}"
+        return f"{_num(self.lo)} to {_num(self.hi)} {self.unit}"
+
+
+def _num(x: float) -> str:
+    """1e7 -> '10,000,000', 0.5 -> '0.5', 1e-06 -> '1e-06'."""
+    return f"{x:,.0f}" if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
 
 
 #: Allowed ranges of town fields, for town files (`sim.town_io`) and hand-built `Town` objects
@@ -172,8 +177,8 @@ class Town:
         c = lim["catchment_population"]
         if not (np.isfinite(self.catchment_population)
                 and c.lo <= self.catchment_population <= c.hi):
-            raise ValueError(f"catchment_population is {self.catchment_population!r}; allowed: "
-                             f"{c.allowed()}")
+            raise ValueError(f"catchment_population is {float(self.catchment_population)}; "
+                             f"allowed: {c.allowed()}")
         checks = (("node_x", self.node_x, "coordinate"), ("node_y", self.node_y, "coordinate"),
                   ("unit_x", self.unit_x, "coordinate"), ("unit_y", self.unit_y, "coordinate"),
                   ("floor_area", self.floor_area, "floor_area"),
@@ -183,7 +188,7 @@ class Town:
             bad = ~(np.isfinite(a) & (a >= lim[key].lo) & (a <= lim[key].hi))
             if np.any(bad):
                 k = int(np.argmax(bad))
-                raise ValueError(f"{name}[{k}] is {a[k]!r}; allowed: {lim[key].allowed()}")
+                raise ValueError(f"{name}[{k}] is {float(a[k])}; allowed: {lim[key].allowed()}")
         w = np.asarray(self.entry_weight, dtype=np.float64)
         if not (np.all(np.isfinite(w)) and np.all(w > 0)):
             raise ValueError("entry_weight must be finite and > 0 for every entry")
