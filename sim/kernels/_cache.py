@@ -71,9 +71,10 @@ def _user_cache_dir() -> str:
 
 
 def decide(env: Mapping[str, str], kernel_dir: Path, user_cache_dir: Callable[[], str],
-           tmp_dir: str, writable: Callable[[str], bool] = writable_dir,
+           tmp_dir: str | None, writable: Callable[[str], bool] = writable_dir,
            private: Callable[[str], bool] = private_dir) -> CacheDecision:
-    """The cache decision for the given environment and places (pure apart from the checks)."""
+    """The cache decision for the given environment and places (pure apart from the checks);
+    ``tmp_dir`` None: there is no usable temporary folder."""
     own = env.get("NUMBA_CACHE_DIR", "")
     if own and writable(own):
         return CacheDecision(True, None, None)
@@ -83,8 +84,8 @@ def decide(env: Mapping[str, str], kernel_dir: Path, user_cache_dir: Callable[[]
     if writable(user):
         return CacheDecision(True, None, None)
     tried = f"{own + ', ' if own else ''}{kernel_dir / '__pycache__'}, {user}"
-    fallback = os.path.join(tmp_dir, f"binnenstad-numba-{os.getuid()}")
-    if private(fallback):
+    fallback = os.path.join(tmp_dir or "(no temporary folder)", f"binnenstad-numba-{os.getuid()}")
+    if tmp_dir is not None and private(fallback):
         return CacheDecision(True, fallback, f"binnenstad: warning: numba cannot cache compiled "
                              f"kernels in {tried} (not writable); using {fallback}")
     return CacheDecision(False, None, f"binnenstad: warning: no writable folder for numba's cache "
@@ -95,7 +96,11 @@ def decide(env: Mapping[str, str], kernel_dir: Path, user_cache_dir: Callable[[]
 def configure_cache() -> bool:
     """Apply `decide` to this process (before the kernels are decorated); returns whether to
     compile with ``cache=True``."""
-    d = decide(os.environ, KERNEL_DIR, _user_cache_dir, tempfile.gettempdir())
+    try:
+        tmp_dir: str | None = tempfile.gettempdir()
+    except OSError:  # no usable temporary folder at all
+        tmp_dir = None
+    d = decide(os.environ, KERNEL_DIR, _user_cache_dir, tmp_dir)
     if d.cache_dir is not None:
         os.environ["NUMBA_CACHE_DIR"] = d.cache_dir
         config = sys.modules.get("numba.core.config")
