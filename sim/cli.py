@@ -215,12 +215,19 @@ def run(
         raise
     ts = result.timeseries
     first, last = ts.iloc[0], ts.iloc[-1]
-    from rich.console import Console
+    print(f"vacancy {100 * first.vacancy_rate:.1f}% ({first.date:%Y-%m}) -> "
+          f"{100 * last.vacancy_rate:.1f}% ({last.date:%Y-%m}); shops {first.n_shops} -> "
+          f"{last.n_shops}; results in {target}/", file=sys.stderr)
 
-    Console(stderr=True).print(
-        f"vacancy {100 * first.vacancy_rate:.1f}% ({first.date:%Y-%m}) -> "
-        f"{100 * last.vacancy_rate:.1f}% ({last.date:%Y-%m}); shops {first.n_shops} -> "
-        f"{last.n_shops}; results in {target}/", soft_wrap=True, highlight=False)
+
+class _NoBar:
+    """Stands in for the progress bar under --quiet (rich is not imported then)."""
+
+    def add_task(self, *args: Any, **kwargs: Any) -> int:
+        return 0
+
+    def advance(self, task: int) -> None:
+        pass
 
 
 def _simulate(folder: Any, twn: Any, sc: Any, policies: list[str], start: int, years: int,
@@ -228,22 +235,28 @@ def _simulate(folder: Any, twn: Any, sc: Any, policies: list[str], start: int, y
               check: bool, signals: Signals | None) -> Any:
     """The simulation under a progress bar on stderr; one-line errors as in `run`. Signals are
     held from the model's construction to the end of the last month (see `Signals`)."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
     from .invariants import InvariantError
     from .runner import run as run_sim
 
+    if quiet:
+        from contextlib import nullcontext
+
+        progress_bar: Any = nullcontext(_NoBar())
+    else:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        progress_bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                                MofNCompleteColumn(), TextColumn("months"), TimeElapsedColumn(),
+                                console=Console(stderr=True))
     try:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("months"), TimeElapsedColumn(), console=Console(stderr=True),
-                      disable=quiet) as bar:
+        with progress_bar as bar:
             task = bar.add_task(f"{sc.name} on {twn.name}", total=12 * years)
             months = [0]
 

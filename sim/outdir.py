@@ -127,6 +127,9 @@ class ResultsFolder:
         self.name, self.parent = self.path.name, self.path.parent
         if not self.name or self.name in (".", ".."):
             raise self._fail("must name a folder")
+        cwd = Path.cwd()
+        if self.path == cwd or self.path in cwd.parents:
+            raise self._fail("is the current folder or contains it; allowed: a folder inside it")
         if self.path.exists() and not self.path.is_dir():
             raise self._fail("exists and is not a folder")
         try:

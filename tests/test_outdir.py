@@ -172,6 +172,14 @@ def test_old_folder_of_a_run_killed_mid_swap_is_restored(tmp_path):
     assert _hidden(tmp_path) == []
 
 
+def test_current_folder_is_never_replaced(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for out in (".", "", tmp_path.parent):
+        with pytest.raises(ValueError, match=r"current folder|must name a folder"):
+            sim.run(town="small", years=1, out=Path(out), figures=False)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_stale_lock_file_of_a_killed_run_is_removed(tmp_path):
     (tmp_path / ".gone.binnenstad-lock").write_text(str(_dead_pid()))
     ResultsFolder(tmp_path / "res").open().abort()
