@@ -219,9 +219,20 @@ def assert_invariants(model: Any) -> None:
         raise InvariantError(f"invariant violated at {problems[0]}{more}")
 
 
-def check_frames(timeseries: Any, units: Any) -> list[str]:
+def assert_frames(timeseries: Any, units: Any) -> None:
+    """Raise `InvariantError` with the first violation of `check_frames`, if any (the checks
+    named in ``$BINNENSTAD_CHECK_SKIP`` are skipped)."""
+    problems = check_frames(timeseries, units, skipped_checks())
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InvariantError(f"invariant violated in the output tables: {problems[0]}{more}")
+
+
+def check_frames(timeseries: Any, units: Any,
+                 skip: frozenset[str] | set[str] = frozenset()) -> list[str]:
     """Violations in the output tables of a run (pandas DataFrames with the columns of
-    `sim.record`; unknown columns are checked by name pattern, missing ones skipped)."""
+    `sim.record`; unknown columns are checked by name pattern, missing ones skipped); the check
+    groups in ``skip`` (see `CHECKS`) are left out."""
     out: list[str] = []
     ts = timeseries
     for col in ts.columns:
@@ -233,18 +244,20 @@ def check_frames(timeseries: Any, units: Any) -> list[str]:
         if col in NAN_ALLOWED:
             bad &= ~np.isnan(vals)
         if bad.any():
-            out.append(f"timeseries.{col} row {_first_bad(bad)} is {vals[bad][0]} (must be "
-                       "finite)")
+            if "finite" not in skip:
+                out.append(f"timeseries.{col} row {_first_bad(bad)} is {vals[bad][0]} (must be "
+                           "finite)")
             continue
-        if (col.startswith(_COUNT_PREFIXES) or col in _COUNT_COLUMNS) and (vals < 0).any():
+        if "counts" not in skip and (col.startswith(_COUNT_PREFIXES)
+                                     or col in _COUNT_COLUMNS) and (vals < 0).any():
             out.append(f"timeseries.{col} row {_first_bad(vals < 0)} is negative")
-        if col in _FRACTION_COLUMNS and ((vals < 0) | (vals > 1)).any():
+        if "vacancy" not in skip and col in _FRACTION_COLUMNS and ((vals < 0) | (vals > 1)).any():
             out.append(f"timeseries.{col} row {_first_bad((vals < 0) | (vals > 1))} is outside "
                        "[0, 1]")
         if col in _CUMULATIVE_COLUMNS and (np.diff(vals) < -RTOL * _scale(*vals)).any():
             out.append(f"timeseries.{col} decreases (it is cumulative)")
     acc = ["spend_total", "shop_revenue", "spend_leakage", "spend_online", "spend_outside"]
-    if set(acc) <= set(ts.columns):
+    if "spending" not in skip and set(acc) <= set(ts.columns):
         for i, row in enumerate(ts[acc].itertuples(index=False)):
             msgs = _check_accounts(*row)
             if msgs:
@@ -253,7 +266,7 @@ def check_frames(timeseries: Any, units: Any) -> list[str]:
     un = units
     if len(un):
         for col in ("floor_area", "rent", "footfall", "revenue", "x", "y"):
-            if col in un.columns:
+            if "finite" not in skip and col in un.columns:
                 vals = un[col].to_numpy(dtype=float)
                 if not np.all(np.isfinite(vals)):
                     out.append(f"units.{col} row {_first_bad(~np.isfinite(vals))} is not finite")
@@ -262,7 +275,7 @@ def check_frames(timeseries: Any, units: Any) -> list[str]:
         for col in ("footfall", "months_vacant"):
             if col in un.columns and (un[col] < 0).any():
                 out.append(f"units.{col} has negative values")
-        if {"rent", "is_vacant", "branch"} <= set(un.columns):
+        if "rent_floor" not in skip and {"rent", "is_vacant", "branch"} <= set(un.columns):
             occupied = (~un["is_vacant"].astype(bool)) & (un["branch"] != "")
             low = occupied & ~(un["rent"] >= RENT_FLOOR)
             if low.any():

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import validate as v
-from .invariants import assert_invariants, check_enabled
+from .invariants import assert_frames, assert_invariants, check_enabled
 from .outdir import ResultsFolder
 from .scenarios.loader import CentreScenario
 from .town import Town
@@ -174,8 +174,9 @@ def run(town: str | Path | Town = "medium", scenario: str | Path | CentreScenari
         figures: also write the PNG figures when ``out`` is given.
         progress: called once per simulated month.
         keep_model: keep the model object on the result (for inspection in notebooks).
-        check: check the model invariants after every month (`sim.invariants`) and raise
-            `InvariantError` at the first violation; None: on if ``$BINNENSTAD_CHECK`` is set.
+        check: check the model invariants after every month and the output tables at the end
+            (`sim.invariants`) and raise `InvariantError` at the first violation; None: on if
+            ``$BINNENSTAD_CHECK`` is set.
     """
     t0 = time.perf_counter()
     v.check_start(start)
@@ -215,6 +216,8 @@ def _simulate(twn: Town, sc: CentreScenario, levers: list[Any], policies: list[s
     model.run_months(12 * years, progress=tick)
     t2 = time.perf_counter()
     ts, units, events = model.recorder.frames()
+    if check:
+        assert_frames(ts, units)
     meta = {
         "scenario": sc.name,
         "scenario_files": list(sc.chain),
