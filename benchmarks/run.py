@@ -563,6 +563,37 @@ def _status(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
+def render_cli(c: dict) -> str:
+    """The 'Command line, start to exit' section."""
+    ip, ipf = c["in_process_s"], c["in_process_figures_s"]
+
+    def row(label, r):
+        return (f"| {label} | {r['median_s']:.2f} s ({r['min_s']:.2f}-{r['max_s']:.2f}, "
+                f"{r['repeats']} runs) | {r['cpu_median_s']:.2f} s |")
+
+    out = ["### Command line, start to exit", "",
+           "Fresh process per run, warm numba cache, after one warm-up run; wall time from "
+           "start to exit as a user sees it. In-process = the phases the run records in "
+           "run.json (`wall_time_s`): setup (inputs, town, street network, initial state, "
+           "loading the cached kernels), simulate, write. The CPU time is the steadier "
+           "figure on a shared machine (the command runs on one core, so on an idle machine "
+           "wall and CPU time agree).", "",
+           "| what | start to exit, median (min-max) | CPU time (user + system), median |",
+           "|---|---|---|",
+           row(f"`{c['command']}`", c["no_figures"]),
+           row("same with figures (`--figures`, the default)", c["figures"]),
+           row("`binnenstad scenarios` (a listing command)", c["lister"]),
+           row("`python -c pass` (the interpreter alone)", c["python"]),
+           row("`python -c 'import sim.cli'`", c["import_cli"]),
+           row("`python -c 'import sim.cli, sim.runner, sim.model'` (Mesa, pandas, SciPy, "
+               "numba)", c["import_model"]),
+           "", f"In-process, the same command: setup {ip['setup']:.2f} s, simulate "
+           f"{ip['simulate']:.2f} s, write {ip['write']:.3f} s (with figures: write "
+           f"{ipf['write']:.2f} s). The rest of the start-to-exit time is the interpreter, "
+           "the imports (Mesa alone imports pandas, SciPy and networkx) and the exit."]
+    return "\n".join(out)
+
+
 def render(res: dict) -> str:
     m, reps = res["machine"], res["repeats"]
     v = m["versions"]
@@ -635,33 +666,7 @@ def render(res: dict) -> str:
                f"{vf['max_rel_diff_previous_kernel']:.1e} (vs current) |")
 
     if "cli" in res:
-        c = res["cli"]
-        ip, ipf = c["in_process_s"], c["in_process_figures_s"]
-
-        def row(label, r):
-            return (f"| {label} | {r['median_s']:.2f} s ({r['min_s']:.2f}-{r['max_s']:.2f}, "
-                    f"{r['repeats']} runs) | {r['cpu_median_s']:.2f} s |")
-
-        out += ["", "### Command line, start to exit", "",
-                "Fresh process per run, warm numba cache, after one warm-up run; wall time from "
-                "start to exit as a user sees it. In-process = the phases the run records in "
-                "run.json (`wall_time_s`): setup (inputs, town, street network, initial state, "
-                "loading the cached kernels), simulate, write. The CPU time is the steadier "
-                "figure on a shared machine (the command runs on one core, so on an idle machine "
-                "wall and CPU time agree).", "",
-                "| what | start to exit, median (min-max) | CPU time (user + system), median |",
-                "|---|---|---|",
-                row(f"`{c['command']}`", c["no_figures"]),
-                row("same with figures (`--figures`, the default)", c["figures"]),
-                row("`binnenstad scenarios` (a listing command)", c["lister"]),
-                row("`python -c pass` (the interpreter alone)", c["python"]),
-                row("`python -c 'import sim.cli'`", c["import_cli"]),
-                row("`python -c 'import sim.cli, sim.runner, sim.model'` (Mesa, pandas, SciPy, "
-                    "numba)", c["import_model"]),
-                "", f"In-process, the same command: setup {ip['setup']:.2f} s, simulate "
-                f"{ip['simulate']:.2f} s, write {ip['write']:.3f} s (with figures: write "
-                f"{ipf['write']:.2f} s). The rest of the start-to-exit time is the interpreter, "
-                "the imports (Mesa alone imports pandas, SciPy and networkx) and the exit."]
+        out += ["", render_cli(res["cli"])]
 
     out += ["", "### Bare-loop yardstick (flow + footfall kernels)", "",
             f"Median of {reps['yardstick']} calls. Legs = candidate legs of every source carrying "
@@ -784,7 +789,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true",
                     help="fewer repeats, no xl run, fewer scaling points (~1 min)")
+    ap.add_argument("--cli-only", action="store_true",
+                    help="only the command-line timing, printed (README and results.json are "
+                         "left alone); for a re-measurement when the machine is quiet")
     opts = ap.parse_args()
+    if opts.cli_only:
+        load = os.getloadavg()
+        cli = bench_cli(REPEATS["full"]["cli"])
+        section = render_cli(cli)
+        print(f"{dt.datetime.now():%Y-%m-%d %H:%M}, load average {load[0]:.2f} at start, "
+              f"{os.getloadavg()[0]:.2f} at end\n\n{section}")
+        print(json.dumps(cli))
+        return
     mode = "quick" if opts.quick else "full"
     reps = REPEATS[mode]
     t_start = time.perf_counter()

@@ -102,6 +102,13 @@ class OneLineErrors(TyperGroup):
             code = EXIT_INTERRUPTED
         except Terminated:
             code = EXIT_TERMINATED
+        except SystemError as e:  # a signal that surfaced inside a compiled (numba) call
+            if isinstance(e.__cause__, KeyboardInterrupt):
+                code = EXIT_INTERRUPTED
+            elif isinstance(e.__cause__, Terminated):
+                code = EXIT_TERMINATED
+            else:
+                raise
         if code == EXIT_INTERRUPTED:
             print("binnenstad: interrupted", file=sys.stderr)
         elif code == EXIT_TERMINATED:
