@@ -111,7 +111,7 @@ def test_check_frames_reports_bad_tables(small_run):
     assert f"units row {k}: occupied unit pays a rent of 0.5" in out
     assert "units.footfall has negative values" in out
     assert not any("rent" in p for p in check_frames(ts, bu, skip={"rent_floor"}))
-    with pytest.raises(InvariantError, match="in the output tables: units.footfall"):
+    with pytest.raises(InvariantError, match=r"in the output tables: units\.footfall"):
         assert_frames(ts, bu)
     cum = ts.assign(public_cost=np.r_[np.arange(len(ts) - 1, dtype=float), 0.0])
     assert any("public_cost decreases" in p for p in check_frames(cum, units))

@@ -145,13 +145,27 @@ def test_sigterm_cleans_up_and_keeps_previous_results(tmp_path):
     assert _hidden(tmp_path) == []
 
 
-@pytest.mark.parametrize("delay", [0.6, 1.5])
+def _wait_for_main(proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Wait until the command's main() has installed its SIGTERM handler (Linux: SigCgt in
+    /proc/<pid>/status); before that, Python itself is still starting."""
+    status = Path(f"/proc/{proc.pid}/status")
+    t_end = time.monotonic() + timeout
+    while time.monotonic() < t_end and status.exists():
+        caught = next((ln.split()[1] for ln in status.read_text().splitlines()
+                       if ln.startswith("SigCgt:")), "0")
+        if int(caught, 16) >> (signal.SIGTERM - 1) & 1:
+            return
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.5, 1.2])
 def test_ctrl_c_during_start_up(tmp_path, delay):
-    """SIGINT while the command starts (imports, town, scenario): one line, exit 130."""
+    """SIGINT while the command starts (imports, town, scenario, model): one line, exit 130."""
     out = tmp_path / "res"
     proc = subprocess.Popen([*CLI, "run", "--town", "large", "--years", "100", "--quiet",
                              "--out", str(out)], cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
+    _wait_for_main(proc)
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
