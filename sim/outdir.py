@@ -31,6 +31,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import zlib
 from pathlib import Path
@@ -66,6 +67,21 @@ def _alive(pid: int) -> bool:
 
 def _why(exc: OSError) -> str:
     return exc.strerror or str(exc)
+
+
+@contextlib.contextmanager
+def _signals_blocked():
+    """Hold SIGINT and SIGTERM (delivered when the block ends) in this thread."""
+    sigs = {signal.SIGINT, signal.SIGTERM}
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+    except (AttributeError, OSError, ValueError):  # no pthread_sigmask on this platform
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _remove_free_lock(path: Path) -> None:
@@ -145,12 +161,12 @@ class ResultsFolder:
                 fh.flush()
                 os.fsync(fh.fileno())
             probe.unlink()
-        except ResultsFolderError:
-            self.abort()
-            raise
         except OSError as e:
             self.abort()
             raise self._fail(f"cannot write in {self.parent} ({_why(e)})") from None
+        except BaseException:  # ResultsFolderError, Ctrl-C, SIGTERM: leave nothing behind
+            self.abort()
+            raise
         return self
 
     def commit(self) -> None:
@@ -158,21 +174,22 @@ class ResultsFolder:
         if self.tmp is None:
             raise RuntimeError("ResultsFolder.commit() before open()")
         old = None
-        try:
-            if self.path.exists():
-                old = self._entry("old")
-                os.rename(self.path, old)
+        with _signals_blocked():  # Ctrl-C or SIGTERM cannot stop the swap half-way
             try:
-                os.rename(self.tmp, self.path)
-            except OSError:
-                if old is not None:
-                    os.rename(old, self.path)
-                    old = None
-                raise
-        except OSError as e:
-            self.abort()
-            raise self._fail(f"cannot move the results into place ({_why(e)})") from None
-        self.tmp = None
+                if self.path.exists():
+                    old = self._entry("old")
+                    os.rename(self.path, old)
+                try:
+                    os.rename(self.tmp, self.path)
+                except OSError:
+                    if old is not None:
+                        os.rename(old, self.path)
+                        old = None
+                    raise
+            except OSError as e:
+                self.abort()
+                raise self._fail(f"cannot move the results into place ({_why(e)})") from None
+            self.tmp = None
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         self._made = []
