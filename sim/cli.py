@@ -325,7 +325,14 @@ def main(argv: list[str] | None = None) -> None:
     # Ctrl-C and SIGTERM become exceptions, so an interrupted run removes its temporary folder.
     signals = Signals()
     signals.install()
-    app(args=argv, prog_name="binnenstad", obj=signals)
+    try:  # the group's main() handles signals once typer has built the commands
+        app(args=argv, prog_name="binnenstad", obj=signals)
+    except KeyboardInterrupt:
+        print("binnenstad: interrupted", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    except Terminated:
+        print("binnenstad: terminated", file=sys.stderr)
+        sys.exit(EXIT_TERMINATED)
 
 
 if __name__ == "__main__":
