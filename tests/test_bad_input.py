@@ -105,6 +105,13 @@ def _param(name: str, value: str, unit: str) -> str:
     return _scenario(f'[params.{name}]\nvalue = {value}\nunit = "{unit}"\nsource = "me"\n')
 
 
+def _trajectory(name: str, points: str) -> str:
+    from sim.scenarios.schema import TRAJECTORIES
+
+    return _scenario(f'[trajectories.{name}]\nunit = "{TRAJECTORIES[name].unit}"\n'
+                     f'source = "me"\npoints = {points}\n')
+
+
 @dataclass
 class Case:
     argv: list[str]
@@ -288,11 +295,13 @@ CLI_CASES: dict[str, Case] = {
                                files={"s.toml": _param("contagion_strength", "nan",
                                                        "dimensionless")}, marks=(LOADER_FIX,)),
     "scenario inf value": Case(["run", "--scenario", "{tmp}/s.toml"],
-                               ["s.toml", "catchment"],
-                               files={"s.toml": _scenario(
-                                   '[trajectories.population_index]\nunit = "index"\n'
-                                   'source = "me"\npoints = { 2013 = inf }\n')},
-                               marks=(LOADER_FIX,)),
+                               ["s.toml", "population_index"],
+                               files={"s.toml": _trajectory("population_index",
+                                                            "{ 2013 = inf }")}),
+    "scenario NaN trajectory point": Case(["run", "--scenario", "{tmp}/s.toml"],
+                                          ["s.toml", "population_index"],
+                                          files={"s.toml": _trajectory("population_index",
+                                                                       "{ 2013 = nan }")}),
     "scenario min above max": Case(["run", "--scenario", "{tmp}/s.toml"],
                                    ["s.toml", "popup_lease_months", "min", "max"],
                                    files={"s.toml": _param("popup_lease_months",
@@ -305,8 +314,13 @@ CLI_CASES: dict[str, Case] = {
         marks=(LOADER_FIX,)),
     "scenario duplicate trajectory time": Case(
         ["run", "--scenario", "{tmp}/s.toml"], ["s.toml", "2013-01"],
-        files={"s.toml": _scenario('[trajectories.population_index]\nunit = "index"\n'
-                                   'source = "me"\npoints = { 2013 = 1.0, "2013-01" = 1.1 }\n')},
+        files={"s.toml": _trajectory("population_index", '{ 2013 = 1.0, "2013-01" = 1.1 }')},
+        marks=(LOADER_FIX,)),
+    "scenario TOML nested 100000 deep": Case(
+        ["run", "--scenario", "{tmp}/s.toml"], ["s.toml", "nested"],
+        files={"s.toml": _scenario("[params.contagion_strength]\nvalue = " + "[" * 100_000
+                                   + "]" * 100_000 + '\nunit = "dimensionless"\n'
+                                   'source = "me"\n')},
         marks=(LOADER_FIX,)),
     "scenario extends chain 1500 deep": Case(
         ["run", "--scenario", "{tmp}/s1500.toml"], ["s1500.toml", "extends"],
