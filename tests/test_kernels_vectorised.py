@@ -69,3 +69,16 @@ def test_the_other_two_are_the_vectorised_reference_twins():
 
     assert local_vacancy_vectorised is local_vacancy_reference
     assert update_asking_rents_vectorised is update_asking_rents_reference
+
+
+def test_entries_sharing_a_street_node():
+    """Two entry points on one street node (possible in town files): every implementation
+    sends the exit flows to both (the reference twin used to drop one)."""
+    from sim.kernels.flows import visitor_flows_reference
+
+    args = list(_flow_inputs(3, 12, 20, 2))
+    args[9] = np.array([args[9][0], args[9][0]])
+    want = visitor_flows_numba(*args)
+    for impl in (visitor_flows_reference, visitor_flows_vectorised):
+        for got, w in zip(impl(*args), want, strict=True):
+            np.testing.assert_allclose(got, w, rtol=1e-10, atol=1e-9)

@@ -277,5 +277,6 @@ def visitor_flows_reference(cand_ptr, cand_unit, decay, unit_node, attr, m0, con
                     m = new * cont[p]
                 else:
                     exit_mass += new
-    od[:, entry_node] += exit_mass[:, None] * exit_prob
+    # np.add.at: two entry points may share a street node (town files); += would drop one.
+    np.add.at(od, (slice(None), entry_node), exit_mass[:, None] * exit_prob)
     return visits, od
