@@ -11,6 +11,7 @@ matplotlib only when figures are drawn.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from typing import Annotated, Any
@@ -327,12 +328,23 @@ def main(argv: list[str] | None = None) -> None:
     signals.install()
     try:  # the group's main() handles signals once typer has built the commands
         app(args=argv, prog_name="binnenstad", obj=signals)
+        return
     except KeyboardInterrupt:
         print("binnenstad: interrupted", file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
+        code = EXIT_INTERRUPTED
     except Terminated:
         print("binnenstad: terminated", file=sys.stderr)
-        sys.exit(EXIT_TERMINATED)
+        code = EXIT_TERMINATED
+    except SystemExit as e:
+        if e.code not in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+            raise
+        code = e.code
+    # Interrupted (clean-up is done): exit with this code now. A normal exit could still end in
+    # SIGINT (status -2) when the interrupt surfaced inside a C extension's PyRun_* call, which
+    # makes CPython re-raise it at exit.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
