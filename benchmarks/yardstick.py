@@ -4,8 +4,13 @@
 arithmetic: for every (purpose, age band, stop round), every source node that carries visitors in
 that round and every candidate unit of that source, it adds a constant flow to the unit's visits,
 to the OD matrix and to the mass at the destination node. Footfall is then pushed with the
-model's own `push_flows` kernel. It is the cost of "touching every leg once per round" in a tight
-numba loop: the floor of any kernel that walks trips leg by leg.
+model's own `push_flows` kernel.
+
+What it measures, plainly: the cost of one memory touch per (source, candidate, round) in a tight
+numba loop. It is a floor only for kernels that walk trips leg by leg (as the previous kernel
+below did); the current kernel sums the candidates into node pairs once per call and walks node
+pairs in the rounds, so it does less work and is faster than this "floor". It says nothing about
+numba against NumPy (for that, see `sim.kernels.vectorised` and the kernel table).
 
 `visitor_flows_per_round` is the model's previous visitor-flow kernel (one walk over the candidate
 units per stop round, as `sim.kernels.flows.visitor_flows_reference` does in NumPy), kept here

@@ -1,17 +1,22 @@
-"""Burn-in: run the generated centre under start-year drivers until it is stationary.
+"""Burn-in: run the generated centre under the drivers of the scenario's first year until it is
+stationary.
 
 The generated town is a plausible layout, not an equilibrium: its tenants, rents and owners'
 books are first guesses. Every run therefore first simulates months with every driver frozen at
-its start-year value (shock drivers at their neutral value, levers off) until
+its value in the scenario's start year, where its data begins (shock drivers at their neutral
+value, levers off) until
 
 - at least ``burn_in_min_months`` have passed, and
 - over the last two windows of ``burn_in_window_months`` months the mean vacancy rate differs by
   at most ``burn_in_tolerance`` (fraction points) and the mean number of shops by at most
   ``burn_in_tolerance`` (relative),
 
-checked at each year end, up to ``burn_in_max_months``. The burn-in always ends at a year end,
-so the recorded run starts in January. Nothing of the burn-in is recorded; the start vacancy is
-its outcome. `BurnInReport` says how long it took and whether the criterion was met.
+checked at each year end, up to ``burn_in_max_months``. The burn-in always ends at a year end.
+A run that starts later than the scenario's start year then simulates the years in between
+with their own drivers (and levers), unrecorded: the state in which it starts recording carries
+that history, as a run started earlier would (a run started in 2018 continues the path of a run
+started in 2013). Nothing of the burn-in or the spin-up is recorded; the start vacancy is their
+outcome. `BurnInReport` says how long they took and whether the criterion was met.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ class BurnInReport:
     vacancy_start: float  # vacancy of the settled start state, before the burn-in
     vacancy_end: float  # vacancy at the end of the burn-in (the run's start)
     last_change: float  # change in window-mean vacancy at the last check (fraction points)
+    spin_up_months: int = 0  # unrecorded months from the burn-in year to the start year
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)

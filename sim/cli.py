@@ -1,82 +1,297 @@
 """Command line: ``binnenstad run | scenarios | policies | params``.
 
-User mistakes (unknown names, bad values, unreadable files) print one line to stderr and exit
-with code 2, before anything is written.
+User mistakes (unknown names, bad values, unreadable files, unusable output folders, and the
+usage errors of the option parser: bad types, unknown options, missing values) print ONE line,
+``binnenstad: error: <message naming the option or file and the allowed values>``, to stderr and
+exit with code 2, before anything is written. Ctrl-C prints ``binnenstad: interrupted`` and exits
+130, SIGTERM ``binnenstad: terminated`` and 143; an invariant violated under ``--check`` exits 3.
+Heavy libraries (Mesa, numba, pandas, matplotlib) are imported inside the commands, and
+matplotlib only when figures are drawn.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperGroup
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  rich_markup_mode=None,
+#: Exit codes: usage or input error, violated invariant (a model defect), Ctrl-C, SIGTERM.
+EXIT_USAGE, EXIT_INVARIANT, EXIT_INTERRUPTED, EXIT_TERMINATED = 2, 3, 130, 143
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    print(f"binnenstad: error: {' '.join(str(message).split())}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def _allowed_values() -> dict[str, str]:
+    """Allowed values of the typed options, for reformatted parser errors."""
+    from . import validate as v
+
+    seed = f"a whole number from 0 to {v.MAX_SEED}"
+    return {"--years": f"a whole number from 1 to {v.MAX_YEARS}",
+            "--start": f"a year from {v.START_YEARS[0]} to {v.START_YEARS[1]}",
+            "--seed": seed, "--town-seed": seed}
+
+
+def _option_names(ctx: Any) -> list[str]:
+    if ctx is None:
+        return []
+    names = []
+    for p in ctx.command.get_params(ctx):
+        names += [o for o in (*p.opts, *p.secondary_opts) if o.startswith("-")]
+    return sorted(set(names))
+
+
+def _usage_line(e: Exception) -> str:
+    """One line for a click/typer usage error, naming the option and what is allowed."""
+    from typer._click import exceptions as ce  # typer vendors click; no public path
+
+    ctx = getattr(e, "ctx", None)
+    options = _option_names(ctx)
+    allowed_options = f"; allowed: {', '.join(options)}" if options else (
+        "; see binnenstad --help")
+    if isinstance(e, ce.NoSuchOption):
+        guess = (f" (did you mean {' or '.join(sorted(e.possibilities))}?)"
+                 if e.possibilities else "")
+        return f"unknown option {e.option_name}{guess}{allowed_options}"
+    if isinstance(e, ce.BadParameter) and not isinstance(e, ce.MissingParameter):
+        param = e.param
+        name = param.opts[0] if param is not None and param.opts else (e.param_hint or "value")
+        allowed = _allowed_values().get(name) or "see binnenstad run --help"
+        msg = ("not a whole number" if "integer" in e.message
+               else e.message.split(",")[0].rstrip("."))
+        return f"{name}: {msg}; allowed: {allowed}"
+    if isinstance(e, ce.BadOptionUsage):
+        opt = e.option_name
+        if "requires an argument" in e.message:
+            return f"{opt} needs a value; allowed: {_allowed_values().get(opt, 'see --help')}"
+        if "does not take a value" in e.message:
+            return f"{opt} is a flag and takes no value; allowed: {opt} alone"
+        return f"{e.message.rstrip('.')}{allowed_options}"
+    msg = e.format_message().rstrip(".")
+    if ctx is not None and isinstance(ctx.command, TyperGroup):
+        return f"{msg}; allowed commands: {', '.join(ctx.command.list_commands(ctx))}"
+    if "unexpected extra argument" in msg:
+        return f"{msg}; {ctx.command_path if ctx else 'the command'} takes options only"
+    return msg
+
+
+class OneLineErrors(TyperGroup):
+    """The app's command group: parser errors, Ctrl-C and SIGTERM become one line on stderr."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        from typer._click import exceptions as ce
+
+        code = 0
+        try:
+            rv = super().main(args=args, prog_name=prog_name or "binnenstad",
+                              complete_var=complete_var, standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) else 0
+        except ce.NoArgsIsHelpError as e:
+            e.show()
+            code = EXIT_USAGE
+        except ce.UsageError as e:
+            print(f"binnenstad: error: {' '.join(_usage_line(e).split())}", file=sys.stderr)
+            code = EXIT_USAGE
+        except (KeyboardInterrupt, typer.Abort):
+            code = EXIT_INTERRUPTED
+        except Terminated:
+            code = EXIT_TERMINATED
+        except SystemError as e:  # a signal that surfaced inside a compiled (numba) call
+            if isinstance(e.__cause__, KeyboardInterrupt):
+                code = EXIT_INTERRUPTED
+            elif isinstance(e.__cause__, Terminated):
+                code = EXIT_TERMINATED
+            else:
+                raise
+        if code == EXIT_INTERRUPTED:
+            print("binnenstad: interrupted", file=sys.stderr)
+        elif code == EXIT_TERMINATED:
+            print("binnenstad: terminated", file=sys.stderr)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that ``finally`` blocks clean up."""
+
+
+class Signals:
+    """Ctrl-C (SIGINT) and SIGTERM for the console script.
+
+    During start-up they raise `KeyboardInterrupt` / `Terminated` at once. While the model runs
+    they are held until the end of the month being simulated (`check`), because an exception
+    raised inside numba's dispatcher (a kernel call or the kernel cache loading) can crash the
+    interpreter; a second signal while one is held raises at once.
+    """
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.pending: BaseException | None = None
+
+    def install(self) -> None:
+        signal.signal(signal.SIGINT, self.handler)
+        signal.signal(signal.SIGTERM, self.handler)
+
+    def handler(self, signum: int, frame: Any) -> None:
+        exc = KeyboardInterrupt() if signum == signal.SIGINT else Terminated()
+        if self.holding and self.pending is None:
+            self.pending = exc
+            return
+        raise exc
+
+    def hold(self, on: bool) -> None:
+        """Start or stop holding signals; stopping raises a held one."""
+        self.holding = on
+        if not on:
+            self.check()
+
+    def check(self) -> None:
+        """Raise the held signal, if any (called between months)."""
+        if self.pending is not None:
+            exc, self.pending, self.holding = self.pending, None, False
+            raise exc
+
+
+app = typer.Typer(cls=OneLineErrors, add_completion=False, no_args_is_help=True,
+                  pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="binnenstad: agent-based simulation of a Dutch city centre.")
-
-
-def _fail(message: str) -> None:
-    print(f"binnenstad: error: {message}", file=sys.stderr)
-    raise typer.Exit(2)
 
 
 @app.command()
 def run(
+    ctx: typer.Context,
     town: Annotated[str, typer.Option(help="Preset (small, medium, large, xl) or a .geojson file.")]
     = "medium",
     scenario: Annotated[str, typer.Option(help="Scenario preset name or a .toml file.")]
     = "baseline",
     policy: Annotated[list[str] | None, typer.Option(
-        help="Policy lever, repeatable; name or name:key=value,key=value.")] = None,
+        help="Policy lever, repeatable (each lever once); name or name:key=value,key=value.")]
+    = None,
     start: Annotated[int | None, typer.Option(
         help="First recorded year (January) [default: the scenario's own start year].")] = None,
-    years: Annotated[int, typer.Option(help="Number of simulated years.")] = 12,
-    seed: Annotated[int, typer.Option(help="Root random seed of the run.")] = 0,
-    out: Annotated[Path | None, typer.Option(
-        help="Output folder [default: outputs/<scenario>-<town>-s<seed>/].")] = None,
+    years: Annotated[int, typer.Option(help="Number of recorded years, 1-200.")] = 12,
+    seed: Annotated[int, typer.Option(help="Root random seed of the run (>= 0).")] = 0,
+    out: Annotated[str | None, typer.Option(
+        help="Output folder, replaced as a whole [default: outputs/<settings>-<hash>/].")]
+    = None,
     backend: Annotated[str, typer.Option(help="Kernel backend: numba or reference.")] = "numba",
-    town_seed: Annotated[int, typer.Option(help="Seed of a generated town.")] = 0,
+    town_seed: Annotated[int, typer.Option(help="Seed of a generated town (>= 0).")] = 0,
     figures: Annotated[bool, typer.Option(help="Write PNG figures.")] = True,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    check: Annotated[bool, typer.Option(
+        help="Check the model invariants every month; stop at the first violation (exit 3).")]
+    = False,
 ) -> None:
     """Run one simulation and write timeseries/units/events Parquet tables, run.json and figures."""
-    from .kernels import BACKENDS
-    from .runner import default_out, prepare
-    from .runner import run as run_sim
+    from . import validate as v
 
     policies = list(policy or [])
-    if years <= 0:
-        _fail(f"--years must be a positive number of years (got {years})")
-    if start is not None and not 1990 <= start <= 2100:
-        _fail(f"--start must be a year from 1990 to 2100 (got {start})")
-    if backend not in BACKENDS:
-        _fail(f"unknown --backend {backend!r}; allowed: {', '.join(BACKENDS)}")
-    target = out if out is not None else default_out(scenario, town, seed, policies)
-    if target.exists() and not target.is_dir():
-        _fail(f"--out {target} exists and is not a folder")
+    try:
+        v.check_years(years, "--years")
+        if start is not None:
+            v.check_start(start, "--start")
+        v.check_seed(seed, "--seed")
+        v.check_seed(town_seed, "--town-seed")
+        v.check_backend(backend, "--backend")
+        target = v.check_out(out, "--out")
+        v.check_policies(policies, "--policy")
+    except ValueError as exc:
+        _fail(str(exc))
+
+    from .outdir import ResultsFolder
+    from .runner import default_out, prepare
+
     try:
         twn, sc, _ = prepare(town, scenario, policies, years, seed, town_seed)
+        start = v.check_scenario_start(start, sc)
+        if target is None:
+            target = default_out(scenario, town, seed, policies, start, years, town_seed,
+                                 backend)
+        folder = ResultsFolder(target).open()  # before the simulation: unusable paths fail now
     except (ValueError, OSError) as exc:
         _fail(str(exc))
-    console = Console(stderr=True)
-    months = 12 * years
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("months"), TimeElapsedColumn(), console=console,
-                  disable=quiet) as bar:
-        task = bar.add_task(f"{sc.name} on {twn.name}", total=months)
-        result = run_sim(twn, sc, policies, start=start, years=years, seed=seed, out=target,
-                         backend=backend, town_seed=town_seed, figures=figures,
-                         progress=lambda: bar.advance(task))
+
+    try:
+        result = _simulate(folder, twn, sc, policies, start, years, seed, backend, town_seed,
+                           figures, quiet, check, ctx.obj if isinstance(ctx.obj, Signals) else None)
+    except BaseException:
+        folder.abort()  # no-op when the run already cleaned up
+        raise
     ts = result.timeseries
     first, last = ts.iloc[0], ts.iloc[-1]
-    console.print(
-        f"vacancy {100 * first.vacancy_rate:.1f}% ({first.date:%Y-%m}) -> "
-        f"{100 * last.vacancy_rate:.1f}% ({last.date:%Y-%m}); shops {first.n_shops} -> "
-        f"{last.n_shops}; results in {target}/", soft_wrap=True)
+    print(f"vacancy {100 * first.vacancy_rate:.1f}% ({first.date:%Y-%m}) -> "
+          f"{100 * last.vacancy_rate:.1f}% ({last.date:%Y-%m}); shops {first.n_shops} -> "
+          f"{last.n_shops}; results in {target}/", file=sys.stderr)
+
+
+class _NoBar:
+    """Stands in for the progress bar under --quiet (rich is not imported then)."""
+
+    def add_task(self, *args: Any, **kwargs: Any) -> int:
+        return 0
+
+    def advance(self, task: int) -> None:
+        pass
+
+
+def _simulate(folder: Any, twn: Any, sc: Any, policies: list[str], start: int, years: int,
+              seed: int, backend: str, town_seed: int, figures: bool, quiet: bool,
+              check: bool, signals: Signals | None) -> Any:
+    """The simulation under a progress bar on stderr; one-line errors as in `run`. Signals are
+    held from the model's construction to the end of the last month (see `Signals`)."""
+    from .invariants import InvariantError
+    from .runner import run as run_sim
+
+    if quiet:
+        from contextlib import nullcontext
+
+        progress_bar: Any = nullcontext(_NoBar())
+    else:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        progress_bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                                MofNCompleteColumn(), TextColumn("months"), TimeElapsedColumn(),
+                                console=Console(stderr=True))
+    try:
+        with progress_bar as bar:
+            task = bar.add_task(f"{sc.name} on {twn.name}", total=12 * years)
+            months = [0]
+
+            def tick() -> None:
+                bar.advance(task)
+                months[0] += 1
+                if signals is not None:
+                    signals.hold(months[0] < 12 * years)  # the files are written unheld
+                    signals.check()
+
+            if signals is not None:
+                signals.hold(True)
+            try:
+                return run_sim(twn, sc, policies, start=start, years=years, seed=seed,
+                               out=folder, backend=backend, town_seed=town_seed,
+                               figures=figures, progress=tick, check=check or None)
+            finally:
+                if signals is not None:
+                    signals.holding = False
+    except InvariantError as exc:
+        _fail(str(exc), EXIT_INVARIANT)
+    except ValueError as exc:  # the results could not be moved into place
+        _fail(str(exc))
 
 
 @app.command()
@@ -110,9 +325,30 @@ def params() -> None:
         print(f"{name:36s} {kind:7s} [{spec.unit}] {spec.doc}")
 
 
-def main() -> None:
-    """Console-script entry point."""
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point (``argv`` defaults to ``sys.argv[1:]``)."""
+    # Ctrl-C and SIGTERM become exceptions, so an interrupted run removes its temporary folder.
+    signals = Signals()
+    signals.install()
+    try:  # the group's main() handles signals once typer has built the commands
+        app(args=argv, prog_name="binnenstad", obj=signals)
+        return
+    except KeyboardInterrupt:
+        print("binnenstad: interrupted", file=sys.stderr)
+        code = EXIT_INTERRUPTED
+    except Terminated:
+        print("binnenstad: terminated", file=sys.stderr)
+        code = EXIT_TERMINATED
+    except SystemExit as e:
+        if e.code not in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+            raise
+        code = e.code
+    # Interrupted (clean-up is done): exit with this code now. A normal exit could still end in
+    # SIGINT (status -2) when the interrupt surfaced inside a C extension's PyRun_* call, which
+    # makes CPython re-raise it at exit.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,9 @@ from .state import UnitState
 
 #: Anchors that are not run as businesses at risk (municipal culture, the market square).
 PROTECTED = (int(Anchor.CULTURE), int(Anchor.MARKET_SQUARE))
+#: Retirement age of a tenancy nobody retires from (a chain outlet, an empty unit): an age no
+#: entrepreneur reaches, kept finite so that every state array stays finite.
+NEVER_RETIRES = 1000.0
 
 
 def closure_decisions(p: Params, u: UnitState, clock: int, calendar_month: int,

@@ -17,6 +17,7 @@ stationary (`sim.burnin`), so the start state is an outcome of the model, not an
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -29,6 +30,7 @@ from .agents.entrepreneur import draw_age
 from .attraction import attractiveness, draw_appeal, drift_appeal, street_factor
 from .demand import Demand, DemandDrivers, compute_demand
 from .economics import CostInputs, allocate_revenue, lease_length, opening_costs, operator_of
+from .exits import NEVER_RETIRES
 from .flows import FlowState, month_flows, start_mass
 from .functions import N_FUNCTIONS, Anchor, Function
 from .inputs import MonthInputs, fold, neutral
@@ -56,7 +58,10 @@ class CityCentreModel(Model):
         scenario: a `CentreScenario`, a preset name or a path to a scenario TOML file.
         policies: policy lever objects or lever specs (``"name:key=value"``), applied in order.
             The model keeps its own copies, so one list can serve many models.
-        start_year: first recorded year (January); default: the scenario's own start year.
+        start_year: first recorded year (January); default: the scenario's own start year. The
+            burn-in is held at the scenario's start year (where its data begins), or at
+            ``start_year`` if that is earlier; the years from there to ``start_year`` are then
+            simulated unrecorded, so a later start continues the history of an earlier one.
         rng: root seed of the run (a whole number >= 0); every mechanism draws from its own
             stream of it.
         backend: kernel implementation, ``"numba"`` or ``"reference"``.
@@ -127,6 +132,9 @@ class CityCentreModel(Model):
         self.clock = 0  # months simulated, burn-in included
         self.burn_in_months = 0
         self.in_burn_in = True
+        self.recording = False
+        #: the year the burn-in is held at: where the scenario's data begins
+        self.origin_year = min(self.start_year, int(scenario.start_year))
         self.month_events = dict.fromkeys(
             ("openings", "closures", "conversions", "relocations", "popups", "sales", "splits",
              "merges"), 0)
@@ -136,8 +144,22 @@ class CityCentreModel(Model):
         self.national_support = 0.0
         self._residents_changed = False
         self._initialise()
-        self.burn_in_report = burnin.run(self) if burn_in else burnin.skipped(self)
+        report = burnin.run(self) if burn_in else burnin.skipped(self)
         self.in_burn_in = False
+        # The history from the burn-in year to the start year, unrecorded.
+        spin_up = 12 * (self.start_year - self.origin_year)
+        for _ in range(spin_up):
+            self.month()
+        self.burn_in_report = dataclasses.replace(report, spin_up_months=spin_up)
+        self._start_recording()
+
+    def _start_recording(self) -> None:
+        """From here on months are recorded; cumulative counts start at zero."""
+        self.recording = True
+        self.housing_added = 0
+        self.national_support = 0.0
+        self.municipality.public_cost = 0.0
+        self.municipality.spent_by = {}
         self.recorder.snapshot_units(year=self.start_year - 1)
 
     def stream(self, name: str) -> np.random.Generator:
@@ -149,10 +171,16 @@ class CityCentreModel(Model):
 
     # ------------------------------------------------------------------ calendar
     @property
-    def month_index(self) -> int:
-        """Months since January of ``start_year`` of the month being simulated (negative during
-        the burn-in)."""
+    def months_since_origin(self) -> int:
+        """Months since January of the burn-in year of the month being simulated (negative
+        during the burn-in)."""
         return self.clock - 1 - self.burn_in_months
+
+    @property
+    def month_index(self) -> int:
+        """Months since January of ``start_year`` of the month being simulated (negative before
+        the recorded run)."""
+        return self.months_since_origin - 12 * (self.start_year - self.origin_year)
 
     @property
     def calendar_month(self) -> int:
@@ -160,12 +188,13 @@ class CityCentreModel(Model):
 
     @property
     def year(self) -> int:
-        return self.start_year + (self.month_index // 12 if not self.in_burn_in else 0)
+        return self.origin_year + (self.months_since_origin // 12 if not self.in_burn_in else 0)
 
     @property
     def year_f(self) -> float:
-        """The time drivers are read at: frozen at the start year during the burn-in."""
-        return self.start_year + (self.month_index / 12.0 if not self.in_burn_in else 0.0)
+        """The time drivers are read at: frozen at the burn-in year during the burn-in."""
+        return self.origin_year + (self.months_since_origin / 12.0 if not self.in_burn_in
+                                   else 0.0)
 
     def driver(self, name: str) -> float:
         """Driver ``name`` this month (shock drivers are neutral during the burn-in)."""
@@ -190,7 +219,7 @@ class CityCentreModel(Model):
             revenue_ema=f.copy(), loss_months=i.copy(), online_channel=np.zeros(n, bool),
             innovativeness=f.copy(), appeal=np.ones(n), cost_factor=np.ones(n),
             startup_monthly=f.copy(),
-            birth_clock=i.copy(), retire_age=np.full(n, np.inf), review_month=i.copy(),
+            birth_clock=i.copy(), retire_age=np.full(n, NEVER_RETIRES), review_month=i.copy(),
             subsidy_until=i.copy(), subsidy_share=f.copy(), contract_rent=f.copy(),
             asking_rent=f.copy(), book_rent=f.copy(), best_bid=f.copy(),
             best_bid_month=np.full(n, -10**6, dtype=np.int64), lease_end=i.copy(),
@@ -242,7 +271,7 @@ class CityCentreModel(Model):
         age_open = draw_age(p, rng, n)
         u.birth_clock[:] = u.opened - np.round(12 * age_open).astype(np.int64)
         lo, hi = p.retirement_age
-        u.retire_age[:] = np.where(shop & ~u.chain, rng.uniform(lo, hi, n), np.inf)
+        u.retire_age[:] = np.where(shop & ~u.chain, rng.uniform(lo, hi, n), NEVER_RETIRES)
         u.lease_end[:] = rng.integers(1, int(p.lease_months) + 1, n)
         for unit in np.flatnonzero(shop):
             Shop(self, int(unit))
@@ -438,7 +467,7 @@ class CityCentreModel(Model):
         u.cost_factor[unit] = cost_factor
         u.birth_clock[unit] = birth_clock
         lo, hi = p.retirement_age
-        u.retire_age[unit] = np.inf if chain else rng.uniform(lo, hi)
+        u.retire_age[unit] = NEVER_RETIRES if chain else rng.uniform(lo, hi)
         self.sign_lease(unit, rent, popup)
         op = operator_of(np.array([chain]))
         opening = opening_costs(p, u.area[unit:unit + 1], op, np.array([popup]),
@@ -488,7 +517,7 @@ class CityCentreModel(Model):
         rng = self.stream("conversion_households")
         for _ in range(new):
             self.residents.append(Resident(self, unit, rng))
-        if not self.in_burn_in:
+        if self.recording:
             self.housing_added += new
         self._residents_changed = True
         self.log_event(unit, "conversion", cause=cause)
@@ -502,14 +531,14 @@ class CityCentreModel(Model):
             self.month_events[counter] += 1
             if kind == "popup_open":
                 self.month_events["openings"] += 1
-        if not self.in_burn_in:
+        if self.recording:
             self.recorder.event(unit, kind, cause)
 
     # ------------------------------------------------------------------ running
     def run_for(self, duration: float | int) -> None:
         """Advance ``duration`` monthly steps (a whole number >= 1)."""
         months = _check_months(duration)
-        if self.clock - self.burn_in_months + months > 12 * MAX_YEARS:
+        if self.steps + months > 12 * MAX_YEARS:
             raise ValueError(f"a run may last at most {MAX_YEARS} years")
         super().run_for(months)
 

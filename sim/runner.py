@@ -1,32 +1,36 @@
 """Run a simulation end to end and write its results: the engine behind `binnenstad run` and
 `sim.run`.
 
-All inputs are resolved and validated before anything is written; results are written to a
-temporary folder next to ``out`` and moved into place file by file, so a failed or interrupted run
-never leaves half-written tables behind.
+All inputs are validated (`sim.validate`) and resolved, and the output folder is checked and
+locked (`sim.outdir.ResultsFolder`), before the simulation starts; results are written to a
+temporary sibling folder that replaces ``out`` as a whole at the end, so a failed or interrupted
+run never leaves half-written or mixed results behind.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 import platform
-import shutil
+import re
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from .model import CityCentreModel
-from .policies import parse_policy
-from .scenarios.loader import CentreScenario, load_scenario
+from . import validate as v
+from .invariants import assert_frames, assert_invariants, check_enabled
+from .outdir import ResultsFolder
+from .scenarios.loader import CentreScenario
 from .town import Town
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .model import CityCentreModel
 
 
 @dataclass
@@ -61,59 +65,162 @@ def _git_commit() -> str | None:
     return res.stdout.strip() or None
 
 
-def default_out(scenario: str, town: str, seed: int, policies: Sequence[str]) -> Path:
-    """``outputs/<scenario>-<town>-s<seed>[-<policies>]/`` with file paths reduced to stems."""
-    parts = [Path(scenario).stem, Path(town).stem, f"s{seed}"]
-    parts += [p.split(":")[0] for p in policies]
-    return Path("outputs") / "-".join(parts)
+#: Longest readable prefix of a default folder name (the hash follows it).
+_PREFIX_CHARS = 100
 
 
-def prepare(town: str | Town = "medium", scenario: str | CentreScenario = "baseline",
+def _spec_key(spec: Any) -> str:
+    """What identifies a town or scenario argument: a preset name, an absolute file path, or the
+    object's name."""
+    if isinstance(spec, str | Path):
+        text = str(spec).strip()
+        p = Path(text)
+        return str(p.resolve()) if p.suffix or p.exists() else text.lower()
+    return f"<{type(spec).__name__} {getattr(spec, 'name', '?')}>"
+
+
+def _readable(spec: Any) -> str:
+    if isinstance(spec, str | Path):
+        return Path(str(spec).strip()).stem or "x"
+    return str(getattr(spec, "name", type(spec).__name__))
+
+
+def _norm_policy(spec: str) -> tuple[str, list[tuple[str, str]]]:
+    name, _, settings = spec.partition(":")
+    items = []
+    for item in filter(None, (x.strip() for x in settings.split(","))):
+        key, _, value = item.partition("=")
+        items.append((key.strip(), value.strip()))
+    return name.strip(), sorted(items)
+
+
+def default_out(scenario: Any = "baseline", town: Any = "medium", seed: int = 0,
+                policies: Sequence[str] = (), start: int = 2013, years: int = 12,
+                town_seed: int = 0, backend: str = "numba") -> Path:
+    """``outputs/<readable settings>-<hash>``: one folder per distinct run.
+
+    The readable part lists scenario, town, seed, start year and years, town seed, backend and the
+    levers with their settings (file paths reduced to their stems, long names cut); the 10-digit
+    hash covers all of them in full (file paths resolved, lever settings sorted), so runs that
+    differ in any setting never share a folder and repeating a command replaces its own results.
+    """
+    levers = [_norm_policy(p) for p in policies]
+    key = {"scenario": _spec_key(scenario), "town": _spec_key(town), "seed": int(seed),
+           "start": int(start), "years": int(years), "town_seed": int(town_seed),
+           "backend": backend, "policies": levers}
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]
+    parts = [_readable(scenario), _readable(town), f"s{seed}", f"{start}+{years}y",
+             f"ts{town_seed}", backend]
+    parts += [name + "".join(f".{k}={val}" for k, val in items) for name, items in levers]
+    prefix = re.sub(r"[^A-Za-z0-9._=+-]", "_", "-".join(parts))[:_PREFIX_CHARS]
+    return Path("outputs") / f"{prefix}-{digest}"
+
+
+def prepare(town: str | Path | Town = "medium", scenario: str | Path | CentreScenario = "baseline",
             policies: Sequence[str] = (), years: int = 12, seed: int = 0,
             town_seed: int = 0) -> tuple[Town, CentreScenario, list[Any]]:
-    """Resolve and validate every input; raises ValueError subclasses with one-line messages."""
-    if isinstance(years, bool) or not isinstance(years, int) or years <= 0:
-        raise ValueError(f"years must be a positive whole number of years, got {years!r}")
+    """Validate and resolve every input; raises `sim.validate.InputError` (a ValueError; for a
+    wrong type also a TypeError), `TownFileError`, `TownTooLargeError`, `ScenarioError` or
+    `PolicyError`, each with a one-line message naming the argument or file and field."""
+    from .policies import parse_policy
+    from .scenarios.loader import load_scenario
+    from .space import check_network_size
     from .town_io import resolve_town
 
+    v.check_years(years)
+    v.check_seed(seed)
+    v.check_seed(town_seed, "town_seed")
+    town = v.check_spec(town, "town", "a preset name (small, medium, large, xl), a .geojson "
+                        "file or a sim.Town", (Town,))
+    scenario = v.check_spec(scenario, "scenario", "a preset name, a .toml file or a "
+                            "CentreScenario", (CentreScenario,))
+    specs = v.check_policies(policies)
     t = resolve_town(town, seed=town_seed) if isinstance(town, str) else town
+    if isinstance(town, Town):
+        try:
+            t.validate()
+        except ValueError as e:
+            raise v.InputError(f"town {t.name!r}: {e}") from None
+    check_network_size(t.n_nodes, f"town {t.name!r}")
     sc = scenario if isinstance(scenario, CentreScenario) else load_scenario(scenario)
-    levers = [parse_policy(p) for p in policies]
+    levers = [parse_policy(p) for p in specs]
     return t, sc, levers
 
 
-def run(town: str | Town = "medium", scenario: str | CentreScenario = "baseline",
+def run(town: str | Path | Town = "medium", scenario: str | Path | CentreScenario = "baseline",
         policies: Sequence[str] = (), start: int | None = None, years: int = 12, seed: int = 0,
-        out: str | Path | None = None, backend: str = "numba", town_seed: int = 0,
-        figures: bool = True, progress: Callable[[], None] | None = None,
-        keep_model: bool = False) -> RunResult:
+        out: str | Path | ResultsFolder | None = None, backend: str = "numba",
+        town_seed: int = 0, figures: bool = True, progress: Callable[[], None] | None = None,
+        keep_model: bool = False, check: bool | None = None) -> RunResult:
     """Run one simulation and return its tables as DataFrames.
+
+    Every argument is checked before the simulation starts (one-line `ValueError`s, `TypeError`s
+    for wrong types; limits in `sim.validate`), and so is ``out``: it must be writable, not locked
+    by another run, and empty or a previous results folder.
 
     Args:
         town: preset name (``small``, ``medium``, ``large``, ``xl``), a GeoJSON town file or a
             `Town`.
         scenario: preset name, a scenario TOML file or a `CentreScenario`.
-        policies: lever specs, e.g. ``["compaction", "popup_programme:intensity=2"]``.
+        policies: lever specs, e.g. ``["compaction", "popup_programme:intensity=2"]``; each lever
+            and each setting at most once.
         start: first recorded year (the run starts in January after its burn-in); default:
-            the scenario's own start year.
-        years: number of simulated years (12 monthly steps each).
-        seed: root seed of the run.
-        out: folder to write the results to; ``None`` writes nothing.
+            the scenario's own start year; it must lie within the years the scenario covers.
+        years: number of recorded years (1-200; 12 monthly steps each).
+        seed: root seed of the run (a whole number >= 0).
+        out: folder to write the results to, replaced as a whole at the end; ``None`` writes
+            nothing.
         backend: kernel backend, ``"numba"`` or ``"reference"``.
-        town_seed: seed of a generated town.
+        town_seed: seed of a generated town (>= 0).
         figures: also write the PNG figures when ``out`` is given.
         progress: called once per simulated month.
         keep_model: keep the model object on the result (for inspection in notebooks).
+        check: check the model invariants after every month and the output tables at the end
+            (`sim.invariants`) and raise `InvariantError` at the first violation; None: on if
+            ``$BINNENSTAD_CHECK`` is set.
     """
     t0 = time.perf_counter()
-    twn, sc, levers = prepare(town, scenario, policies, years, seed, town_seed)
-    if start is None:
-        start = sc.start_year
+    if start is not None:
+        v.check_start(start)
+    v.check_backend(backend)
+    v.check_flag(figures, "figures")
+    v.check_flag(keep_model, "keep_model")
+    v.check_callback(progress, "progress")
+    folder = out if isinstance(out, ResultsFolder) else None
+    target = None if folder else v.check_out(out)
+    specs = v.check_policies(policies)
+    twn, sc, levers = prepare(town, scenario, specs, years, seed, town_seed)
+    start = v.check_scenario_start(start, sc)
+    if target is not None:
+        folder = ResultsFolder(target).open()
+    try:
+        return _simulate(twn, sc, levers, specs, start, years, seed, backend, town_seed,
+                         figures, progress, keep_model, check_enabled(check), folder, t0)
+    except BaseException:
+        if folder is not None:
+            folder.abort()
+        raise
+
+
+def _simulate(twn: Town, sc: CentreScenario, levers: list[Any], policies: list[str], start: int,
+              years: int, seed: int, backend: str, town_seed: int, figures: bool,
+              progress: Callable[[], None] | None, keep_model: bool, check: bool,
+              folder: ResultsFolder | None, t0: float) -> RunResult:
+    from .model import CityCentreModel
+
     model = CityCentreModel(twn, sc, levers, start_year=start, rng=seed, backend=backend)
     t1 = time.perf_counter()
-    model.run_months(12 * years, progress=progress)
+    tick = progress
+    if check:
+        def tick() -> None:
+            assert_invariants(model)
+            if progress is not None:
+                progress()
+    model.run_months(12 * years, progress=tick)
     t2 = time.perf_counter()
     ts, units, events = model.recorder.frames()
+    if check:
+        assert_frames(ts, units)
     meta = {
         "scenario": sc.name,
         "scenario_files": list(sc.chain),
@@ -121,7 +228,7 @@ def run(town: str | Town = "medium", scenario: str | CentreScenario = "baseline"
         "town_meta": twn.meta,
         "n_units": twn.n_units,
         "n_street_nodes": twn.n_nodes,
-        "policies": list(policies),
+        "policies": policies,
         "start_year": start,
         "burn_in": model.burn_in_report.as_dict(),
         "scenario_notes": list(sc.notes),
@@ -130,39 +237,44 @@ def run(town: str | Town = "medium", scenario: str | CentreScenario = "baseline"
         "town_seed": town_seed,
         "backend": backend,
         "params": sc.params,
-        "trajectories": {k: {"years": list(v[0]), "values": list(v[1])}
-                         for k, v in sc.trajectories.items()},
+        "trajectories": {k: {"years": list(val[0]), "values": list(val[1])}
+                         for k, val in sc.trajectories.items()},
         "units": sc.units,
         "sources": sc.sources,
         "versions": _versions(),
         "git_commit": _git_commit(),
+        "invariants_checked": check,
         "wall_time_s": {"setup": round(t1 - t0, 4), "simulate": round(t2 - t1, 4)},
     }
     result = RunResult(ts, units, events, meta, model if keep_model else None, twn,
                        model.node_footfall.copy())
-    if out is not None:
-        write_results(result, Path(out), figures=figures)
+    if folder is not None:
+        _write_into(result, folder.tmp, figures)
+        folder.commit()
     return result
 
 
-def write_results(result: RunResult, out: Path, figures: bool = True) -> None:
-    """Write the Parquet tables, run.json and figures into ``out`` atomically (file by file)."""
-    from .figures import write_figures
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+def write_results(result: RunResult, out: str | Path, figures: bool = True) -> None:
+    """Write the Parquet tables, run.json and figures of ``result`` into folder ``out``, replacing
+    it as a whole (see `sim.outdir`)."""
+    folder = ResultsFolder(v.check_out(out)).open()
     try:
-        t0 = time.perf_counter()
-        result.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
-        result.units.to_parquet(tmp / "units.parquet", index=False)
-        result.events.to_parquet(tmp / "events.parquet", index=False)
-        if figures:
-            write_figures(result, tmp)
-        result.meta["wall_time_s"]["write"] = round(time.perf_counter() - t0, 4)
-        with (tmp / "run.json").open("w") as fh:
-            json.dump(result.meta, fh, indent=2, default=str)
-        out.mkdir(parents=True, exist_ok=True)
-        for f in tmp.iterdir():
-            os.replace(f, out / f.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _write_into(result, folder.tmp, figures)
+        folder.commit()
+    except BaseException:
+        folder.abort()
+        raise
+
+
+def _write_into(result: RunResult, folder: Path, figures: bool) -> None:
+    t0 = time.perf_counter()
+    result.timeseries.to_parquet(folder / "timeseries.parquet", index=False)
+    result.units.to_parquet(folder / "units.parquet", index=False)
+    result.events.to_parquet(folder / "events.parquet", index=False)
+    if figures:
+        from .figures import write_figures  # matplotlib is imported only when figures are drawn
+
+        write_figures(result, folder)
+    result.meta.setdefault("wall_time_s", {})["write"] = round(time.perf_counter() - t0, 4)
+    with (folder / "run.json").open("w") as fh:
+        json.dump(result.meta, fh, indent=2, default=str)

@@ -10,6 +10,7 @@ The Mesa `Network` space built from the same graph gives agents their cells.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import networkx as nx
@@ -19,6 +20,62 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import shortest_path
 
 from .town import Town
+
+#: Bytes held per (node, node) pair while the street network is built and used: distances
+#: (float64, 8), predecessors (int32, 4, plus 4 for SciPy's copy), path order (int32, 4, plus 8
+#: for the int64 argsort and 8 for the negated distances it sorts), the stop-choice decay kernel
+#: (float64 for two age bands, 16) and the visitor-flow kernel's origin-destination matrix and
+#: its temporaries (float64, 3 x 8).
+BYTES_PER_NODE_PAIR = 76
+#: Default limit (GiB) on those matrices; the environment variable
+#: ``BINNENSTAD_MAX_NETWORK_GIB`` raises or lowers it. 4 GiB is about 7,500 street nodes (a town
+#: of roughly 30,000 units; the ``xl`` preset has 2,300 nodes and needs 0.4 GiB).
+MAX_NETWORK_GIB = 4.0
+LIMIT_ENV = "BINNENSTAD_MAX_NETWORK_GIB"
+
+
+class TownTooLargeError(ValueError):
+    """A town whose street network would need more memory than the limit. One-line message."""
+
+
+def network_memory_bytes(n_nodes: int) -> int:
+    """Estimated bytes of the dense (nodes x nodes) street-network matrices for ``n_nodes``.
+
+    Only the matrices that grow with the square of the node count are counted; the process
+    itself (about 0.25 GiB) comes on top.
+    """
+    return BYTES_PER_NODE_PAIR * int(n_nodes) ** 2
+
+
+def network_memory_limit() -> float:
+    """The limit in bytes: `MAX_NETWORK_GIB` or ``$BINNENSTAD_MAX_NETWORK_GIB``."""
+    raw = os.environ.get(LIMIT_ENV, "").strip()
+    if not raw:
+        return MAX_NETWORK_GIB * 2**30
+    try:
+        gib = float(raw)
+    except ValueError:
+        gib = float("nan")
+    if not gib > 0 or gib == float("inf"):
+        raise TownTooLargeError(f"{LIMIT_ENV}={raw!r} is not allowed; allowed: a number of GiB "
+                                "> 0, e.g. 8")
+    return gib * 2**30
+
+
+def _size(n_bytes: float) -> str:
+    return f"{n_bytes / 2**30:.1f} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:.1f} MiB"
+
+
+def check_network_size(n_nodes: int, what: str = "town") -> None:
+    """Refuse (`TownTooLargeError`) a street network whose matrices would exceed the limit,
+    before anything is allocated; the message gives the estimate and the limit."""
+    need, limit = network_memory_bytes(n_nodes), network_memory_limit()
+    if need > limit:
+        raise TownTooLargeError(
+            f"{what} has {n_nodes:,} street nodes: its street network needs about "
+            f"{_size(need)} ({BYTES_PER_NODE_PAIR} bytes per node pair); limit: {_size(limit)}, "
+            f"about {int((limit / BYTES_PER_NODE_PAIR) ** 0.5):,} nodes (set {LIMIT_ENV} to change "
+            "it)")
 
 
 @dataclass
@@ -65,8 +122,13 @@ def _csr_within(dist_rows: np.ndarray, unit_node: np.ndarray, offset: np.ndarray
 
 
 def build_street_network(town: Town, contagion_radius: float) -> StreetNetwork:
-    """Compute the static street geometry for ``town``; radius in metres."""
+    """Compute the static street geometry for ``town``; radius in metres.
+
+    Raises:
+        TownTooLargeError: the dense matrices would exceed `network_memory_limit`.
+    """
     n = town.n_nodes
+    check_network_size(n, f"town {town.name!r}")
     g = coo_matrix(
         (np.r_[town.edge_length, town.edge_length], (np.r_[town.edge_u, town.edge_v],
                                                      np.r_[town.edge_v, town.edge_u])),

@@ -28,6 +28,37 @@ ENTRY_KINDS = ("parking", "station", "bike", "residential")
 
 
 @dataclass(frozen=True)
+class Limit:
+    """Allowed closed range of a town field, with its unit."""
+
+    lo: float
+    hi: float
+    unit: str
+
+    def allowed(self) -> str:
+        return f"{_num(self.lo)} to {_num(self.hi)} {self.unit}"
+
+
+def _num(x: float) -> str:
+    """1e7 -> '10,000,000', 0.5 -> '0.5', 1e-06 -> '1e-06'."""
+    return f"{x:,.0f}" if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
+
+
+#: Allowed ranges of town fields, for town files (`sim.town_io`) and hand-built `Town` objects
+#: alike (docs/town_format.md, "Limits"). Coordinates: any projected metre grid (RD New x
+#: 0-300 km, y 300-620 km; UTM northings stay below 10,000 km). Floor area: from a kiosk to a
+#: large mall. Upper floors: more than any Dutch building. Catchment: more than any metropolis.
+TOWN_LIMITS: dict[str, Limit] = {
+    "coordinate": Limit(-1e7, 1e7, "m"),
+    "extent": Limit(10.0, 20_000.0, "m"),
+    "floor_area": Limit(1.0, 100_000.0, "m2"),
+    "upper_floors": Limit(0, 100, "floors"),
+    "catchment_population": Limit(1.0, 1e8, "persons"),
+    "weight": Limit(1e-6, 1e6, "(relative share of visitors)"),
+}
+
+
+@dataclass(frozen=True)
 class TownPreset:
     """Size parameters of a generated town."""
 
@@ -138,6 +169,35 @@ class Town:
             raise ValueError("street edge lengths must be > 0 m")
         if np.any((self.owner < 0) | (self.owner >= len(self.owner_institutional))):
             raise ValueError("owner refers to an owner that does not exist")
+        self._validate_ranges()
+
+    def _validate_ranges(self) -> None:
+        """Finite values within `TOWN_LIMITS` (the same limits as town files)."""
+        lim = TOWN_LIMITS
+        c = lim["catchment_population"]
+        if not (np.isfinite(self.catchment_population)
+                and c.lo <= self.catchment_population <= c.hi):
+            raise ValueError(f"catchment_population is {float(self.catchment_population)}; "
+                             f"allowed: {c.allowed()}")
+        checks = (("node_x", self.node_x, "coordinate"), ("node_y", self.node_y, "coordinate"),
+                  ("unit_x", self.unit_x, "coordinate"), ("unit_y", self.unit_y, "coordinate"),
+                  ("floor_area", self.floor_area, "floor_area"),
+                  ("upper_floors", self.upper_floors, "upper_floors"))
+        for name, arr, key in checks:
+            a = np.asarray(arr, dtype=np.float64)
+            bad = ~(np.isfinite(a) & (a >= lim[key].lo) & (a <= lim[key].hi))
+            if np.any(bad):
+                k = int(np.argmax(bad))
+                raise ValueError(f"{name}[{k}] is {float(a[k])}; allowed: {lim[key].allowed()}")
+        w = np.asarray(self.entry_weight, dtype=np.float64)
+        if not (np.all(np.isfinite(w)) and np.all(w > 0)):
+            raise ValueError("entry_weight must be finite and > 0 for every entry")
+        if not np.all(np.isfinite(self.edge_length)):
+            raise ValueError("street edge lengths must be finite")
+        ext = float(np.hypot(np.ptp(self.node_x), np.ptp(self.node_y)))
+        if ext > lim["extent"].hi:
+            raise ValueError(f"street network spans {ext:,.0f} m; allowed: at most "
+                             f"{lim['extent'].hi:,g} m (a city centre)")
 
 
 def _lattice(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -15,7 +15,11 @@ The file is a GeoJSON ``FeatureCollection`` whose coordinates are metres in a pr
   may instead be given as top-level ``properties`` of the collection.
 
 Errors are raised as `TownFileError` with a one-line message naming the file, the feature index
-(0-based position in ``features``) with its kind, the field and the allowed values.
+(0-based position in ``features``) with its kind, the field and the allowed values. All checks of
+a file's content go through one reader (`_Reader`) and the field limits in `sim.town.TOWN_LIMITS`;
+files larger than `MAX_FILE_BYTES`, nested deeper than the JSON parser allows, or whose street
+network would exceed the memory limit of `sim.space.check_network_size` are refused before
+anything large is built.
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ from .functions import (
     ZONE_NAMES,
     Function,
 )
-from .town import CELL_M, ENTRY_KINDS, PRESETS, Town, generate_town
+from .space import TownTooLargeError, check_network_size
+from .town import CELL_M, ENTRY_KINDS, PRESETS, TOWN_LIMITS, Limit, Town, generate_town
 
 #: Street vertices closer than this (m) are merged into one node.
 MERGE_M = 1.0
@@ -46,6 +51,10 @@ MERGE_M = 1.0
 MAX_SNAP_M = 250.0
 #: Format version written by `save_town`; `load_town` accepts files without one.
 FORMAT_VERSION = 1
+#: Largest town file read (bytes). An ``xl`` town (10,000 units) is about 3.6 MB.
+MAX_FILE_BYTES = 64 * 2**20
+#: Longest town name (characters).
+MAX_NAME_CHARS = 200
 #: The example centre shipped with the package ("Voorbeeldstad", about 120 units).
 EXAMPLE_TOWN = Path(__file__).parent / "data" / "example_town.geojson"
 
@@ -86,19 +95,22 @@ class _Reader:
             raise self.fail(f"{key} {value!r} is not allowed; allowed: {allowed}", where)
         return names.index(k)
 
-    def number(self, value: Any, key: str, where: str, unit: str, positive: bool = True) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-                value):
-            raise self.fail(f"{key} must be a number ({unit}), got {_show(value)}", where)
-        if positive and value <= 0:
-            raise self.fail(f"{key} must be > 0 ({unit}), got {_show(value)}", where)
+    def number(self, value: Any, key: str, where: str, limit: Limit) -> float:
+        """A finite JSON number within ``limit`` (big integers are compared before any float
+        conversion, so 400-digit numbers fail the range check instead of overflowing)."""
+        if isinstance(value, bool) or not isinstance(value, int | float) or (
+                isinstance(value, float) and not math.isfinite(value)) or not (
+                limit.lo <= value <= limit.hi):
+            raise self.fail(f"{key} must be a number from {limit.allowed()}, got "
+                            f"{_show(value)}", where)
         return float(value)
 
-    def count(self, value: Any, key: str, where: str) -> int:
+    def count(self, value: Any, key: str, where: str, limit: Limit) -> int:
         ok = not isinstance(value, bool) and (
             isinstance(value, int) or (isinstance(value, float) and value.is_integer()))
-        if not ok or value < 0:
-            raise self.fail(f"{key} must be a whole number >= 0, got {_show(value)}", where)
+        if not ok or not limit.lo <= value <= limit.hi:
+            raise self.fail(f"{key} must be a whole number from {limit.allowed()}, got "
+                            f"{_show(value)}", where)
         return int(value)
 
     def flag(self, value: Any, key: str, where: str) -> bool:
@@ -112,9 +124,11 @@ class _Reader:
         return self.position(geom.get("coordinates"), where)
 
     def position(self, pos: Any, where: str) -> tuple[float, float]:
+        lim = TOWN_LIMITS["coordinate"]
         if (not isinstance(pos, list | tuple) or len(pos) < 2
-                or not all(_is_num(c) for c in pos[:2])):
-            raise self.fail(f"coordinates must be [x, y] in metres, got {_show(pos)}", where)
+                or not all(_is_num(c) and lim.lo <= c <= lim.hi for c in pos[:2])):
+            raise self.fail(f"coordinates must be [x, y] in metres, each from {lim.allowed()}, "
+                            f"got {_show(pos)}", where)
         return float(pos[0]), float(pos[1])
 
     def lines(self, geom: Any, where: str) -> list[list[tuple[float, float]]]:
@@ -135,11 +149,18 @@ class _Reader:
 
 
 def _is_num(v: Any) -> bool:
-    return not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(v)
+    """A finite JSON number (ints of any size count; they are range-checked as ints)."""
+    return not isinstance(v, bool) and (isinstance(v, int) or (isinstance(v, float)
+                                                               and math.isfinite(v)))
 
 
 def _show(v: Any) -> str:
-    s = json.dumps(v) if not isinstance(v, str) else repr(v)
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10**40:
+        return f"a {len(str(abs(v)))}-digit integer"
+    try:
+        s = json.dumps(v) if not isinstance(v, str) else repr(v)
+    except (ValueError, RecursionError):  # deeply nested or otherwise unprintable
+        s = f"a JSON {type(v).__name__}"
     return s if len(s) <= 40 else s[:37] + "..."
 
 
@@ -153,9 +174,17 @@ def _geom_type(geom: Any) -> str:
 
 def _read_json(path: Path, r: _Reader) -> dict:
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise r.fail(f"file is {size / 2**20:,.1f} MiB; allowed: at most "
+                         f"{MAX_FILE_BYTES / 2**20:g} MiB")
+        with path.open("rb") as fh:  # read at most the limit (the file may grow meanwhile)
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as e:
         raise r.fail(f"cannot read file: {e.strerror or e}") from e
+    if len(raw) > MAX_FILE_BYTES:
+        raise r.fail(f"file is larger than {MAX_FILE_BYTES / 2**20:g} MiB; allowed: at most "
+                     f"{MAX_FILE_BYTES / 2**20:g} MiB")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -164,6 +193,11 @@ def _read_json(path: Path, r: _Reader) -> dict:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise r.fail(f"malformed JSON at line {e.lineno} column {e.colno}: {e.msg}") from e
+    except RecursionError:
+        raise r.fail("JSON is nested too deeply for the parser (about 1,000 levels); a town "
+                     "file needs at most 6") from None
+    except ValueError as e:  # e.g. an integer with more digits than Python converts (4,300)
+        raise r.fail(f"unreadable JSON: {str(e).split(':')[0]}") from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         got = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
         raise r.fail(f"top level must be a GeoJSON FeatureCollection, got {_show(got)}")
@@ -197,6 +231,10 @@ def _build_streets(
     """Street nodes and edges from polylines ``[(points, zone or -1)]``.
 
     Returns node x, node y (m), node zone (-1 where no street states one), edge u, edge v.
+
+    Raises:
+        TownTooLargeError: the street network would exceed the memory limit (checked on the node
+            count before the long segments are cut into street cells).
     """
     vx, vy, seg_a, seg_b, seg_zone = [], [], [], [], []
     for pts, zone in lines:
@@ -241,12 +279,15 @@ def _build_streets(
             segs[key] = (u0, v0, z if old < 0 else (old if z < 0 else min(old, z)))
 
     # Cut long segments into equal pieces of <= CELL_M (one node per street cell).
+    pieces_of = {key: max(1, math.ceil((float(np.hypot(*(nxy[b] - nxy[a]))) - 1e-3) / CELL_M))
+                 for key, (a, b, _) in segs.items()}  # 1 mm slack
+    check_network_size(n_junction + sum(pieces_of.values()) - len(pieces_of), "town")
     xs, ys = list(nxy[:, 0]), list(nxy[:, 1])
     node_zone = [-1] * n_junction
     eu, ev = [], []
-    for a, b, z in segs.values():
+    for key, (a, b, z) in segs.items():
         pa, pb = nxy[a], nxy[b]
-        pieces = max(1, math.ceil((float(np.hypot(*(pb - pa))) - 1e-3) / CELL_M))  # 1 mm slack
+        pieces = pieces_of[key]
         chain = [a]
         for k in range(1, pieces):
             p = pa + (pb - pa) * (k / pieces)
@@ -321,7 +362,7 @@ def load_town(path: str | Path) -> Town:
             ek = ENTRY_KINDS[r.choice(
                 r.require(props, "entry_kind", where, f"one of {', '.join(ENTRY_KINDS)}"),
                 "entry_kind", ENTRY_KINDS, where)]
-            w = r.number(props.get("weight", 1.0), "weight", where, "relative share of visitors")
+            w = r.number(props.get("weight", 1.0), "weight", where, TOWN_LIMITS["weight"])
             entries.append((x, y, ek, w, where))
         else:
             units.append(_parse_unit(props, geom, where, r, unit_ids, len(units)))
@@ -329,15 +370,17 @@ def load_town(path: str | Path) -> Town:
     # Town-wide properties.
     where_t = "town properties"
     name = town_props.get("name", path.stem)
-    if not isinstance(name, str) or not name.strip():
-        raise r.fail(f"name must be a non-empty string, got {_show(name)}", where_t)
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_CHARS:
+        raise r.fail(f"name must be a non-empty string of at most {MAX_NAME_CHARS} characters, "
+                     f"got {_show(name)}", where_t)
     catchment = r.number(
         r.require(town_props, "catchment_population", where_t,
                   "persons in the centre's catchment; top-level properties or a 'town' feature"),
-        "catchment_population", where_t, "persons")
+        "catchment_population", where_t, TOWN_LIMITS["catchment_population"])
     version = town_props.get("format_version", FORMAT_VERSION)
-    if not _is_num(version) or version > FORMAT_VERSION:
-        raise r.fail(f"format_version {_show(version)} is not supported; allowed: 1", where_t)
+    if isinstance(version, bool) or version not in range(1, FORMAT_VERSION + 1):
+        raise r.fail(f"format_version {_show(version)} is not supported; allowed: "
+                     f"{', '.join(map(str, range(1, FORMAT_VERSION + 1)))}", where_t)
 
     if not lines:
         raise r.fail("no streets: add LineString features with properties.kind 'street'")
@@ -347,12 +390,23 @@ def load_town(path: str | Path) -> Town:
     if not units:
         raise r.fail("no units: add Point features with properties.kind 'unit'")
 
-    nx, ny, node_zone, eu, ev = _build_streets(lines)
-    n = len(nx)
-    extent = float(np.hypot(np.ptp(nx), np.ptp(ny)))
-    if extent < 10.0:
+    # The extent is checked on the drawn vertices, before streets are cut into 25 m cells (a
+    # street running to x = 1e7 would otherwise become 400,000 nodes).
+    vx = np.array([x for pts, _ in lines for x, _ in pts])
+    vy = np.array([y for pts, _ in lines for _, y in pts])
+    extent = float(np.hypot(np.ptp(vx), np.ptp(vy)))
+    lim = TOWN_LIMITS["extent"]
+    if extent < lim.lo:
         raise r.fail(f"street network spans only {extent:.3g} m; coordinates must be metres in a "
                      "projected system (e.g. EPSG:28992), not degrees")
+    if extent > lim.hi:
+        raise r.fail(f"street network spans {extent:,.0f} m; allowed: at most {lim.hi:,g} m (a "
+                     "city centre); check the coordinates of far-away streets")
+    try:
+        nx, ny, node_zone, eu, ev = _build_streets(lines)
+    except TownTooLargeError as e:
+        raise r.fail(str(e)) from None
+    n = len(nx)
     if len(eu) == 0:
         raise r.fail("streets have no segment longer than 1 m")
     g = coo_matrix((np.ones(len(eu)), (eu, ev)), shape=(n, n))
@@ -432,12 +486,13 @@ def _parse_unit(
     x, y = r.point(geom, where)
     zone = r.choice(r.require(props, "zone", where, f"one of {', '.join(ZONE_NAMES)}"), "zone",
                     ZONE_NAMES, where)
-    area = r.number(r.require(props, "floor_area", where, "ground-floor area in m2, > 0"),
-                    "floor_area", where, "m2")
+    area = r.number(r.require(props, "floor_area", where, "ground-floor area in m2"),
+                    "floor_area", where, TOWN_LIMITS["floor_area"])
     function = r.choice(
         r.require(props, "function", where, f"one of {', '.join(FUNCTION_NAMES)}"), "function",
         FUNCTION_NAMES, where)
-    upper = r.count(props.get("upper_floors", 0), "upper_floors", where)
+    upper = r.count(props.get("upper_floors", 0), "upper_floors", where,
+                    TOWN_LIMITS["upper_floors"])
     retail = props.get("retail_allowed")
     retail = function in _RETAIL_DEFAULT if retail is None else r.flag(retail, "retail_allowed",
                                                                         where)

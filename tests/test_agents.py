@@ -162,7 +162,7 @@ def test_there_is_no_flat_or_contagion_closure_hazard(model):
     m.local_vacancy_unit[:] = 1.0
     u.cash[:] = 1e6
     u.loss_months[:] = 0
-    u.retire_age[:] = np.inf
+    u.retire_age[:] = 1000.0
     u.review_month[:] = 0
     out, _ = _decide(m, draws=np.zeros(u.n))
     assert not any(mask.any() for mask in out.values())

@@ -82,7 +82,7 @@ def test_entry_points_sharing_a_node_keep_all_exit_flows():
     args = list(_flow_inputs(3, 10, 20, 2))
     args[8] = np.array([4, 4], dtype=np.int64)  # two entry points on one street node
     v1, od1, _ = visitor_flows_numba(*args)
-    v2, od2, _ = visitor_flows_reference(*args)
+    _v2, od2, _ = visitor_flows_reference(*args)
     np.testing.assert_allclose(od1, od2, rtol=1e-10, atol=1e-9)
     stops = v1.sum()
     np.testing.assert_allclose(od1.sum(), stops + args[4].sum(), rtol=1e-9)
@@ -97,7 +97,7 @@ def test_visitor_flows_match_the_huff_choice_by_hand():
     attr = np.array([[2.0, 3.0]])
     m0 = np.zeros((1, 1, 2))
     m0[0, 0, 0] = 100.0
-    visits, od, pot = visitor_flows_numba(kernel, door, np.array([0, 1]), attr, m0,
+    visits, _od, pot = visitor_flows_numba(kernel, door, np.array([0, 1]), attr, m0,
                                           np.array([0.0]), np.array([1]), np.ones((2, 1)),
                                           np.array([0]))
     w = np.array([2.0, 3.0 * np.exp(-110.0 / 50.0)])

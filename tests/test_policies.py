@@ -204,10 +204,6 @@ def test_compaction_shrinks_the_retail_stock_and_converts():
     _direction(paired("compaction", lambda r: final(r, "housing_added")), higher=True)
 
 
-@pytest.mark.xfail(strict=True, reason="finding: with a relocation grant of 50 EUR/m2 and no "
-                   "decreed rent cut, shops do not clearly move into the heart within 2015-2020 "
-                   "(moves happen at lease ends, when the gain clears the threshold and the "
-                   "moving costs); see docs/ODD.md 8.3")
 def test_compaction_draws_shops_into_the_heart():
     moved_in = paired("compaction", lambda r: float(
         ((r.events.kind == "relocation_in") & (r.events.zone == "core")).sum()))

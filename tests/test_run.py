@@ -90,8 +90,8 @@ def test_cli_run_writes_everything(tmp_path):
     (["--town", "huge"], "allowed: small, medium, large, xl"),
     (["--scenario", "utopia"], "unknown scenario 'utopia'; allowed:"),
     (["--policy", "free_parking"], "unknown policy 'free_parking'"),
-    (["--years", "0"], "--years must be a positive"),
-    (["--years", "-3"], "--years must be a positive"),
+    (["--years", "0"], "--years must be a whole number from 1 to 200"),
+    (["--years", "-3"], "--years must be a whole number from 1 to 200"),
     (["--backend", "gpu"], "allowed: numba, reference"),
 ])
 def test_cli_bad_input_one_line_exit_2_nothing_written(tmp_path, args, needle):

@@ -248,9 +248,6 @@ def test_stedencompetitie():
     assert delta(name, "vacancy_rate") <= 0.005  # vacancy +/-: no push up
 
 
-@pytest.mark.xfail(strict=True, reason="finding: more services demand and office seekers do not "
-                   "add workplaces on balance, because the growing shops take the units they "
-                   "would use; see docs/ODD.md 8.3")
 def test_stedencompetitie_more_workplace():
     assert delta("stedencompetitie", "work") > 0  # workplace +
 

@@ -2,8 +2,10 @@
 
 Call them through `Kernels`, whose thin wrappers check shapes and dtypes (raising a clear
 `ValueError` instead of a numba typing error or a segfault) and dispatch to the chosen backend:
-``Kernels("numba")`` (default, compiled with ``cache=True``) or ``Kernels("reference")``.
-Both give the same results for the same inputs.
+``Kernels("numba")`` (default, compiled with ``cache=True``; on a read-only install the cache
+falls back to a private temporary folder or is switched off, see `_cache`) or
+``Kernels("reference")``. Both give the same results for the same inputs. `vectorised` holds
+NumPy versions of the numba kernels' own algorithms, for honest benchmarks.
 """
 
 from __future__ import annotations

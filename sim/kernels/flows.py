@@ -32,8 +32,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._cache import CACHE
 
-@njit(cache=True, nogil=True)
+
+@njit(cache=CACHE, nogil=True)
 def visitor_flows_numba(kernel, door, unit_node, attr, m0, cont, max_stops, exit_prob,
                         entry_node):
     """Numba twin of `visitor_flows_reference`. The per-unit parts (summing pull per node,

@@ -12,8 +12,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._cache import CACHE
 
-@njit(cache=True, nogil=True)
+
+@njit(cache=CACHE, nogil=True)
 def push_flows_numba(od, order, pred):
     n = od.shape[0]
     foot = np.zeros(n)

@@ -13,8 +13,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._cache import CACHE
 
-@njit(cache=True, nogil=True)
+
+@njit(cache=CACHE, nogil=True)
 def local_vacancy_numba(near_ptr, near_unit, unit_node, vacant, eligible):
     n_nodes = near_ptr.shape[0] - 1
     n_units = unit_node.shape[0]

@@ -13,8 +13,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._cache import CACHE
 
-@njit(cache=True, nogil=True)
+
+@njit(cache=CACHE, nogil=True)
 def update_asking_rents_numba(asking, contract, months_vacant, vacant, seen, reservation, hold,
                               step, learning):
     n = asking.shape[0]

@@ -1,0 +1,85 @@
+"""The vectorised NumPy versions of the numba kernels' algorithms (`sim.kernels.vectorised`, the
+benchmarks' honest yardstick) agree with the numba kernels."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.kernels.flows import visitor_flows_numba
+from sim.kernels.footfall import push_flows_numba
+from sim.kernels.vectorised import (
+    local_vacancy_vectorised,
+    push_flows_vectorised,
+    update_asking_rents_vectorised,
+    visitor_flows_vectorised,
+)
+
+from .conftest import run_model
+from .test_kernels import _flow_inputs, _street_graph
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), n_nodes=st.integers(2, 30), n_units=st.integers(1, 40),
+       n_entries=st.integers(1, 2))
+def test_visitor_flows_vectorised_matches_numba(seed, n_nodes, n_units, n_entries):
+    args = _flow_inputs(seed, n_nodes, n_units, n_entries)
+    v_fast, od_fast, p_fast = visitor_flows_numba(*args)
+    v_vec, od_vec, p_vec = visitor_flows_vectorised(*args)
+    np.testing.assert_allclose(v_vec, v_fast, rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(od_vec, od_fast, rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(p_vec, p_fast, rtol=1e-10, atol=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 40), density=st.floats(0.0, 1.0))
+def test_push_flows_vectorised_matches_numba(seed, n, density):
+    rng = np.random.default_rng(seed)
+    if n == 1:
+        order, pred = np.zeros((1, 1), np.int32), np.zeros((1, 1), np.int32)
+    else:
+        _, pred, order = _street_graph(rng, n)
+    od = rng.random((n, n)) * (rng.random((n, n)) < density) * 100
+    np.testing.assert_allclose(push_flows_vectorised(od, order, pred),
+                               push_flows_numba(od, order, pred), rtol=1e-12, atol=1e-9)
+
+
+def test_on_a_model_step():
+    """Same results on the arrays the model passes in one month."""
+    m = run_model("small", years=1, seed=4)
+    seen = {}
+    k = m.kernels
+    flows, push = k._flows, k._push
+    k._flows = lambda *a: seen.setdefault("flows", a) and flows(*a)
+    k._push = lambda *a: seen.setdefault("push", a) and push(*a)
+    try:
+        m._flows(m.demand)
+    finally:
+        k._flows, k._push = flows, push
+    for got, want in zip(visitor_flows_vectorised(*seen["flows"]),
+                         visitor_flows_numba(*seen["flows"]), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(push_flows_vectorised(*seen["push"]),
+                               push_flows_numba(*seen["push"]), rtol=1e-10)
+
+
+def test_the_other_two_are_the_vectorised_reference_twins():
+    from sim.kernels.neighbourhood import local_vacancy_reference
+    from sim.kernels.rents import update_asking_rents_reference
+
+    assert local_vacancy_vectorised is local_vacancy_reference
+    assert update_asking_rents_vectorised is update_asking_rents_reference
+
+
+def test_entries_sharing_a_street_node():
+    """Two entry points on one street node (possible in town files): every implementation
+    sends the exit flows to both (the reference twin used to drop one)."""
+    from sim.kernels.flows import visitor_flows_reference
+
+    args = list(_flow_inputs(3, 12, 20, 2))
+    args[8] = np.array([args[8][0], args[8][0]])
+    want = visitor_flows_numba(*args)
+    for impl in (visitor_flows_reference, visitor_flows_vectorised):
+        for got, w in zip(impl(*args), want, strict=True):
+            np.testing.assert_allclose(got, w, rtol=1e-10, atol=1e-9)
