@@ -38,17 +38,20 @@ def test_burn_in_ends_at_a_year_end_within_its_bounds_and_is_not_recorded():
     assert ts.public_cost.iloc[0] == 0 and ts.housing_added.iloc[0] >= 0
 
 
-def test_burn_in_holds_drivers_at_the_start_year_and_shocks_neutral():
+def test_burn_in_holds_drivers_at_the_scenario_start_and_shocks_neutral():
     sc = load_scenario("corona")
     m = sim.CityCentreModel("small", sc, start_year=2020, rng=1, burn_in=False)
+    assert m.origin_year == sc.start_year == 2013  # the burn-in is held where the data begins
     assert m.p.driver("visit_shock", 2020.25) > 0  # the lockdown is on in April 2020 ...
     assert m.p.driver("visit_shock", 2020.25, burn_in=True) == 0.0  # ... but not in a burn-in
     m.in_burn_in = True  # as during the burn-in
-    assert m.year_f == 2020.0 and m.driver("visit_shock") == 0.0
+    assert m.year_f == 2013.0 and m.driver("visit_shock") == 0.0
     assert m.driver("online_share_fashion") == pytest.approx(
-        m.p.traj["online_share_fashion"](2020.0))
+        m.p.traj["online_share_fashion"](2013.0))
     m.month()
-    assert m.year_f == 2020.0  # frozen while burning in
+    assert m.year_f == 2013.0  # frozen while burning in
+    shocked = sim.CityCentreModel("small", load_scenario("corona"), start_year=2020, rng=1)
+    assert shocked.burn_in_report.spin_up_months == 84 and shocked.year == 2019
 
 
 def test_start_vacancy_is_an_outcome_not_an_input():

@@ -363,35 +363,7 @@ def test_autarkische_binnenstad():
             d2 = (nodes_x[centres] - x) ** 2 + (nodes_y[centres] - y) ** 2
             inside.append(bool(np.any(d2 <= rad2)))
             expected.append(share_inside.get(month, 0.0))
-    assert np.mean(inside) > np.mean(expected), (np.mean(inside), np.mean(expected))
-    ratio_inside = np.mean(inside) / np.mean(expected)
-    assert ratio_inside > 1.5, ratio_inside
-
-
-@pytest.mark.xfail(strict=True, reason="finding: pop-ups open inside the temporary centres "
-                   "about 1.9x their share of vacant units, short of 2x, because lease "
-                   "flexibility brings many pop-ups that are not matched to a centre; see "
-                   "docs/ODD.md 8.3")
-def test_autarkische_popups_concentrate_in_temporary_centres_twofold():
-    name = "autarkische_binnenstad"
-    sc = load_scenario(name)
-    rad2 = sc.params["temporary_centre_radius"] ** 2
-    inside, expected = [], []
-    for r in runs(name):
-        tc = r.mechanisms["temporary_centres"]
-        moves = np.array([s for s, _ in tc.history])
-        share_inside = dict(tc.vacant_inside)
-        units = r.units.groupby("unit_id")[["x", "y"]].first()
-        nodes_x, nodes_y = r.town_nodes
-        opens = r.events[r.events.kind == "popup_open"]
-        for step, unit in zip(opens.step, opens.unit_id, strict=True):
-            month = int(step) - 1
-            centres = tc.history[int(np.searchsorted(moves, month, side="right")) - 1][1]
-            x, y = units.loc[unit, ["x", "y"]]
-            inside.append(bool(np.any((nodes_x[centres] - x) ** 2
-                                      + (nodes_y[centres] - y) ** 2 <= rad2)))
-            expected.append(share_inside.get(month, 0.0))
-    assert np.mean(inside) > 2 * np.mean(expected)
+    assert np.mean(inside) > 2 * np.mean(expected), (np.mean(inside), np.mean(expected))
 
 
 def test_binnenstad_als_game():

@@ -82,7 +82,7 @@ COMMON_SETTINGS: dict[str, Setting] = {
     "intensity": Setting("float", 1.0, "scales the lever's effects; 0 switches it off", lo=0.0,
                          hi=10.0),
     "start": Setting("float", 2015.0, "first year (January) in which the lever acts",
-                     lo=1900.0, hi=2200.0),
+                     lo=1990.0, hi=2100.0),
     "area": Setting("choice", "all", "where the lever acts", choices=AREAS),
 }
 
