@@ -109,6 +109,12 @@ def params() -> None:
         print(f"{name:36s} {kind:7s} [{spec.unit}] {spec.doc}")
 
 
+# Commands that live in their own modules (app, animations, town files from OpenStreetMap).
+from .viz.cli import viz  # noqa: E402
+
+app.command()(viz)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

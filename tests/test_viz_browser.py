@@ -1,0 +1,137 @@
+"""The app in a real browser: ``binnenstad viz`` is started as a server, Debian's Chromium (driven
+by Playwright) opens the page with every request outside 127.0.0.1 blocked (offline), steps the
+model, checks that the map and the charts change, shows an impossible setting as a message, and
+saves a screenshot.
+
+CI installs ``chromium`` (``.ci/run``); the test skips only where no Chromium is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="Debian's chromium is not installed (apt-get install "
+                                       "chromium; .ci/run installs it)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server():
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "viz", "--town", "small",
+                             "--port", str(port), "--no-open"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"binnenstad viz exited with {proc.returncode}: {proc.stdout.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("binnenstad viz did not answer within 120 s")
+        time.sleep(0.5)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _images(page) -> list[str]:
+    return page.eval_on_selector_all("img", "els => els.map(e => e.src)")
+
+
+def test_app_in_browser_offline(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+
+    def only_local(route):
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1")):
+            route.continue_()
+        else:  # the page must not need anything from the internet (no CDN)
+            outside.append(url)
+            route.abort()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            context.route("**/*", only_local)
+            page = context.new_page()
+            page.goto(server)
+            status = page.locator(".binnenstad-status")
+            status.wait_for(timeout=120_000)
+            assert "start of 2013: vacancy" in status.inner_text()
+            page.wait_for_function("document.querySelectorAll('img').length >= 4",
+                                   timeout=60_000)
+            before = _images(page)
+
+            step = page.get_by_role("button", name="Step")
+            step.click()
+            page.wait_for_function(
+                "document.querySelector('.binnenstad-status').innerText.startsWith('January')",
+                timeout=60_000)
+            step.click()
+            page.wait_for_function(
+                "document.querySelector('.binnenstad-status').innerText.startsWith('February')",
+                timeout=60_000)
+            text = status.inner_text()
+            assert re.match(r"February 2013: vacancy \d+\.\d% \(\d+ of \d+ shop units empty\)",
+                            text), text
+            page.wait_for_function(
+                f"(() => {{ const s = Array.from(document.querySelectorAll('img')).map(e => e.src);"
+                f" const b = {before!r}; return s.length >= 4 && "
+                f"s.slice(0, 4).every((x, i) => x !== b[i]); }})()", timeout=60_000)
+            after = _images(page)
+            assert len(after) >= 4
+            assert all(a != b for a, b in zip(after[:4], before[:4], strict=True)), \
+                "the map and the three charts must all be re-drawn after a step"
+            page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
+            assert (tmp_path / "app.png").stat().st_size > 10_000
+
+            # An impossible setting: a message on the page, not a stack trace.
+            seed = page.get_by_label("random seed")
+            seed.fill("abc")
+            seed.press("Enter")
+            page.get_by_role("button", name="Reset").click()
+            error = page.locator(".binnenstad-error")
+            error.wait_for(timeout=60_000)
+            message = error.inner_text()
+            assert "random seed 'abc' is not a whole number" in message
+            assert "Traceback" not in page.inner_text("body")
+            page.screenshot(path=str(tmp_path / "app_error.png"))
+        finally:
+            browser.close()
+    assert outside == [], f"the page asked for files outside this computer: {outside[:3]}"
