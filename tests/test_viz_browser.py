@@ -129,7 +129,7 @@ def test_app_in_browser_offline(server, tmp_path):
             error = page.locator(".binnenstad-error")
             error.wait_for(timeout=60_000)
             message = error.inner_text()
-            assert "random seed 'abc' is not a whole number" in message
+            assert "random seed 'abc' is not a whole number; allowed: 0 or more" in message
             assert "Traceback" not in page.inner_text("body")
             page.screenshot(path=str(tmp_path / "app_error.png"))
         finally:

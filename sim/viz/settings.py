@@ -78,7 +78,7 @@ def parse_seed(value: Any) -> int:
         raise SettingsError(f"random seed {text!r} is not a whole number; allowed: 0 or more"
                             ) from None
     if seed < 0:
-        raise SettingsError(f"random seed {seed} is negative; allowed: 0, 1, 2, ...")
+        raise SettingsError(f"random seed {seed} is negative; allowed: 0 or more")
     return seed
 
 
