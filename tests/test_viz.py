@@ -4,6 +4,7 @@ and chart figures, a headless render of the whole page, and ``binnenstad viz`` a
 from __future__ import annotations
 
 import gc
+import json
 import socket
 
 import numpy as np
@@ -164,26 +165,47 @@ def test_reset_arguments_from_solara_viz():
 
 # ------------------------------------------------------------------------------------ the page
 def test_map_chart_and_key(small_app):
-    from sim.viz.components import chart_figure, legend_html, map_figure, status_line
+    from sim.viz.components import chart_option, legend_html, map_figure, map_option, status_line
     from sim.viz.model import VACANCY_SERIES
 
+    sim = small_app.sim
+    option = map_option(small_app, footfall_layer=True)
+    series = {s["name"]: s for s in option["series"]}
+    n_vacant = int((sim.units.function == 0).sum())
+    assert len(series["vacant units"]["data"]) == n_vacant
+    assert len(series["units"]["data"]) == sim.town.n_units - n_vacant
+    assert len(series["streets"]["data"]) == len(sim.town.edge_u)
+    assert len(series["entry points"]["data"]) == len(sim.town.entry_node)
+    assert {"core (kernwinkelgebied)", "aanloop (approach streets)", "fringe"} <= set(series)
+    assert all(d["name"].startswith("vacant for ") for d in series["vacant units"]["data"])
+    assert "passers-by per day" in series["streets"]["data"][0]["name"]
+    grey = map_option(small_app, footfall_layer=False)["series"][0]["data"]
+    assert {d["lineStyle"]["color"] for d in grey} == {"#c8c8c8"}
+    # equal scale on both axes: the plot area's aspect is the town's
+    w, h = option["grid"]["width"], option["grid"]["height"]
+    ext_x = option["xAxis"]["max"] - option["xAxis"]["min"]
+    ext_y = option["yAxis"]["max"] - option["yAxis"]["min"]
+    assert w / h == pytest.approx(ext_x / ext_y, rel=0.02)
     fig = map_figure(small_app, footfall_layer=True)
-    assert len(fig.axes) == 1 and small_app.outlines is not None
+    assert len(fig.axes) >= 1
     key = legend_html(small_app)
     assert "vacant unit (vacancy)" in key and "core (kernwinkelgebied)" in key
     assert "passers-by/day" in key and "passers-by/day" not in legend_html(small_app, False)
     colours = dict.fromkeys(VACANCY_SERIES, "#000000")
-    chart = chart_figure(small_app, VACANCY_SERIES, "vacancy", "Vacancy by zone", colours)
-    assert len(chart.axes[0].get_lines()) == len(VACANCY_SERIES)
-    assert len(chart.axes[0].get_lines()[0].get_xdata()) == 4
+    option = chart_option(small_app, VACANCY_SERIES, "vacancy", "Vacancy by zone", colours)
+    assert [s["name"] for s in option["series"]] == [lab for _, lab in VACANCY_SERIES.values()]
+    first = option["series"][0]["data"]
+    assert [d for d, _ in first] == ["2013-01-01", "2013-02-01", "2013-03-01", "2013-04-01"]
+    df = small_app.datacollector.get_model_vars_dataframe()
+    assert first[-1][1] == pytest.approx(df["vacancy_all"].iloc[-1], abs=1e-3)
     assert status_line(small_app).startswith("March 2013: vacancy ")
 
 
 def test_page_renders_and_redraws_headless(monkeypatch):
     """The whole SolaraViz page renders server-side; a step re-draws the map and the charts."""
-    import ipywidgets
     import solara
     from mesa.visualization.utils import force_update
+    from solara.components.echarts import EchartsWidget
 
     import sim.viz.app as page_module
 
@@ -194,7 +216,7 @@ def test_page_renders_and_redraws_headless(monkeypatch):
                 and o.settings.town == "small" and adapter.months_done(o.sim) == 0]
         assert apps
         def pictures():
-            return [w.value for w in rc.find(ipywidgets.Image).widgets]
+            return [json.dumps(w.option) for w in rc.find(EchartsWidget).widgets]
 
         before = pictures()
         assert len(before) == 4  # map + three charts

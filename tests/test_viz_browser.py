@@ -67,8 +67,13 @@ def server():
         proc.wait()
 
 
-def _images(page) -> list[str]:
-    return page.eval_on_selector_all("img", "els => els.map(e => e.src)")
+#: JavaScript: what the map and the three charts show (their ECharts canvases as PNG data).
+PICTURES = ("() => Array.from(document.querySelectorAll('.binnenstad-map, .binnenstad-chart'))"
+            ".map(el => { const c = el.querySelector('canvas'); return c ? c.toDataURL() : ''; })")
+
+
+def _pictures(page) -> list[str]:
+    return page.evaluate(PICTURES)
 
 
 def test_app_in_browser_offline(server, tmp_path):
@@ -94,9 +99,11 @@ def test_app_in_browser_offline(server, tmp_path):
             status = page.locator(".binnenstad-status")
             status.wait_for(timeout=120_000)
             assert "start of 2013: vacancy" in status.inner_text()
-            page.wait_for_function("document.querySelectorAll('img').length >= 4",
-                                   timeout=60_000)
-            before = _images(page)
+            page.wait_for_function(
+                "document.querySelectorAll('.binnenstad-map canvas, .binnenstad-chart canvas')"
+                ".length >= 4", timeout=60_000)
+            time.sleep(1.0)  # let ECharts finish drawing
+            before = _pictures(page)
 
             step = page.get_by_role("button", name="Step")
             step.click()
@@ -110,14 +117,15 @@ def test_app_in_browser_offline(server, tmp_path):
             text = status.inner_text()
             assert re.match(r"February 2013: vacancy \d+\.\d% \(\d+ of \d+ shop units empty\)",
                             text), text
-            page.wait_for_function(
-                f"(() => {{ const s = Array.from(document.querySelectorAll('img')).map(e => e.src);"
-                f" const b = {before!r}; return s.length >= 4 && "
-                f"s.slice(0, 4).every((x, i) => x !== b[i]); }})()", timeout=60_000)
-            after = _images(page)
-            assert len(after) >= 4
-            assert all(a != b for a, b in zip(after[:4], before[:4], strict=True)), \
-                "the map and the three charts must all be re-drawn after a step"
+            deadline = time.monotonic() + 60
+            while True:
+                after = _pictures(page)
+                changed = [a != b for a, b in zip(after, before, strict=False)]
+                if (len(after) == 4 and all(changed)) or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+            assert len(after) == 4 and all(after), "expected the map and three charts"
+            assert all(changed), f"map and charts must change after two steps: {changed}"
             page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
             assert (tmp_path / "app.png").stat().st_size > 10_000
 

@@ -24,11 +24,15 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
 
 @dataclass(frozen=True)
 class MapState:
-    """What the map shows at one moment: per unit its function code and floor area (m2), per
-    street node the passers-by per day."""
+    """What the map shows at one moment: per unit its function code, floor area (m2), chain flag,
+    months vacant and passers-by per day in front of it; per street node the passers-by per
+    day."""
 
     function: np.ndarray
     area: np.ndarray
+    chain: np.ndarray
+    months_vacant: np.ndarray
+    footfall: np.ndarray
     node_footfall: np.ndarray
 
 
@@ -40,7 +44,8 @@ def town(model: CityCentreModel) -> Town:
 def map_state(model: CityCentreModel) -> MapState:
     """A copy of what the map draws (safe to keep while the model steps on)."""
     u = model.units
-    return MapState(function=u.function.copy(), area=u.area.copy(),
+    return MapState(function=u.function.copy(), area=u.area.copy(), chain=u.chain.copy(),
+                    months_vacant=u.months_vacant.copy(), footfall=u.footfall.copy(),
                     node_footfall=np.asarray(model.node_footfall, dtype=float).copy())
 
 

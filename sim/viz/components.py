@@ -1,22 +1,27 @@
-"""The page's parts: the centre map and the three live charts (Solara components drawn with
-matplotlib; SolaraViz lays them out and re-draws them after every step).
+"""The page's parts: the centre map and the three live charts, drawn in the browser with ECharts
+(bundled in solara-assets, so offline); SolaraViz lays them out and re-draws them after every
+step. The server only sends the data, so a frame costs it a few milliseconds instead of the
+~100 ms of a matplotlib image (benchmarks/app_speed.py).
 
 The map is custom because Mesa's space components draw agents on a space, while the centre's
 map shows every unit, occupied or not, over the street network with the zones outlined and an
-optional footfall layer; it uses the same drawing code as the run figures (`sim.figures`). The
-charts read Mesa's `DataCollector` like Mesa's plot component, but draw faster (see
-`chart_components`).
+optional footfall layer. It uses the palettes and zone outlines of the run figures
+(`sim.figures`); `map_figure` draws the same state with matplotlib. The charts read Mesa's
+`DataCollector`, as Mesa's plot component does (see `chart_components` for why they are not
+Mesa's).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import solara
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib import colormaps
+from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from mesa.visualization.utils import update_counter
 
 from ..figures import (
+    FOOTFALL_CMAP,
     FUNCTION_COLOURS,
     SERIES_COLOURS,
     ZONE_COLOURS,
@@ -25,15 +30,15 @@ from ..figures import (
     draw_centre,
     zone_outlines,
 )
-from ..functions import FUNCTION_NAMES
+from ..functions import FUNCTION_NAMES, ZONE_NAMES, Function
 from . import adapter
 from .model import FOOTFALL_SERIES, SHOP_SERIES, VACANCY_SERIES, CentreApp
 
-#: Size of the map figure (inches) and of the charts, and the resolution of all images (dots per
-#: inch): small images keep the page fast (see benchmarks/app_speed.py).
-MAP_SIZE = (3.9, 3.9)
-CHART_SIZE = (5.2, 3.6)
-DPI = 80
+#: Largest plot area of the map (px, width x height) and the margin around the town (m).
+MAP_PX = (300, 300)
+MAP_MARGIN_M = 25.0
+#: An X-shaped marker for vacant units (ECharts symbol path).
+_CROSS = "path://M2,0L5,3L8,0L10,2L7,5L10,8L8,10L5,7L2,10L0,8L3,5L0,2Z"
 #: Colours of the footfall key (the YlOrBr scale of `sim.figures.FOOTFALL_CMAP`, light to dark).
 _FOOTFALL_KEY = ("#ffffe5", "#fee391", "#fe9929", "#cc4c02", "#662506")
 
@@ -51,22 +56,118 @@ def status_line(app: CentreApp) -> str:
 
 
 def map_figure(app: CentreApp, footfall_layer: bool = True) -> Figure:
-    """The centre map of ``app`` as a bare matplotlib Figure (its key is `legend_html`)."""
+    """The centre map of ``app`` as a matplotlib Figure, as the run figures draw it (for
+    saving a picture of the app's state; the page draws `map_option`)."""
     sim = app.sim
     assert sim is not None
     town = adapter.town(sim)
     if app.outlines is None:
         app.outlines = zone_outlines(town)
     state = adapter.map_state(sim)
-    fig = Figure(figsize=MAP_SIZE, dpi=DPI)
-    # A fixed layout (no tight_layout, no tight bounding box: each draws the figure once more)
-    # and the key in HTML next to the image (text is the slowest thing matplotlib draws).
-    ax = fig.add_axes((0.01, 0.01, 0.98, 0.92))
+    fig = Figure(figsize=(6.0, 6.0))
+    ax = fig.add_subplot()
     draw_centre(ax, town, state.function, area=state.area,
                 node_footfall=state.node_footfall if footfall_layer else None,
-                outlines=app.outlines, legend=None, colorbar=False, fontsize=7, frame=False)
-    ax.set_title(f"{adapter.date_label(sim)} (month {adapter.months_done(sim)})", fontsize=9)
+                outlines=app.outlines, legend="outside")
+    ax.set_title(f"{adapter.date_label(sim)} (month {adapter.months_done(sim)})")
     return fig
+
+
+def _hex(rgba: np.ndarray) -> list[str]:
+    rgb = np.round(np.asarray(rgba)[:, :3] * 255).astype(int)
+    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb]
+
+
+def map_size(town, max_px: tuple[int, int] = MAP_PX) -> tuple[int, int]:
+    """Width and height (px) of the plot area that keeps the town's aspect (1 m = 1 m)."""
+    w = float(np.ptp(np.r_[town.node_x, town.unit_x])) + 2 * MAP_MARGIN_M
+    h = float(np.ptp(np.r_[town.node_y, town.unit_y])) + 2 * MAP_MARGIN_M
+    scale = min(max_px[0] / w, max_px[1] / h)
+    return round(w * scale), round(h * scale)
+
+
+def map_option(app: CentreApp, footfall_layer: bool = True) -> dict:
+    """ECharts option of the centre map: streets (grey, or by footfall), zone outlines, units by
+    function, vacant units as crosses, entry points; hovering a unit or street tells what it is.
+    Colours and outlines are those of the run figures (`sim.figures`)."""
+    sim = app.sim
+    assert sim is not None
+    town = adapter.town(sim)
+    if app.outlines is None:
+        app.outlines = zone_outlines(town)
+    st = adapter.map_state(sim)
+    xs = np.r_[town.node_x, town.unit_x]
+    ys = np.r_[town.node_y, town.unit_y]
+    width, height = map_size(town)
+
+    def xy(x: float, y: float) -> list[float]:
+        return [round(float(x), 1), round(float(y), 1)]
+
+    u, v = town.edge_u, town.edge_v
+    if footfall_layer:
+        foot = 0.5 * (st.node_footfall[u] + st.node_footfall[v]) + 1.0
+        top = max(float(foot.max()), 2.0)
+        norm = LogNorm(vmin=max(float(foot.min()), 1.0), vmax=top)
+        colours = _hex(colormaps[FOOTFALL_CMAP](norm(foot)))
+        widths = 1.5 + 4.5 * np.log(foot) / max(np.log(top), 1e-9)
+    else:
+        foot = np.zeros(len(u))
+        colours = ["#c8c8c8"] * len(u)
+        widths = np.full(len(u), 2.5)
+    streets = [{"coords": [xy(town.node_x[a], town.node_y[a]), xy(town.node_x[b], town.node_y[b])],
+                "name": f"street: {f - 1:,.0f} passers-by per day" if footfall_layer else "street",
+                "lineStyle": {"color": c, "width": round(float(w), 1)}}
+               for a, b, f, c, w in zip(u.tolist(), v.tolist(), foot, colours, widths,
+                                        strict=True)]
+    series: list[dict] = [{"type": "lines", "name": "streets", "coordinateSystem": "cartesian2d",
+                           "data": streets, "lineStyle": {"opacity": 1, "cap": "round"},
+                           "z": 1}]
+    dash = {"-": "solid", "--": "dashed", ":": "dotted"}
+    for zone, lines in app.outlines.items():
+        series.append({"type": "lines", "name": ZONE_LABELS[zone], "polyline": True,
+                       "coordinateSystem": "cartesian2d", "silent": True, "z": 2,
+                       "lineStyle": {"color": ZONE_COLOURS[zone], "width": 1.5,
+                                     "type": dash[ZONE_LINESTYLES[zone]], "opacity": 1},
+                       "data": [{"coords": [xy(*p) for p in line[::2]]} for line in lines]})
+    zone_names = [ZONE_NAMES[int(z)] for z in town.unit_zone]
+    occupied, vacant = [], []
+    for i in range(town.n_units):
+        f = int(st.function[i])
+        where = f"{st.area[i]:,.0f} m², {zone_names[i]}, {st.footfall[i]:,.0f} passers-by/day"
+        if f == Function.VACANT:
+            vacant.append({"value": xy(town.unit_x[i], town.unit_y[i]),
+                           "name": f"vacant for {int(st.months_vacant[i])} months: {where}"})
+        else:
+            name = FUNCTION_NAMES[f].replace("_", " ")
+            chain = " (chain)" if st.chain[i] else ""
+            occupied.append({"value": xy(town.unit_x[i], town.unit_y[i]),
+                             "name": f"{name}{chain}: {where}",
+                             "symbolSize": round(float(np.clip(np.sqrt(st.area[i] / 8), 3, 11)), 1),
+                             "itemStyle": {"color": FUNCTION_COLOURS[FUNCTION_NAMES[f]]}})
+    series += [
+        {"type": "scatter", "name": "units", "data": occupied, "z": 3,
+         "itemStyle": {"borderColor": "#555555", "borderWidth": 0.4, "opacity": 1}},
+        {"type": "scatter", "name": "vacant units", "data": vacant, "z": 4, "symbol": _CROSS,
+         "symbolSize": 8, "itemStyle": {"color": "#000000", "opacity": 1}},
+        {"type": "scatter", "name": "entry points", "z": 5, "symbol": "triangle",
+         "symbolSize": 11,
+         "data": [{"value": xy(town.node_x[n], town.node_y[n]), "name": f"entry point: {k}"}
+                  for n, k in zip(town.entry_node.tolist(), town.entry_kind, strict=True)],
+         "itemStyle": {"color": "#ffffff", "borderColor": "#000000", "borderWidth": 1.2}},
+    ]
+    axis = {"type": "value", "show": False, "scale": True}
+    return {
+        "animation": False,
+        "title": {"text": f"{adapter.date_label(sim)} (month {adapter.months_done(sim)})",
+                  "left": "center", "top": 0, "textStyle": {"fontSize": 13}},
+        "tooltip": {"trigger": "item", "formatter": "{b}"},
+        "grid": {"left": 4, "top": 26, "width": width, "height": height},
+        "xAxis": {**axis, "min": round(float(xs.min()) - MAP_MARGIN_M, 1),
+                  "max": round(float(xs.max()) + MAP_MARGIN_M, 1)},
+        "yAxis": {**axis, "min": round(float(ys.min()) - MAP_MARGIN_M, 1),
+                  "max": round(float(ys.max()) + MAP_MARGIN_M, 1)},
+        "series": series,
+    }
 
 
 def _swatch(css: str, label: str) -> str:
@@ -114,56 +215,70 @@ def CentreMap(app: CentreApp):
         solara.Text(status_line(app), classes=["binnenstad-status"], style="font-size: 14px")
         solara.Checkbox(label="footfall layer (passers-by per day)", value=footfall_layer,
                         style="margin-top: 0px; height: 28px")
+        width, height = map_size(adapter.town(app.sim))
         with solara.Row(gap="4px", style="flex-wrap: nowrap"):
-            solara.FigureMatplotlib(map_figure(app, footfall_layer.value), format="png",
-                                    dpi=DPI)
+            solara.FigureEcharts(option=map_option(app, footfall_layer.value),
+                                 attributes={"style": f"height: {height + 32}px; width: "
+                                                      f"{width + 8}px; flex: none",
+                                             "class": "binnenstad-map"})
             solara.HTML(unsafe_innerHTML=legend_html(app, footfall_layer.value),
                         classes=["binnenstad-legend"])
 
 
-def chart_figure(app: CentreApp, series: dict, ylabel: str, title: str,
-                 colours: dict[str, str], styles: dict[str, str] | None = None) -> Figure:
-    """A time series chart of DataCollector columns ``series`` (x axis: calendar time)."""
+def chart_option(app: CentreApp, series: dict, ylabel: str, title: str,
+                 colours: dict[str, str], styles: dict[str, str] | None = None) -> dict:
+    """ECharts option of a time series chart of DataCollector columns ``series`` (x axis:
+    calendar dates; row k of the DataCollector is the state after k months)."""
     df = app.datacollector.get_model_vars_dataframe()
-    start = app.settings.start
-    fig = Figure(figsize=CHART_SIZE, dpi=DPI)
-    # Fixed layout, no tight bounding box: one draw per frame.
-    ax = fig.add_axes((0.13, 0.14, 0.84, 0.76))
-    # Row k is the state after k months: the first day of month k + 1.
-    dates = (np.datetime64(f"{start}-01", "M") + np.arange(len(df))).astype("datetime64[D]")
+    dates = (np.datetime64(f"{app.settings.start}-01", "M") + np.arange(len(df))).astype(
+        "datetime64[D]").astype(str).tolist()
+    dash = {"-": "solid", "--": "dashed", ":": "dotted"}
+    lines = []
     for key, (_, label) in series.items():
-        ax.plot(dates, df[key].to_numpy(dtype=float) if key in df else np.full(len(df), np.nan),
-                color=colours[key], ls=(styles or {}).get(key, "-"), lw=1.6, label=label)
-    locator = AutoDateLocator(minticks=3, maxticks=7)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-    ax.legend(fontsize=7, frameon=False, loc="upper left", ncol=2)
-    ax.set_ylabel(ylabel, fontsize=8)
-    ax.set_title(title, fontsize=10)
-    ax.tick_params(labelsize=7)
-    ax.grid(alpha=0.3)
-    ax.set_ylim(bottom=0.0)
-    return fig
+        values = df[key].to_numpy(dtype=float) if key in df else np.full(len(df), np.nan)
+        lines.append({
+            "type": "line", "name": label, "showSymbol": False,
+            "data": [[d, None if np.isnan(v) else round(float(v), 3)]
+                     for d, v in zip(dates, values, strict=True)],
+            "lineStyle": {"color": colours[key], "width": 2,
+                          "type": dash[(styles or {}).get(key, "-")]},
+            "itemStyle": {"color": colours[key]},
+        })
+    return {
+        "animation": False,
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 13}},
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 24, "textStyle": {"fontSize": 11}},
+        "grid": {"left": 58, "right": 16, "top": 58, "bottom": 28},
+        # monthly data: no ticks finer than a month
+        "xAxis": {"type": "time", "minInterval": 28 * 24 * 3600 * 1000},
+        "yAxis": {"type": "value", "name": ylabel, "nameLocation": "middle", "nameGap": 42,
+                  "min": 0},
+        "series": lines,
+    }
 
 
 @solara.component
 def Chart(app: CentreApp, series: dict, ylabel: str, title: str, colours: dict[str, str],
           styles: dict[str, str] | None = None):
-    """A live chart (re-drawn at every step)."""
+    """A live chart, drawn in the browser (ECharts) after every step."""
     update_counter.get()
     if app.error:
         return solara.Text("")
-    solara.FigureMatplotlib(chart_figure(app, series, ylabel, title, colours, styles),
-                            format="png", dpi=DPI)
+    solara.FigureEcharts(option=chart_option(app, series, ylabel, title, colours, styles),
+                         attributes={"style": "height: 330px; width: 100%",
+                                     "class": "binnenstad-chart"}, responsive=True)
 
 
 def chart_components() -> list:
     """The three live charts: vacancy by zone, footfall by zone, shop counts.
 
-    Mesa's ``make_plot_component`` draws the same kind of chart from the same DataCollector, but
-    it saves every frame with a tight bounding box (two draws of the figure) and labels the x
-    axis in steps; at one frame per month that alone kept the page below five months a second
-    (benchmarks/app_speed.py). These charts draw once per frame, with calendar dates.
+    They read Mesa's DataCollector as Mesa's ``make_plot_component`` does, but are drawn in the
+    browser with ECharts (bundled in solara-assets, so offline): Mesa's matplotlib plots cost
+    the server about 90-150 ms per chart per frame (a tight bounding box draws each figure
+    twice), which kept the page below five months a second, and its Altair plots need vega files
+    that solara-assets 1.58.2 does not serve (a blank chart offline). See
+    benchmarks/app_speed.py.
     """
     zones = ("core", "aanloop", "fringe")
     specs = [
