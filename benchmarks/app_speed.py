@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import io
 import json
 import os
 import platform
@@ -77,7 +76,7 @@ def headless(town: str, frames: int) -> dict:
         "months_per_s": 1.0 / frame,
         "frames": frames,
         "step_ms": _median_ms(app.step, 20),
-        "map_ms": _median_ms(lambda: c.map_figure(app).savefig(io.BytesIO(), format="png"), 10),
+        "map_ms": _median_ms(lambda: json.dumps(c.map_option(app)), 10),
         "chart_ms": _median_ms(lambda: json.dumps(c.chart_option(app, VACANCY_SERIES, "v", "t",
                                                                  colours)), 10),
     }
@@ -90,8 +89,9 @@ def _months_shown(text: str, start: int) -> int | None:
     return (int(m.group(2)) - start) * 12 + MONTHS.index(m.group(1)) + 1
 
 
-def in_browser(town: str, seconds: float) -> dict | None:
-    """Months per second shown in Chromium while playing."""
+def in_browser(town: str, seconds: float, fastest: bool = True) -> dict | None:
+    """Months per second shown in Chromium while playing; ``fastest``: with the play interval
+    set to its minimum (1 ms), else at the app's default."""
     chromium = shutil.which("chromium")
     if chromium is None:
         return None
@@ -118,18 +118,28 @@ def in_browser(town: str, seconds: float) -> dict | None:
             page.goto(url)
             status = page.locator(".binnenstad-status")
             status.wait_for(timeout=120_000)
+            if fastest:  # the first slider of the sidebar is Mesa's play interval
+                slider = page.get_by_role("slider").first
+                slider.focus()
+                slider.press("Home")
             page.get_by_role("button", name="▶").click()
-            time.sleep(2.0)  # let playing settle
-            m0, t0 = _months_shown(status.inner_text(), 2013), time.perf_counter()
-            time.sleep(seconds)
-            m1, t1 = _months_shown(status.inner_text(), 2013), time.perf_counter()
-            page.get_by_role("button", name="❚❚").click()
+            time.sleep(1.0)  # let playing settle
+            samples = []  # (time, months shown) until --seconds pass or the run completes
+            t_end = time.perf_counter() + seconds
+            while time.perf_counter() < t_end:
+                text = status.inner_text()
+                samples.append((time.perf_counter(), _months_shown(text, 2013)))
+                if "run complete" in text:
+                    break
+                time.sleep(0.2)
             browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-    if m0 is None or m1 is None:
-        return None
+    samples = [(t, m) for t, m in samples if m is not None]
+    (t0, m0), (t1, m1) = samples[0], samples[-1]
+    # the first time the last count was shown (the run may have completed before the end)
+    t1 = next(t for t, m in samples if m == m1)
     return {"months": m1 - m0, "seconds": t1 - t0, "months_per_s": (m1 - m0) / (t1 - t0)}
 
 
@@ -145,18 +155,21 @@ def main() -> None:
            "load_start": load0}
     res["headless"] = headless(args.town, args.frames)
     res["browser"] = in_browser(args.town, args.seconds)
+    res["browser_default"] = in_browser(args.town, args.seconds, fastest=False)
     res["load_end"] = os.getloadavg()
-    h, b = res["headless"], res["browser"]
+    h, b, d = res["headless"], res["browser"], res["browser_default"]
     print(f"town {args.town}, {res['cpus']} CPUs, load average {load0[0]:.2f} -> "
           f"{res['load_end'][0]:.2f}")
     print(f"headless frame (step + re-draw): {h['frame_ms']:.0f} ms -> "
-          f"{h['months_per_s']:.1f} months/s  [step {h['step_ms']:.1f} ms, map "
-          f"{h['map_ms']:.0f} ms, one chart's data {h['chart_ms']:.1f} ms]")
+          f"{h['months_per_s']:.1f} months/s  [step {h['step_ms']:.1f} ms, map data "
+          f"{h['map_ms']:.1f} ms, one chart's data {h['chart_ms']:.1f} ms]")
     if b is None:
         print("browser: skipped (no chromium)")
     else:
-        print(f"browser, playing: {b['months']} months in {b['seconds']:.1f} s -> "
-              f"{b['months_per_s']:.1f} months/s")
+        print(f"browser, playing, play interval 1 ms: {b['months']} months in "
+              f"{b['seconds']:.1f} s -> {b['months_per_s']:.1f} months/s")
+        print(f"browser, playing, default play interval: {d['months']} months in "
+              f"{d['seconds']:.1f} s -> {d['months_per_s']:.1f} months/s")
     if args.json:
         args.json.write_text(json.dumps(res, indent=2))
 

@@ -23,8 +23,9 @@ from .settings import DRIVER_MAX, INTENSITY_MAX, town_choices
 #: Environment variables read by the page (set by ``binnenstad viz``).
 ENV_TOWN, ENV_SCENARIO, ENV_START = ("BINNENSTAD_VIZ_TOWN", "BINNENSTAD_VIZ_SCENARIO",
                                      "BINNENSTAD_VIZ_START")
-#: Milliseconds between steps when playing (the model itself needs a few ms per month).
-PLAY_INTERVAL_MS = 1
+#: Milliseconds between steps when playing: about eight months a second on a medium town, slow
+#: enough to watch (the slider goes down to 1 ms; see benchmarks/app_speed.py).
+PLAY_INTERVAL_MS = 100
 
 
 def model_params(town: str = "medium", scenario: str = "baseline", start: int = 2013

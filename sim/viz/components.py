@@ -13,6 +13,8 @@ Mesa's).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import solara
 from matplotlib import colormaps
@@ -203,6 +205,21 @@ def legend_html(app: CentreApp, footfall_layer: bool = True) -> str:
 
 
 @solara.component
+def LiveEcharts(make_option: Callable[[], dict], attributes: dict, responsive: bool = False):
+    """An ECharts figure whose option is computed by ``make_option`` and set on the widget after
+    each render. Passed as an element property instead, the option (thousands of numbers for a
+    map) would be walked value by value by every re-render of the page (reacton looks for
+    elements in properties), which costs more than drawing it."""
+    figure = solara.FigureEcharts(option={}, attributes=attributes, responsive=responsive)
+
+    def push() -> None:
+        solara.get_widget(figure).option = make_option()
+
+    solara.use_effect(push, None)  # after every render
+    return figure
+
+
+@solara.component
 def CentreMap(app: CentreApp):
     """Status line (or the settings' error), a footfall-layer switch and the map with its key."""
     update_counter.get()
@@ -217,10 +234,10 @@ def CentreMap(app: CentreApp):
                         style="margin-top: 0px; height: 28px")
         width, height = map_size(adapter.town(app.sim))
         with solara.Row(gap="4px", style="flex-wrap: nowrap"):
-            solara.FigureEcharts(option=map_option(app, footfall_layer.value),
-                                 attributes={"style": f"height: {height + 32}px; width: "
-                                                      f"{width + 8}px; flex: none",
-                                             "class": "binnenstad-map"})
+            layer = footfall_layer.value
+            LiveEcharts(lambda: map_option(app, layer),
+                        attributes={"style": f"height: {height + 32}px; width: {width + 8}px; "
+                                             "flex: none", "class": "binnenstad-map"})
             solara.HTML(unsafe_innerHTML=legend_html(app, footfall_layer.value),
                         classes=["binnenstad-legend"])
 
@@ -265,9 +282,9 @@ def Chart(app: CentreApp, series: dict, ylabel: str, title: str, colours: dict[s
     update_counter.get()
     if app.error:
         return solara.Text("")
-    solara.FigureEcharts(option=chart_option(app, series, ylabel, title, colours, styles),
-                         attributes={"style": "height: 330px; width: 100%",
-                                     "class": "binnenstad-chart"}, responsive=True)
+    LiveEcharts(lambda: chart_option(app, series, ylabel, title, colours, styles),
+                attributes={"style": "height: 330px; width: 100%", "class": "binnenstad-chart"},
+                responsive=True)
 
 
 def chart_components() -> list:
