@@ -110,9 +110,11 @@ def params() -> None:
 
 
 # Commands that live in their own modules (app, animations, town files from OpenStreetMap).
+from .animate import animate_command  # noqa: E402
 from .viz.cli import viz  # noqa: E402
 
 app.command()(viz)
+app.command("animate")(animate_command)
 
 
 def main() -> None:
