@@ -111,10 +111,12 @@ def params() -> None:
 
 # Commands that live in their own modules (app, animations, town files from OpenStreetMap).
 from .animate import animate_command  # noqa: E402
+from .town_osm.cli import town_app  # noqa: E402
 from .viz.cli import viz  # noqa: E402
 
 app.command()(viz)
 app.command("animate")(animate_command)
+app.add_typer(town_app, name="town")
 
 
 def main() -> None:
