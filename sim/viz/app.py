@@ -18,11 +18,15 @@ from ..policies import POLICIES
 from ..scenarios.loader import available_scenarios
 from .components import CentreMap, chart_components
 from .model import CentreApp
-from .settings import DRIVER_MAX, INTENSITY_MAX, town_choices
+from .settings import (
+    DRIVER_MAX,
+    ENV_SCENARIO,
+    ENV_START,
+    ENV_TOWN,
+    INTENSITY_MAX,
+    town_choices,
+)
 
-#: Environment variables read by the page (set by ``binnenstad viz``).
-ENV_TOWN, ENV_SCENARIO, ENV_START = ("BINNENSTAD_VIZ_TOWN", "BINNENSTAD_VIZ_SCENARIO",
-                                     "BINNENSTAD_VIZ_START")
 #: Milliseconds between steps when playing: about eight months a second on a medium town, slow
 #: enough to watch (the slider goes down to 1 ms; see benchmarks/app_speed.py).
 PLAY_INTERVAL_MS = 100

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 
-from .app import ENV_SCENARIO, ENV_START, ENV_TOWN
+from .settings import ENV_SCENARIO, ENV_START, ENV_TOWN
 
 #: Solara settings that must be in the environment before Solara is imported.
 OFFLINE_ENV = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}

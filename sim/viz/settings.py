@@ -36,6 +36,10 @@ DRIVER_MAX = 3.0
 #: Range of a lever's intensity in the app (the lever itself allows up to 10).
 INTENSITY_MAX = 3.0
 ONLINE_DRIVERS = tuple(k for k in TRAJECTORIES if k.startswith("online_share_"))
+#: Environment variables with the page's first town, scenario and start year (set by
+#: ``binnenstad viz``, read by `sim.viz.app`).
+ENV_TOWN, ENV_SCENARIO, ENV_START = ("BINNENSTAD_VIZ_TOWN", "BINNENSTAD_VIZ_SCENARIO",
+                                     "BINNENSTAD_VIZ_START")
 
 
 class SettingsError(ValueError):
