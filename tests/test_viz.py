@@ -103,7 +103,7 @@ def small_app():
 def test_app_steps_and_records_the_chart_series(small_app):
     app = small_app
     assert app.error is None and app.running
-    assert adapter.months_done(app.sim) == 3
+    assert adapter.months_done(app.sim) == app.steps == 3
     df = app.datacollector.get_model_vars_dataframe()
     assert list(df.columns) == list(SERIES) and len(df) == 4  # start + 3 months
     last = df.iloc[-1]
@@ -147,7 +147,7 @@ def test_run_stops_after_its_years():
         assert app.running
         app.step()
     assert not app.running
-    assert adapter.months_done(app.sim) == 12
+    assert app.steps == 12
 
 
 def test_reset_arguments_from_solara_viz():
@@ -213,7 +213,7 @@ def test_page_renders_and_redraws_headless(monkeypatch):
     _box, rc = solara.render(page_module.Page(), handle_error=False)
     try:
         apps = [o for o in gc.get_objects() if isinstance(o, CentreApp) and o.sim is not None
-                and o.settings.town == "small" and adapter.months_done(o.sim) == 0]
+                and o.settings.town == "small" and o.steps == 0]
         assert apps
         def pictures():
             return [json.dumps(w.option) for w in rc.find(EchartsWidget).widgets]

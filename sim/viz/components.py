@@ -71,7 +71,7 @@ def map_figure(app: CentreApp, footfall_layer: bool = True) -> Figure:
     draw_centre(ax, town, state.function, area=state.area,
                 node_footfall=state.node_footfall if footfall_layer else None,
                 outlines=app.outlines, legend="outside")
-    ax.set_title(f"{adapter.date_label(sim)} (month {adapter.months_done(sim)})")
+    ax.set_title(f"{adapter.date_label(sim)} (month {app.steps})")
     return fig
 
 
@@ -160,7 +160,7 @@ def map_option(app: CentreApp, footfall_layer: bool = True) -> dict:
     axis = {"type": "value", "show": False, "scale": True}
     return {
         "animation": False,
-        "title": {"text": f"{adapter.date_label(sim)} (month {adapter.months_done(sim)})",
+        "title": {"text": f"{adapter.date_label(sim)} (month {app.steps})",
                   "left": "center", "top": 0, "textStyle": {"fontSize": 13}},
         "tooltip": {"trigger": "item", "formatter": "{b}"},
         "grid": {"left": 4, "top": 26, "width": width, "height": height},

@@ -125,5 +125,5 @@ class CentreApp(Model):
             self.running = False
             return
         self.datacollector.collect(self)
-        if adapter.months_done(self.sim) >= 12 * self.settings.years:
+        if self.steps >= 12 * self.settings.years:  # the app's own months (Mesa counts them)
             self.running = False  # the run is complete: play stops, Reset starts again

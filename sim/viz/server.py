@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import warnings
 
 from .settings import ENV_SCENARIO, ENV_START, ENV_TOWN
 
@@ -33,9 +34,17 @@ def serve(town: str = "medium", scenario: str = "baseline", *, host: str = "127.
     os.environ.update({ENV_TOWN: town, ENV_SCENARIO: scenario, ENV_START: str(start)})
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
+    import click
     from solara.__main__ import run as solara_run  # after the environment is set
 
+    # Solara warns on every page load that its session cookie is not sent over https; a page
+    # served on this computer over http is the intended use.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     args = ["sim.viz.app", "--host", host, "--port", str(port), "--production",
             "--no-check-version", "--open" if open_browser else "--no-open",
             "--log-level", "warning"]
-    solara_run.main(args=args, prog_name="binnenstad viz", standalone_mode=False)
+    try:
+        solara_run.main(args=args, prog_name="binnenstad viz", standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        pass
+    print("binnenstad viz: stopped", flush=True)
