@@ -257,6 +257,8 @@ def _not_osm(d: Path) -> Path:
     (_streets_only, [], "no premises"),
     (_premises_only, [], "no walkable streets"),
     (None, ["--bbox", "6.5,53.0,6.6,53.1"], "selects no streets"),
+    (None, ["--bbox", ",".join(f"{v:.6f}" for v in (*lonlat(300, -20), *lonlat(500, 20)))],
+     "selects no premises"),
     (None, ["--centre", "52.1,5.0", "--radius", "100"], "selects no streets"),
     (None, ["--bbox", "5,52,4,53"], "--bbox '5,52,4,53': need"),
     (None, ["--bbox", "5,52"], "must be 4 numbers"),

@@ -34,6 +34,11 @@ from .tags import TagTable
 _RD_BOUNDS = (3.2, 50.7, 7.3, 53.7)
 #: Radius (m) of the area around --centre when no --radius is given.
 DEFAULT_RADIUS_M = 600.0
+#: Metres per degree of latitude (mean), for the reader's coarse box.
+M_PER_DEG_LAT = 111_320.0
+#: Margin (m) around the selection within which objects are read (street segments that cross
+#: the selection without a vertex inside it are rare below this length).
+READ_MARGIN_M = 500.0
 
 
 @dataclass
@@ -85,6 +90,26 @@ def _selection(transform, bbox, centre, radius):
         x, y = transform(lon, lat)
         return shapely.Point(x, y).buffer(radius or DEFAULT_RADIUS_M, quad_segs=32)
     return None
+
+
+def _reading_box(bbox, centre, radius, margin_m: float = READ_MARGIN_M
+                 ) -> tuple[float, float, float, float] | None:
+    """The selection's bounding box in degrees, widened by ``margin_m``: what the reader needs."""
+    if bbox is not None:
+        w, s, e, n = bbox
+    elif centre is not None:
+        r = radius or DEFAULT_RADIUS_M
+        w, e = centre[1] - r / _m_per_deg_lon(centre[0]), centre[1] + r / _m_per_deg_lon(centre[0])
+        s, n = centre[0] - r / M_PER_DEG_LAT, centre[0] + r / M_PER_DEG_LAT
+    else:
+        return None
+    dlat = margin_m / M_PER_DEG_LAT
+    dlon = margin_m / _m_per_deg_lon(max(abs(s), abs(n)))
+    return w - dlon, s - dlat, e + dlon, n + dlat
+
+
+def _m_per_deg_lon(lat: float) -> float:
+    return M_PER_DEG_LAT * max(math.cos(math.radians(lat)), 1e-6)
 
 
 def _largest_network(parts: list[tuple[np.ndarray, bool]]) -> tuple[list[int], np.ndarray, dict]:
@@ -214,14 +239,21 @@ def build_town(extract: str | Path, *, bbox: Sequence[float] | None = None,
     except TagTableError as exc:
         raise OsmError(str(exc)) from None
     src = Path(extract)
-    data: OsmData = read_extract(src, table)
+    data: OsmData = read_extract(src, table, box=_reading_box(bbox, centre, radius))
     walkable = ", ".join(table.t.streets.walkable[:4])
-    if not data.streets:
+    what = ("--bbox " + ",".join(f"{v:g}" for v in bbox) if bbox is not None else
+            f"--centre {centre[0]:g},{centre[1]:g} --radius {radius or DEFAULT_RADIUS_M:g}"
+            if centre is not None else "the extract")
+    if data.streets_seen == 0:
         raise OsmError(f"{src}: no walkable streets (ways tagged highway={walkable}, ...); is "
                        "this the extract of a town?")
+    w, s, e, n = data.street_extent or (0.0, 0.0, 0.0, 0.0)
+    span = f"its streets span lon {w:.4f} to {e:.4f}, lat {s:.4f} to {n:.4f}"
+    if not data.streets:
+        raise OsmError(f"{src}: {what} selects no streets ({span})")
     premises = [(t, table.premise(t.tags)) for t in data.tagged]
     premises = [(t, p) for t, p in premises if p is not None]
-    if not premises:
+    if not premises and data.premise_nodes_seen == 0:
         raise OsmError(f"{src}: no premises (nodes or buildings tagged shop, amenity, office, "
                        "craft, ... or a vacancy marker such as shop=vacant)")
 
@@ -236,12 +268,6 @@ def build_town(extract: str | Path, *, bbox: Sequence[float] | None = None,
     crs = choose_crs(ref_lon, ref_lat)
     transform = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform
     area = _selection(transform, bbox, centre, radius)
-    what = ("--bbox " + ",".join(f"{v:g}" for v in bbox) if bbox is not None else
-            f"--centre {centre[0]:g},{centre[1]:g} --radius {radius or DEFAULT_RADIUS_M:g}"
-            if centre is not None else "the extract")
-    allc = np.concatenate([c for _, c, _ in data.streets])
-    span = (f"its streets span lon {allc[:, 0].min():.4f} to {allc[:, 0].max():.4f}, lat "
-            f"{allc[:, 1].min():.4f} to {allc[:, 1].max():.4f}")
 
     parts: list[tuple[np.ndarray, bool]] = []
     for _, coords, main in data.streets:
@@ -274,7 +300,7 @@ def build_town(extract: str | Path, *, bbox: Sequence[float] | None = None,
     pts = [(t, p, *project(t)) for t, p in premises]
     pts = [(t, p, x, y) for t, p, x, y in pts if inside(x, y)]
     if not pts:
-        raise OsmError(f"{src}: {what} selects no premises ({len(premises)} in the extract)")
+        raise OsmError(f"{src}: {what} selects no premises")
     buildings = [(b, shapely.transform(b.polygon, lambda c: np.c_[transform(c[:, 0], c[:, 1])]))
                  for b in data.buildings]
     b_geoms = np.array([g for _, g in buildings], dtype=object)

@@ -39,14 +39,36 @@ class OsmData:
     tagged: list[Tagged] = field(default_factory=list)
     buildings: list[Tagged] = field(default_factory=list)
     objects_read: int = 0
+    #: every walkable street and premise node of the extract, also those outside the box:
+    #: how many, and the streets' extent (west, south, east, north), for messages
+    streets_seen: int = 0
+    street_extent: tuple[float, float, float, float] | None = None
+    premise_nodes_seen: int = 0
+
+    def _extend(self, coords: np.ndarray) -> None:
+        w, s = coords.min(axis=0)
+        e, n = coords.max(axis=0)
+        if self.street_extent is not None:
+            w0, s0, e0, n0 = self.street_extent
+            w, s, e, n = min(w, w0), min(s, s0), max(e, e0), max(n, n0)
+        self.street_extent = (float(w), float(s), float(e), float(n))
 
 
 def _area_ref(area) -> str:
     return ("w" if area.from_way() else "r") + str(area.orig_id())
 
 
-def read_extract(path: str | Path, table: TagTable) -> OsmData:
-    """Read ``path``; raises `OsmError` (one line) if it is missing or not an OSM file."""
+def _inside(box: tuple[float, float, float, float] | None, lon: float, lat: float) -> bool:
+    return box is None or (box[0] <= lon <= box[2] and box[1] <= lat <= box[3])
+
+
+def read_extract(path: str | Path, table: TagTable,
+                 box: tuple[float, float, float, float] | None = None) -> OsmData:
+    """Read ``path``; raises `OsmError` (one line) if it is missing or not an OSM file.
+
+    ``box`` (west, south, east, north in degrees) skips what lies wholly outside it early, so a
+    province-sized extract can be given as it is: nodes outside, streets without a vertex in it,
+    areas whose first vertex is outside (the caller adds a margin)."""
     import osmium
     import shapely
 
@@ -63,20 +85,31 @@ def read_extract(path: str | Path, table: TagTable) -> OsmData:
             data.objects_read += 1
             tags = {t.k: t.v for t in obj.tags}
             if obj.is_node():
+                if table.premise(tags) is not None:
+                    data.premise_nodes_seen += 1
                 if table.premise(tags) or table.entry_kind(tags):
                     loc = obj.location
-                    if loc.valid():
+                    if loc.valid() and _inside(box, loc.lon, loc.lat):
                         data.tagged.append(Tagged(f"n{obj.id}", loc.lon, loc.lat, tags))
             elif obj.is_way():
                 if table.walkable(tags):
                     coords = np.array([(n.lon, n.lat) for n in obj.nodes if n.location.valid()])
                     if len(coords) >= 2:
+                        data.streets_seen += 1
+                        data._extend(coords)
+                    if len(coords) >= 2 and (box is None or np.any(
+                            (coords[:, 0] >= box[0]) & (coords[:, 0] <= box[2])
+                            & (coords[:, 1] >= box[1]) & (coords[:, 1] <= box[3]))):
                         data.streets.append((f"w{obj.id}", coords, table.main_road(tags)))
             elif obj.is_area():
                 building = tags.get("building", "no") != "no"
                 candidate = table.premise(tags) is not None or table.entry_kind(tags) is not None
                 if not (building or candidate):
                     continue
+                if box is not None:
+                    first = next((n for ring in obj.outer_rings() for n in ring), None)
+                    if first is None or not _inside(box, first.lon, first.lat):
+                        continue
                 try:
                     geom = shapely.from_wkb(wkb.create_multipolygon(obj))
                 except (RuntimeError, shapely.errors.GEOSException):

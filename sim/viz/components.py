@@ -41,8 +41,6 @@ MAP_PX = (300, 300)
 MAP_MARGIN_M = 25.0
 #: An X-shaped marker for vacant units (ECharts symbol path).
 _CROSS = "path://M2,0L5,3L8,0L10,2L7,5L10,8L8,10L5,7L2,10L0,8L3,5L0,2Z"
-#: Colours of the footfall key (the YlOrBr scale of `sim.figures.FOOTFALL_CMAP`, light to dark).
-_FOOTFALL_KEY = ("#ffffe5", "#fee391", "#fe9929", "#cc4c02", "#662506")
 
 
 def status_line(app: CentreApp) -> str:
@@ -177,6 +175,11 @@ def _swatch(css: str, label: str) -> str:
             f'<span style="{css}"></span><span>{label}</span></div>')
 
 
+def _footfall_key() -> list[str]:
+    """Five colours of the footfall scale (`sim.figures.FOOTFALL_CMAP`), light to dark."""
+    return _hex(colormaps[FOOTFALL_CMAP](np.linspace(0.0, 1.0, 5)))
+
+
 def legend_html(app: CentreApp, footfall_layer: bool = True) -> str:
     """The map's key as HTML: zones, the functions on the map, vacancy, entries, footfall."""
     sim = app.sim
@@ -198,7 +201,7 @@ def legend_html(app: CentreApp, footfall_layer: bool = True) -> str:
     if footfall_layer:
         foot = state.node_footfall
         rows.append(_swatch(f"width:40px;height:8px;background:linear-gradient(to right, "
-                            f"{', '.join(_FOOTFALL_KEY)})",
+                            f"{', '.join(_footfall_key())})",
                             f"footfall {foot.min():,.0f} to {foot.max():,.0f} passers-by/day "
                             "(log scale)"))
     return f'<div style="font-size:11px;padding-top:4px">{"".join(rows)}</div>'
