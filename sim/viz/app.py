@@ -27,7 +27,7 @@ from .settings import (
     town_choices,
 )
 
-#: Milliseconds between steps when playing: about eight months a second on a medium town, slow
+#: Milliseconds between steps when playing: about seven months a second on a medium town, slow
 #: enough to watch (the slider goes down to 1 ms; see benchmarks/app_speed.py).
 PLAY_INTERVAL_MS = 100
 
