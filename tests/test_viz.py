@@ -165,7 +165,7 @@ def test_reset_arguments_from_solara_viz():
 
 # ------------------------------------------------------------------------------------ the page
 def test_map_chart_and_key(small_app):
-    from sim.viz.components import chart_option, legend_html, map_figure, map_option, status_line
+    from sim.viz.components import chart_option, legend_html, map_option, status_line
     from sim.viz.model import VACANCY_SERIES
 
     sim = small_app.sim
@@ -186,8 +186,6 @@ def test_map_chart_and_key(small_app):
     ext_x = option["xAxis"]["max"] - option["xAxis"]["min"]
     ext_y = option["yAxis"]["max"] - option["yAxis"]["min"]
     assert w / h == pytest.approx(ext_x / ext_y, rel=0.02)
-    fig = map_figure(small_app, footfall_layer=True)
-    assert len(fig.axes) >= 1
     key = legend_html(small_app)
     assert "vacant unit (vacancy)" in key and "core (kernwinkelgebied)" in key
     assert "passers-by/day" in key and "passers-by/day" not in legend_html(small_app, False)

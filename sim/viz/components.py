@@ -6,7 +6,7 @@ step. The server only sends the data, so a frame costs it a few milliseconds ins
 The map is custom because Mesa's space components draw agents on a space, while the centre's
 map shows every unit, occupied or not, over the street network with the zones outlined and an
 optional footfall layer. It uses the palettes and zone outlines of the run figures
-(`sim.figures`); `map_figure` draws the same state with matplotlib. The charts read Mesa's
+(`sim.figures`), so it looks like ``map.png`` of a run. The charts read Mesa's
 `DataCollector`, as Mesa's plot component does (see `chart_components` for why they are not
 Mesa's).
 """
@@ -19,7 +19,6 @@ import numpy as np
 import solara
 from matplotlib import colormaps
 from matplotlib.colors import LogNorm
-from matplotlib.figure import Figure
 from mesa.visualization.utils import update_counter
 
 from ..figures import (
@@ -29,7 +28,6 @@ from ..figures import (
     ZONE_COLOURS,
     ZONE_LABELS,
     ZONE_LINESTYLES,
-    draw_centre,
     zone_outlines,
 )
 from ..functions import FUNCTION_NAMES, ZONE_NAMES, Function
@@ -53,24 +51,6 @@ def status_line(app: CentreApp) -> str:
     done = "; run complete" if not app.running else ""
     return (f"{adapter.date_label(sim)}: vacancy {rate:.1f}% ({vacant} of {eligible} shop units "
             f"empty), {adapter.shop_counts(sim)['shops']} shops{done}")
-
-
-def map_figure(app: CentreApp, footfall_layer: bool = True) -> Figure:
-    """The centre map of ``app`` as a matplotlib Figure, as the run figures draw it (for
-    saving a picture of the app's state; the page draws `map_option`)."""
-    sim = app.sim
-    assert sim is not None
-    town = adapter.town(sim)
-    if app.outlines is None:
-        app.outlines = zone_outlines(town)
-    state = adapter.map_state(sim)
-    fig = Figure(figsize=(6.0, 6.0))
-    ax = fig.add_subplot()
-    draw_centre(ax, town, state.function, area=state.area,
-                node_footfall=state.node_footfall if footfall_layer else None,
-                outlines=app.outlines, legend="outside")
-    ax.set_title(f"{adapter.date_label(sim)} (month {app.steps})")
-    return fig
 
 
 def _hex(rgba: np.ndarray) -> list[str]:
