@@ -6,8 +6,9 @@ Two measurements (issue 12 asks for >= 5 months per second on a medium town on 2
    browser); each frame = one model step + the re-draw of every component that Mesa's Step
    button triggers (map, key, three charts, status). Also the parts on their own.
 2. **In the browser**: ``binnenstad viz`` as a server, Debian's Chromium (Playwright) presses
-   Play, and the months shown on the page are counted over ``--seconds`` (every month is drawn:
-   render interval 1, play interval 1 ms). Skipped when no Chromium is installed.
+   Play, and the months the map has drawn (the title of its ECharts figure) are counted over
+   ``--seconds``, with the play interval at its minimum (1 ms) and at the app's default; the
+   render interval is 1 (every month is drawn). Skipped when no Chromium is installed.
 
 Prints a table; ``--json PATH`` also writes the numbers. Load averages are recorded because other
 processes may share the machine.
@@ -32,8 +33,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
 
 
 def _median_ms(fn, repeats: int) -> float:
@@ -82,11 +81,17 @@ def headless(town: str, frames: int) -> dict:
     }
 
 
-def _months_shown(text: str, start: int) -> int | None:
-    m = re.match(r"(\w+) (\d{4}):", text)
-    if not m or m.group(1) not in MONTHS:
-        return 0 if text.startswith("start of") else None
-    return (int(m.group(2)) - start) * 12 + MONTHS.index(m.group(1)) + 1
+#: JavaScript: the title the map's ECharts instance shows, e.g. "March 2014 (month 15)".
+MAP_TITLE = """() => { const el = document.querySelector('.binnenstad-map');
+  const find = vm => vm ? (vm.chart || vm.$children.map(find).find(Boolean)) : undefined;
+  const chart = el && find(el.__vue__);
+  return chart ? chart.getOption().title[0].text : ''; }"""
+
+
+def _months_drawn(page) -> int | None:
+    """Months of the state the map has drawn (not just the status text)."""
+    m = re.search(r"\(month (\d+)\)", page.evaluate(MAP_TITLE))
+    return int(m.group(1)) if m else None
 
 
 def in_browser(town: str, seconds: float, fastest: bool = True) -> dict | None:
@@ -127,9 +132,8 @@ def in_browser(town: str, seconds: float, fastest: bool = True) -> dict | None:
             samples = []  # (time, months shown) until --seconds pass or the run completes
             t_end = time.perf_counter() + seconds
             while time.perf_counter() < t_end:
-                text = status.inner_text()
-                samples.append((time.perf_counter(), _months_shown(text, 2013)))
-                if "run complete" in text:
+                samples.append((time.perf_counter(), _months_drawn(page)))
+                if "run complete" in status.inner_text():
                     break
                 time.sleep(0.2)
             browser.close()

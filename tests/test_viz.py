@@ -4,7 +4,6 @@ and chart figures, a headless render of the whole page, and ``binnenstad viz`` a
 from __future__ import annotations
 
 import gc
-import json
 import socket
 
 import numpy as np
@@ -12,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app as cli
-from sim.functions import ZONE_NAMES
+from sim.functions import FUNCTION_NAMES, ZONE_NAMES
 from sim.scenarios.loader import load_scenario
 from sim.viz import adapter
 from sim.viz.model import SERIES, CentreApp, policy_kwargs
@@ -170,17 +169,21 @@ def test_map_chart_and_key(small_app):
 
     sim = small_app.sim
     option = map_option(small_app, footfall_layer=True)
-    series = {s["name"]: s for s in option["series"]}
+    series = option["series"]
+    streets = [s for s in series if s["type"] == "lines" and "passers-by" in s["name"]]
+    units = [s for s in series if s["type"] == "scatter" and s["name"] in FUNCTION_NAMES]
+    named = {s["name"]: s for s in series}
     n_vacant = int((sim.units.function == 0).sum())
-    assert len(series["vacant units"]["data"]) == n_vacant
-    assert len(series["units"]["data"]) == sim.town.n_units - n_vacant
-    assert len(series["streets"]["data"]) == len(sim.town.edge_u)
-    assert len(series["entry points"]["data"]) == len(sim.town.entry_node)
-    assert {"core (kernwinkelgebied)", "aanloop (approach streets)", "fringe"} <= set(series)
-    assert all(d["name"].startswith("vacant for ") for d in series["vacant units"]["data"])
-    assert "passers-by per day" in series["streets"]["data"][0]["name"]
-    grey = map_option(small_app, footfall_layer=False)["series"][0]["data"]
-    assert {d["lineStyle"]["color"] for d in grey} == {"#c8c8c8"}
+    assert len(named["vacant units"]["data"]) == n_vacant
+    assert sum(len(s["data"]) for s in units) == sim.town.n_units - n_vacant
+    assert sum(len(s["data"]) for s in streets) == len(sim.town.edge_u)
+    assert 1 < len(streets) <= 8  # footfall classes
+    assert len(named["entry points"]["data"]) == len(sim.town.entry_node)
+    assert {"core (kernwinkelgebied)", "aanloop (approach streets)", "fringe"} <= set(named)
+    assert all(d["name"].startswith("vacant for ") for d in named["vacant units"]["data"])
+    grey = map_option(small_app, footfall_layer=False)["series"][0]
+    assert grey["lineStyle"]["color"] == "#c8c8c8"
+    assert len(grey["data"]) == len(sim.town.edge_u)
     # equal scale on both axes: the plot area's aspect is the town's
     w, h = option["grid"]["width"], option["grid"]["height"]
     ext_x = option["xAxis"]["max"] - option["xAxis"]["min"]
@@ -200,7 +203,8 @@ def test_map_chart_and_key(small_app):
 
 
 def test_page_renders_and_redraws_headless(monkeypatch):
-    """The whole SolaraViz page renders server-side; a step re-draws the map and the charts."""
+    """The whole SolaraViz page renders server-side, and every step re-draws the map and the
+    charts with the new month (what the browser receives)."""
     import solara
     from mesa.visualization.utils import force_update
     from solara.components.echarts import EchartsWidget
@@ -213,16 +217,26 @@ def test_page_renders_and_redraws_headless(monkeypatch):
         apps = [o for o in gc.get_objects() if isinstance(o, CentreApp) and o.sim is not None
                 and o.settings.town == "small" and o.steps == 0]
         assert apps
-        def pictures():
-            return [json.dumps(w.option) for w in rc.find(EchartsWidget).widgets]
-
-        before = pictures()
-        assert len(before) == 4  # map + three charts
         app = apps[-1]
-        app.step()
-        force_update()
-        after = pictures()
-        assert len(after) == 4 and all(a != b for a, b in zip(after, before, strict=True))
+
+        def figures():
+            options = [w.option for w in rc.find(EchartsWidget).widgets]
+            charts = [o for o in options if "xAxis" in o and o["xAxis"]["type"] == "time"]
+            maps = [o for o in options if o not in charts]
+            return maps, charts
+
+        maps, charts = figures()
+        assert len(maps) == 1 and len(charts) == 3
+        assert maps[0]["title"]["text"] == "start of 2013 (month 0)"
+        for month, name in ((1, "January"), (2, "February")):
+            app.step()
+            force_update()
+            maps, charts = figures()
+            assert maps[0]["title"]["text"] == f"{name} 2013 (month {month})"
+            for chart in charts:
+                for series in chart["series"]:
+                    assert len(series["data"]) == month + 1  # the start and every month
+                    assert series["data"][-1][0] == f"2013-{month + 1:02d}-01"
     finally:
         rc.close()
 

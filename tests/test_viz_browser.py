@@ -72,6 +72,17 @@ PICTURES = ("() => Array.from(document.querySelectorAll('.binnenstad-map, .binne
             ".map(el => { const c = el.querySelector('canvas'); return c ? c.toDataURL() : ''; })")
 
 
+#: JavaScript: what the map's and the charts' ECharts instances hold (title, points per series).
+SHOWN = """() => Array.from(document.querySelectorAll('.binnenstad-map, .binnenstad-chart'))
+  .map(el => {
+    const find = vm => vm ? (vm.chart || vm.$children.map(find).find(Boolean)) : undefined;
+    const chart = find(el.__vue__);
+    if (!chart) return null;
+    const o = chart.getOption();
+    return {title: o.title[0].text, points: o.series.map(s => (s.data || []).length)};
+  })"""
+
+
 def _pictures(page) -> list[str]:
     return page.evaluate(PICTURES)
 
@@ -126,6 +137,10 @@ def test_app_in_browser_offline(server, tmp_path):
                 time.sleep(0.5)
             assert len(after) == 4 and all(after), "expected the map and three charts"
             assert all(changed), f"map and charts must change after two steps: {changed}"
+            shown = page.evaluate(SHOWN)
+            assert shown[0]["title"] == "February 2013 (month 2)", shown[0]
+            for chart in shown[1:]:  # start + two months in every line of every chart
+                assert chart["points"] and set(chart["points"]) == {3}, chart
             page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
             assert (tmp_path / "app.png").stat().st_size > 10_000
 

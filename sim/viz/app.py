@@ -16,7 +16,7 @@ from mesa.visualization import SolaraViz
 
 from ..policies import POLICIES
 from ..scenarios.loader import available_scenarios
-from .components import CentreMap, chart_components
+from .components import page_components
 from .model import CentreApp
 from .settings import (
     DRIVER_MAX,
@@ -27,9 +27,9 @@ from .settings import (
     town_choices,
 )
 
-#: Milliseconds between steps when playing: about seven months a second on a medium town, slow
-#: enough to watch (the slider goes down to 1 ms; see benchmarks/app_speed.py).
-PLAY_INTERVAL_MS = 100
+#: Milliseconds between steps when playing: slow enough to watch a medium town month by month
+#: (the slider goes down to 1 ms; see benchmarks/app_speed.py).
+PLAY_INTERVAL_MS = 50
 
 
 def model_params(town: str = "medium", scenario: str = "baseline", start: int = 2013
@@ -69,10 +69,6 @@ def _config() -> tuple[str, str, int]:
             int(os.environ.get(ENV_START, "2013")))
 
 
-def _map_component(app: CentreApp):
-    return CentreMap(app)
-
-
 @solara.component
 def Page():
     """One page per browser tab, with its own model."""
@@ -80,7 +76,7 @@ def Page():
     params = solara.use_memo(lambda: model_params(town, scenario, start), [])
     app = solara.use_memo(lambda: CentreApp(town=town, scenario_name=scenario,
                                             start_year=start), [])
-    components = solara.use_memo(lambda: [_map_component, *chart_components()], [])
+    components = solara.use_memo(page_components, [])
     return SolaraViz(app, components=components,
                      model_params=params, name="binnenstad: a Dutch city centre",
                      play_interval=PLAY_INTERVAL_MS)

@@ -7,7 +7,7 @@ The map is custom because Mesa's space components draw agents on a space, while 
 map shows every unit, occupied or not, over the street network with the zones outlined and an
 optional footfall layer. It uses the palettes and zone outlines of the run figures
 (`sim.figures`), so it looks like ``map.png`` of a run. The charts read Mesa's
-`DataCollector`, as Mesa's plot component does (see `chart_components` for why they are not
+`DataCollector`, as Mesa's plot component does (see `page_components` for why they are not
 Mesa's).
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Callable
 import numpy as np
 import solara
 from matplotlib import colormaps
-from matplotlib.colors import LogNorm
 from mesa.visualization.utils import update_counter
+from solara.components.echarts import EchartsWidget
 
 from ..figures import (
     FOOTFALL_CMAP,
@@ -36,6 +36,8 @@ from .model import FOOTFALL_SERIES, SHOP_SERIES, VACANCY_SERIES, CentreApp
 
 #: Largest plot area of the map (px, width x height) and the margin around the town (m).
 MAP_PX = (300, 300)
+#: Footfall classes of the streets on the map (logarithmic, from the least to the most).
+FOOTFALL_CLASSES = 8
 MAP_MARGIN_M = 25.0
 #: An X-shaped marker for vacant units (ECharts symbol path).
 _CROSS = "path://M2,0L5,3L8,0L10,2L7,5L10,8L8,10L5,7L2,10L0,8L3,5L0,2Z"
@@ -84,24 +86,34 @@ def map_option(app: CentreApp, footfall_layer: bool = True) -> dict:
         return [round(float(x), 1), round(float(y), 1)]
 
     u, v = town.edge_u, town.edge_v
+    coords = [[xy(town.node_x[a], town.node_y[a]), xy(town.node_x[b], town.node_y[b])]
+              for a, b in zip(u.tolist(), v.tolist(), strict=True)]
+    # Streets in a few footfall classes, one series each with one style: ECharts draws that far
+    # faster than a style per street (benchmarks/app_speed.py).
+    series: list[dict] = []
     if footfall_layer:
         foot = 0.5 * (st.node_footfall[u] + st.node_footfall[v]) + 1.0
-        top = max(float(foot.max()), 2.0)
-        norm = LogNorm(vmin=max(float(foot.min()), 1.0), vmax=top)
-        colours = _hex(colormaps[FOOTFALL_CMAP](norm(foot)))
-        widths = 1.5 + 4.5 * np.log(foot) / max(np.log(top), 1e-9)
+        lo, top = max(float(foot.min()), 1.0), max(float(foot.max()), 2.0)
+        edges = np.geomspace(lo, top, FOOTFALL_CLASSES + 1) if top > lo else np.array([lo, top])
+        cls = np.clip(np.searchsorted(edges, foot, side="right") - 1, 0, len(edges) - 2)
+        cmap = colormaps[FOOTFALL_CMAP]
+        for k in range(len(edges) - 1):
+            members = np.flatnonzero(cls == k)
+            if len(members) == 0:
+                continue
+            t = (k + 0.5) / (len(edges) - 1)
+            series.append({
+                "type": "lines", "coordinateSystem": "cartesian2d", "z": 1,
+                "name": f"{edges[k] - 1:,.0f} to {edges[k + 1] - 1:,.0f} passers-by per day",
+                "tooltip": {"formatter": "street: {a}"},
+                "lineStyle": {"color": _hex(cmap([t]))[0], "width": round(1.5 + 4.5 * t, 1),
+                              "opacity": 1, "cap": "round"},
+                "data": [{"coords": coords[i]} for i in members.tolist()]})
     else:
-        foot = np.zeros(len(u))
-        colours = ["#c8c8c8"] * len(u)
-        widths = np.full(len(u), 2.5)
-    streets = [{"coords": [xy(town.node_x[a], town.node_y[a]), xy(town.node_x[b], town.node_y[b])],
-                "name": f"street: {f - 1:,.0f} passers-by per day" if footfall_layer else "street",
-                "lineStyle": {"color": c, "width": round(float(w), 1)}}
-               for a, b, f, c, w in zip(u.tolist(), v.tolist(), foot, colours, widths,
-                                        strict=True)]
-    series: list[dict] = [{"type": "lines", "name": "streets", "coordinateSystem": "cartesian2d",
-                           "data": streets, "lineStyle": {"opacity": 1, "cap": "round"},
-                           "z": 1}]
+        series.append({"type": "lines", "name": "streets", "coordinateSystem": "cartesian2d",
+                       "z": 1, "silent": True,
+                       "data": [{"coords": c} for c in coords],
+                       "lineStyle": {"color": "#c8c8c8", "width": 2.5, "opacity": 1}})
     dash = {"-": "solid", "--": "dashed", ":": "dotted"}
     for zone, lines in app.outlines.items():
         series.append({"type": "lines", "name": ZONE_LABELS[zone], "polyline": True,
@@ -110,7 +122,8 @@ def map_option(app: CentreApp, footfall_layer: bool = True) -> dict:
                                      "type": dash[ZONE_LINESTYLES[zone]], "opacity": 1},
                        "data": [{"coords": [xy(*p) for p in line[::2]]} for line in lines]})
     zone_names = [ZONE_NAMES[int(z)] for z in town.unit_zone]
-    occupied, vacant = [], []
+    by_function: dict[int, list[dict]] = {}
+    vacant = []
     for i in range(town.n_units):
         f = int(st.function[i])
         where = f"{st.area[i]:,.0f} m², {zone_names[i]}, {st.footfall[i]:,.0f} passers-by/day"
@@ -120,13 +133,15 @@ def map_option(app: CentreApp, footfall_layer: bool = True) -> dict:
         else:
             name = FUNCTION_NAMES[f].replace("_", " ")
             chain = " (chain)" if st.chain[i] else ""
-            occupied.append({"value": xy(town.unit_x[i], town.unit_y[i]),
-                             "name": f"{name}{chain}: {where}",
-                             "symbolSize": round(float(np.clip(np.sqrt(st.area[i] / 8), 3, 11)), 1),
-                             "itemStyle": {"color": FUNCTION_COLOURS[FUNCTION_NAMES[f]]}})
+            by_function.setdefault(f, []).append({
+                "value": xy(town.unit_x[i], town.unit_y[i]), "name": f"{name}{chain}: {where}",
+                "symbolSize": round(float(np.clip(np.sqrt(st.area[i] / 8), 3, 11)), 1)})
+    # One series per function (one colour each), as for the streets.
+    series += [{"type": "scatter", "name": FUNCTION_NAMES[f], "data": data, "z": 3,
+                "itemStyle": {"color": FUNCTION_COLOURS[FUNCTION_NAMES[f]],
+                              "borderColor": "#555555", "borderWidth": 0.4, "opacity": 1}}
+               for f, data in sorted(by_function.items())]
     series += [
-        {"type": "scatter", "name": "units", "data": occupied, "z": 3,
-         "itemStyle": {"borderColor": "#555555", "borderWidth": 0.4, "opacity": 1}},
         {"type": "scatter", "name": "vacant units", "data": vacant, "z": 4, "symbol": _CROSS,
          "symbolSize": 8, "itemStyle": {"color": "#000000", "opacity": 1}},
         {"type": "scatter", "name": "entry points", "z": 5, "symbol": "triangle",
@@ -190,10 +205,16 @@ def legend_html(app: CentreApp, footfall_layer: bool = True) -> str:
 @solara.component
 def LiveEcharts(make_option: Callable[[], dict], attributes: dict, responsive: bool = False):
     """An ECharts figure whose option is computed by ``make_option`` and set on the widget after
-    each render. Passed as an element property instead, the option (thousands of numbers for a
-    map) would be walked value by value by every re-render of the page (reacton looks for
-    elements in properties), which costs more than drawing it."""
-    figure = solara.FigureEcharts(option={}, attributes=attributes, responsive=responsive)
+    each render. Passed as an element property instead (as ``solara.FigureEcharts`` does), the
+    option (thousands of numbers for a map) would be walked value by value by every re-render
+    of the page (reacton looks for elements in properties), which costs more than drawing it.
+    The element leaves ``option`` out, so re-renders never reset it.
+
+    It re-renders after every step (it reads Mesa's update counter itself): reacton judges two
+    lambdas with the same code and the same captured values equal, so a new ``make_option``
+    alone would not make it render again."""
+    update_counter.get()
+    figure = EchartsWidget.element(attributes=attributes, responsive=responsive)
 
     def push() -> None:
         solara.get_widget(figure).option = make_option()
@@ -270,31 +291,45 @@ def Chart(app: CentreApp, series: dict, ylabel: str, title: str, colours: dict[s
                 responsive=True)
 
 
-def chart_components() -> list:
-    """The three live charts: vacancy by zone, footfall by zone, shop counts.
+_ZONES = ("core", "aanloop", "fringe")
 
-    They read Mesa's DataCollector as Mesa's ``make_plot_component`` does, but are drawn in the
-    browser with ECharts (bundled in solara-assets, so offline): Mesa's matplotlib plots cost
+
+@solara.component
+def VacancyChart(app: CentreApp):
+    """Vacancy by zone (percent of retail-eligible units)."""
+    Chart(app, VACANCY_SERIES, "vacancy (% of shop units)", "Vacancy by zone",
+          {f"vacancy_{z}": ZONE_COLOURS[z] for z in ZONE_COLOURS},
+          {f"vacancy_{z}": ZONE_LINESTYLES[z] for z in ZONE_LINESTYLES})
+
+
+@solara.component
+def FootfallChart(app: CentreApp):
+    """Mean passers-by per day in front of the retail-eligible units, by zone."""
+    Chart(app, FOOTFALL_SERIES, "passers-by per day", "Footfall in front of shop units",
+          {f"footfall_{z}": ZONE_COLOURS[z] for z in _ZONES},
+          {f"footfall_{z}": ZONE_LINESTYLES[z] for z in _ZONES})
+
+
+@solara.component
+def ShopChart(app: CentreApp):
+    """Shops: all, chain outlets, independents, pop-ups."""
+    Chart(app, SHOP_SERIES, "shops", "Shop counts",
+          {k: SERIES_COLOURS[i] for i, k in enumerate(SHOP_SERIES)})
+
+
+def page_components() -> list:
+    """The page's components for SolaraViz: the map and three live charts (vacancy by zone,
+    footfall by zone, shop counts).
+
+    They are Solara components (not plain functions), so SolaraViz keeps them mounted when it
+    re-renders its grid; a plain function is wrapped anew at every re-render, which remounts
+    the charts and loses an ECharts figure that is still loading.
+
+    The charts read Mesa's DataCollector as Mesa's ``make_plot_component`` does, but are drawn in
+    the browser with ECharts (bundled in solara-assets, so offline): Mesa's matplotlib plots cost
     the server about 90-150 ms per chart per frame (a tight bounding box draws each figure
     twice), which kept the page below five months a second, and its Altair plots need vega files
     that solara-assets 1.58.2 does not serve (a blank chart offline). See
     benchmarks/app_speed.py.
     """
-    zones = ("core", "aanloop", "fringe")
-    specs = [
-        (VACANCY_SERIES, "vacancy (% of shop units)", "Vacancy by zone",
-         {f"vacancy_{z}": ZONE_COLOURS[z] for z in ZONE_COLOURS},
-         {f"vacancy_{z}": ZONE_LINESTYLES[z] for z in ZONE_LINESTYLES}),
-        (FOOTFALL_SERIES, "passers-by per day", "Footfall in front of shop units",
-         {f"footfall_{z}": ZONE_COLOURS[z] for z in zones},
-         {f"footfall_{z}": ZONE_LINESTYLES[z] for z in zones}),
-        (SHOP_SERIES, "shops", "Shop counts",
-         {k: SERIES_COLOURS[i] for i, k in enumerate(SHOP_SERIES)}, None),
-    ]
-
-    def make(spec):
-        def component(app: CentreApp):
-            return Chart(app, *spec)
-        return component
-
-    return [make(spec) for spec in specs]
+    return [CentreMap, VacancyChart, FootfallChart, ShopChart]
