@@ -87,6 +87,20 @@ def _pictures(page) -> list[str]:
     return page.evaluate(PICTURES)
 
 
+def _wait_drawn(page, title: str, points: int, timeout: float = 60.0) -> list:
+    """Wait until the map's title is ``title`` and every line of the three charts has ``points``
+    points (figures update one by one); return what is drawn, or fail with it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = page.evaluate(SHOWN)
+        if (len(shown) == 4 and all(shown) and shown[0]["title"] == title
+                and all(c["points"] and set(c["points"]) == {points} for c in shown[1:])):
+            return shown
+        if time.monotonic() > deadline:
+            pytest.fail(f"the browser did not draw {title!r} with {points} points: {shown}")
+        time.sleep(0.25)
+
+
 def test_app_in_browser_offline(server, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -110,10 +124,7 @@ def test_app_in_browser_offline(server, tmp_path):
             status = page.locator(".binnenstad-status")
             status.wait_for(timeout=120_000)
             assert "start of 2013: vacancy" in status.inner_text()
-            page.wait_for_function(
-                "document.querySelectorAll('.binnenstad-map canvas, .binnenstad-chart canvas')"
-                ".length >= 4", timeout=60_000)
-            time.sleep(1.0)  # let ECharts finish drawing
+            assert _wait_drawn(page, "start of 2013 (month 0)", 1)
             before = _pictures(page)
 
             step = page.get_by_role("button", name="Step")
@@ -128,19 +139,12 @@ def test_app_in_browser_offline(server, tmp_path):
             text = status.inner_text()
             assert re.match(r"February 2013: vacancy \d+\.\d% \(\d+ of \d+ shop units empty\)",
                             text), text
-            deadline = time.monotonic() + 60
-            while True:
-                after = _pictures(page)
-                changed = [a != b for a, b in zip(after, before, strict=False)]
-                if (len(after) == 4 and all(changed)) or time.monotonic() > deadline:
-                    break
-                time.sleep(0.5)
+            # map title = the month; every line of every chart: the start and two months
+            assert _wait_drawn(page, "February 2013 (month 2)", 3)
+            after = _pictures(page)
             assert len(after) == 4 and all(after), "expected the map and three charts"
-            assert all(changed), f"map and charts must change after two steps: {changed}"
-            shown = page.evaluate(SHOWN)
-            assert shown[0]["title"] == "February 2013 (month 2)", shown[0]
-            for chart in shown[1:]:  # start + two months in every line of every chart
-                assert chart["points"] and set(chart["points"]) == {3}, chart
+            changed = [a != b for a, b in zip(after, before, strict=True)]
+            assert all(changed), f"map and charts must look different after two steps: {changed}"
             page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
             assert (tmp_path / "app.png").stat().st_size > 10_000
 
