@@ -1,7 +1,7 @@
 """The page's parts: the centre map and the three live charts, drawn in the browser with ECharts
 (bundled in solara-assets, so offline); SolaraViz lays them out and re-draws them after every
-step. The server only sends the data, so a frame costs it a few milliseconds instead of the
-~100 ms of a matplotlib image (benchmarks/app_speed.py).
+step. The server only sends the data (about 10 ms for the map of a medium town, 1 ms a chart)
+instead of drawing images (60-150 ms each with matplotlib; benchmarks/app_speed.py).
 
 The map is custom because Mesa's space components draw agents on a space, while the centre's
 map shows every unit, occupied or not, over the street network with the zones outlined and an
@@ -14,6 +14,7 @@ Mesa's).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import solara
@@ -33,6 +34,9 @@ from ..figures import (
 from ..functions import FUNCTION_NAMES, ZONE_NAMES, Function
 from . import adapter
 from .model import FOOTFALL_SERIES, SHOP_SERIES, VACANCY_SERIES, CentreApp
+
+if TYPE_CHECKING:
+    from ..town import Town
 
 #: Largest plot area of the map (px, width x height) and the margin around the town (m).
 MAP_PX = (300, 300)
@@ -60,7 +64,7 @@ def _hex(rgba: np.ndarray) -> list[str]:
     return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb]
 
 
-def map_size(town, max_px: tuple[int, int] = MAP_PX) -> tuple[int, int]:
+def map_size(town: Town, max_px: tuple[int, int] = MAP_PX) -> tuple[int, int]:
     """Width and height (px) of the plot area that keeps the town's aspect (1 m = 1 m)."""
     w = float(np.ptp(np.r_[town.node_x, town.unit_x])) + 2 * MAP_MARGIN_M
     h = float(np.ptp(np.r_[town.node_y, town.unit_y])) + 2 * MAP_MARGIN_M
