@@ -325,6 +325,16 @@ def params() -> None:
         print(f"{name:36s} {kind:7s} [{spec.unit}] {spec.doc}")
 
 
+# Commands that live in their own modules (app, animations, town files from OpenStreetMap).
+from .animate_cli import animate_command  # noqa: E402
+from .town_osm.cli import town_app  # noqa: E402
+from .viz.cli import viz  # noqa: E402
+
+app.command()(viz)
+app.command("animate")(animate_command)
+app.add_typer(town_app, name="town")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (``argv`` defaults to ``sys.argv[1:]``)."""
     # Ctrl-C and SIGTERM become exceptions, so an interrupted run removes its temporary folder.

@@ -1,0 +1,91 @@
+"""``binnenstad town from-osm``: the ``town`` command group (registered in `sim.cli`)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+town_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                       help="Town files: build your own centre from OpenStreetMap.")
+
+
+def _numbers(text: str, n: int, option: str, form: str) -> list[float]:
+    from ..cli import _fail
+
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != n or not all(math.isfinite(v) for v in values):
+        _fail(f"{option} {text!r} must be {n} numbers {form}")
+    return values
+
+
+@town_app.command("from-osm")
+def from_osm(
+    extract: Annotated[Path, typer.Argument(help="OpenStreetMap extract (.osm or .osm.pbf).")],
+    out: Annotated[Path, typer.Option(help="Town file to write (.geojson).")],
+    bbox: Annotated[str | None, typer.Option(
+        help="Area to take: W,S,E,N in degrees (longitude, latitude).")] = None,
+    centre: Annotated[str | None, typer.Option(
+        help="Centre of the town: LAT,LON in degrees; the area is a circle of --radius around "
+             "it unless --bbox is given.")] = None,
+    radius: Annotated[float | None, typer.Option(
+        help="Radius (m) of the area around --centre [default: 600].")] = None,
+    core_radius: Annotated[float | None, typer.Option(
+        help="Core = premises within this distance (m) of --centre (or of the densest "
+             "premises), aanloop within twice it [default: zones from premise density].")]
+    = None,
+    population: Annotated[float | None, typer.Option(
+        help="Catchment population (persons) [default: estimated from the number of units].")]
+    = None,
+    name: Annotated[str | None, typer.Option(help="Town name [default: the file name].")] = None,
+    branches: Annotated[Path | None, typer.Option(
+        help="Tag table mapping OSM tags to branches [default: sim/data/osm_branches.toml].")]
+    = None,
+) -> None:
+    """Build a town file from an OpenStreetMap extract (see docs/town_format.md)."""
+    from ..cli import _fail
+
+    try:
+        from .build import write_town
+        from .read import OsmError
+    except ImportError as exc:
+        _fail(f"town from-osm needs the osm extra ({exc.name} is missing): "
+              "pip install 'binnenstad[osm]'")
+    if out.suffix.lower() not in (".geojson", ".json"):
+        _fail(f"--out {out}: must end in .geojson (a town file)")
+    if not out.parent.is_dir():
+        _fail(f"--out {out}: folder {out.parent} does not exist")
+    box = ctr = None
+    if bbox is not None:
+        box = _numbers(bbox, 4, "--bbox", "W,S,E,N (degrees)")
+        w, s, e, n = box
+        if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+            _fail(f"--bbox {bbox!r}: need -180 <= W < E <= 180 and -90 <= S < N <= 90 "
+                  "(W,S,E,N: longitude, latitude, longitude, latitude)")
+    if centre is not None:
+        ctr = _numbers(centre, 2, "--centre", "LAT,LON (degrees)")
+        if not (-90 <= ctr[0] <= 90 and -180 <= ctr[1] <= 180):
+            _fail(f"--centre {centre!r}: LAT must be -90..90 and LON -180..180 (LAT first)")
+    if radius is not None and centre is None:
+        _fail("--radius needs --centre LAT,LON (the circle's centre)")
+    if radius is not None and radius <= 0:
+        _fail(f"--radius must be > 0 m (got {radius:g})")
+    if core_radius is not None and core_radius <= 0:
+        _fail(f"--core-radius must be > 0 m (got {core_radius:g})")
+    if population is not None and population <= 0:
+        _fail(f"--population must be > 0 persons (got {population:g})")
+    try:
+        report = write_town(extract, out, bbox=box, centre=ctr, radius=radius,
+                            core_radius=core_radius, population=population, name=name,
+                            branches=branches)
+    except OsmError as exc:
+        _fail(str(exc))
+    for note in report.notes:
+        print(f"note: {note}")
+    print(f"wrote {out}: {report.summary()}")

@@ -1,0 +1,127 @@
+"""Figures: colour-blind-safe palettes, zone outlines, the centre map, the scenario comparison
+with bands over replicates and the policy-effect plot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.path import Path as MplPath
+
+from sim.figures import (
+    FUNCTION_COLOURS,
+    OKABE_ITO,
+    SERIES_COLOURS,
+    ZONE_COLOURS,
+    draw_centre,
+    plot_policy_effects,
+    plot_scenarios,
+    zone_outlines,
+)
+from sim.functions import FUNCTION_NAMES, ZONE_NAMES, Function
+from sim.town import generate_town
+
+
+@pytest.fixture(scope="module")
+def town():
+    return generate_town("small", seed=2)
+
+
+def test_palettes_are_the_published_ones_and_complete():
+    assert OKABE_ITO["vermillion"] == "#D55E00" and OKABE_ITO["bluish_green"] == "#009E73"
+    assert len(set(SERIES_COLOURS)) == len(SERIES_COLOURS) == 8
+    assert set(FUNCTION_COLOURS) == set(FUNCTION_NAMES)
+    assert set(ZONE_COLOURS) == {"all", *ZONE_NAMES}
+    for c in [*FUNCTION_COLOURS.values(), *SERIES_COLOURS]:
+        to_rgb(c)  # valid colours
+
+
+def test_zone_outlines_enclose_their_zone(town):
+    outlines = zone_outlines(town)
+    assert set(outlines) == set(ZONE_NAMES)
+    for code, name in enumerate(ZONE_NAMES):
+        assert outlines[name], f"no outline for {name}"
+        inside = np.zeros(town.n_units, dtype=bool)
+        pts = np.c_[town.unit_x, town.unit_y]
+        for line in outlines[name]:
+            inside |= MplPath(line).contains_points(pts)
+        mine = town.unit_zone == code
+        assert inside[mine].mean() > 0.95  # the zone's units lie inside its outline
+        assert inside[~mine].mean() < 0.5
+
+
+def test_draw_centre_marks_vacancy_and_footfall(town):
+    fig = Figure()
+    ax = fig.add_subplot()
+    function = town.function.copy()
+    function[:7] = Function.VACANT
+    foot = np.linspace(1.0, 500.0, town.n_nodes)
+    draw_centre(ax, town, function, node_footfall=foot, legend="inside")
+    streets = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert len(streets) == 1 and np.allclose(
+        streets[0].get_array(), 0.5 * (foot[town.edge_u] + foot[town.edge_v]) + 1)
+    crosses = [c for c in ax.collections if c.get_offsets().shape[0] == 7]
+    assert crosses, "seven vacant units drawn as crosses"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "vacant unit" in labels and "core (kernwinkelgebied)" in labels
+    assert len(fig.axes) == 2  # the map and the footfall colour bar
+
+
+def _tidy():
+    rows = []
+    for s, level in (("baseline", 0.10), ("corona", 0.15)):
+        for r in range(3):
+            for m in range(5):
+                rows.append({"scenario": s, "replicate": r, "step": m + 1,
+                             "vacancy_rate": level + 0.01 * m + 0.02 * r})
+    return pd.DataFrame(rows)
+
+
+def test_scenario_plot_mean_and_band():
+    df = _tidy()
+    ax = plot_scenarios(df, "vacancy_rate", time="step", ax=Figure().add_subplot())
+    lines = ax.get_lines()
+    assert [ln.get_label() for ln in lines] == ["baseline", "corona"]
+    np.testing.assert_allclose(lines[0].get_ydata(), 100 * (0.10 + 0.01 * np.arange(5) + 0.02))
+    assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 2
+    assert "(%)" in ax.get_ylabel() and "3 replicates" in ax.get_title()
+    ax = plot_scenarios(df, "vacancy_rate", time="step", band="range", ax=Figure().add_subplot())
+    band = next(c for c in ax.collections if isinstance(c, PolyCollection))
+    ys = band.get_paths()[0].vertices[:, 1]
+    assert ys.min() == pytest.approx(10.0) and ys.max() == pytest.approx(18.0)
+    ax = plot_scenarios(df, "vacancy_rate", time="step", band=None, ax=Figure().add_subplot())
+    assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
+
+
+def test_scenario_plot_rejects_a_frame_without_its_columns():
+    df = _tidy().drop(columns="replicate")
+    with pytest.raises(ValueError, match="'replicate' missing"):
+        plot_scenarios(df, time="step")
+    with pytest.raises(ValueError, match="band 'iqr' not allowed"):
+        plot_scenarios(_tidy(), time="step", band="iqr")
+
+
+def test_policy_effect_plot():
+    rows = []
+    for s in ("baseline", "ontspannen_stad"):
+        for i, p in enumerate(("compaction", "blurring", "both")):
+            for o in ("vacancy_rate", "footfall_total"):
+                m = -0.01 * (i + 1)
+                rows.append({"scenario": s, "policy": p, "outcome": o, "mean": m,
+                             "ci_low": m - 0.005, "ci_high": m + 0.005})
+    df = pd.DataFrame(rows)
+    fig = plot_policy_effects(df)
+    axes = fig.axes
+    assert len(axes) == 2
+    assert [t.get_text() for t in axes[0].get_yticklabels()] == ["compaction", "blurring", "both"]
+    assert [c.get_label() for c in axes[0].containers] == ["baseline", "ontspannen_stad"]
+    xs = axes[0].containers[0].lines[0].get_xdata()
+    np.testing.assert_allclose(xs, [-0.01, -0.02, -0.03])
+    assert len(fig.legends) == 1
+    with pytest.raises(ValueError, match="'ci_low' missing"):
+        plot_policy_effects(df.drop(columns="ci_low"))
+    with pytest.raises(ValueError, match="outcome 'rent' not in the DataFrame"):
+        plot_policy_effects(df, outcomes=["rent"])
