@@ -145,12 +145,15 @@ class Signals:
         if self.holding and self.pending is None:
             self.pending = exc
             return
+        # Remembered too: an exception raised inside a callback the interpreter ignores (an
+        # import lock's weakref callback, a __del__) would otherwise be lost.
+        self.pending = exc
         raise exc
 
     def hold(self, on: bool) -> None:
-        """Start or stop holding signals; stopping raises a held one."""
+        """Start or stop holding signals; a signal already received is raised now."""
         self.holding = on
-        if not on:
+        if not on or self.pending is not None:
             self.check()
 
     def check(self) -> None:

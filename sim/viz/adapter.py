@@ -34,6 +34,7 @@ class MapState:
     months_vacant: np.ndarray
     footfall: np.ndarray
     node_footfall: np.ndarray
+    active: np.ndarray  # False for a dormant slot of a splittable unit (not drawn)
 
 
 def town(model: CityCentreModel) -> Town:
@@ -46,7 +47,8 @@ def map_state(model: CityCentreModel) -> MapState:
     u = model.units
     return MapState(function=u.function.copy(), area=u.area.copy(), chain=u.chain.copy(),
                     months_vacant=u.months_vacant.copy(), footfall=u.footfall.copy(),
-                    node_footfall=np.asarray(model.node_footfall, dtype=float).copy())
+                    node_footfall=np.asarray(model.node_footfall, dtype=float).copy(),
+                    active=u.active.copy())
 
 
 def months_done(model: CityCentreModel) -> int:
@@ -76,13 +78,14 @@ def vacancy(model: CityCentreModel, zone: str = "all") -> float:
 def vacancy_counts(model: CityCentreModel) -> tuple[int, int]:
     """(vacant retail-eligible units, retail-eligible units) in the whole centre."""
     u = model.units
-    return int((u.vacant & u.eligible).sum()), int(u.eligible.sum())
+    eligible = u.eligible & u.active
+    return int((u.vacant & eligible).sum()), int(eligible.sum())
 
 
 def footfall(model: CityCentreModel, zone: str = "all") -> float:
     """Mean passers-by per day in front of the retail-eligible units of ``zone``."""
     u = model.units
-    mask = u.eligible & zone_mask(model, zone)
+    mask = u.eligible & u.active & zone_mask(model, zone)
     return float(u.footfall[mask].mean()) if mask.any() else 0.0
 
 

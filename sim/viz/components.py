@@ -128,7 +128,7 @@ def map_option(app: CentreApp, footfall_layer: bool = True) -> dict:
     zone_names = [ZONE_NAMES[int(z)] for z in town.unit_zone]
     by_function: dict[int, list[dict]] = {}
     vacant = []
-    for i in range(town.n_units):
+    for i in np.flatnonzero(st.active):
         f = int(st.function[i])
         where = f"{st.area[i]:,.0f} m², {zone_names[i]}, {st.footfall[i]:,.0f} passers-by/day"
         if f == Function.VACANT:
@@ -189,7 +189,7 @@ def legend_html(app: CentreApp, footfall_layer: bool = True) -> str:
         rows.append(_swatch(f"width:16px;border-top:2px {style} {ZONE_COLOURS[zone]}",
                             ZONE_LABELS[zone]))
     state = adapter.map_state(sim)
-    for code in sorted(set(state.function.astype(int).tolist())):
+    for code in sorted(set(state.function[state.active].astype(int).tolist())):
         name = FUNCTION_NAMES[code]
         if name == "vacant":
             continue
