@@ -173,9 +173,9 @@ def test_map_chart_and_key(small_app):
     streets = [s for s in series if s["type"] == "lines" and "passers-by" in s["name"]]
     units = [s for s in series if s["type"] == "scatter" and s["name"] in FUNCTION_NAMES]
     named = {s["name"]: s for s in series}
-    n_vacant = int((sim.units.function == 0).sum())
+    n_vacant = int(sim.units.vacant.sum())  # dormant slots of splittable units are not drawn
     assert len(named["vacant units"]["data"]) == n_vacant
-    assert sum(len(s["data"]) for s in units) == sim.town.n_units - n_vacant
+    assert sum(len(s["data"]) for s in units) == int(sim.units.active.sum()) - n_vacant
     assert sum(len(s["data"]) for s in streets) == len(sim.town.edge_u)
     assert 1 < len(streets) <= 8  # footfall classes
     assert len(named["entry points"]["data"]) == len(sim.town.entry_node)
