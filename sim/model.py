@@ -44,6 +44,7 @@ from .scenarios.loader import CentreScenario, load_scenario
 from .scenarios.mechanisms import build_mechanisms
 from .space import build_street_network, mesa_space
 from .state import UnitState
+from .threads import blas_controller, one_blas_thread
 from .town import Town, generate_town
 
 #: Longest run the model accepts (years); longer runs are refused, not attempted.
@@ -143,13 +144,15 @@ class CityCentreModel(Model):
         self.housing_added = 0
         self.national_support = 0.0
         self._residents_changed = False
-        self._initialise()
-        report = burnin.run(self) if burn_in else burnin.skipped(self)
-        self.in_burn_in = False
-        # The history from the burn-in year to the start year, unrecorded.
-        spin_up = 12 * (self.start_year - self.origin_year)
-        for _ in range(spin_up):
-            self.month()
+        self._blas = blas_controller()
+        with one_blas_thread(self._blas):
+            self._initialise()
+            report = burnin.run(self) if burn_in else burnin.skipped(self)
+            self.in_burn_in = False
+            # The history from the burn-in year to the start year, unrecorded.
+            spin_up = 12 * (self.start_year - self.origin_year)
+            for _ in range(spin_up):
+                self.month()
         self.burn_in_report = dataclasses.replace(report, spin_up_months=spin_up)
         self._start_recording()
 
@@ -290,8 +293,9 @@ class CityCentreModel(Model):
 
     # ------------------------------------------------------------------ the monthly chain
     def step(self) -> None:
-        """One recorded month of the causal chain."""
-        self.month()
+        """One recorded month of the causal chain (BLAS on one thread: see `sim.threads`)."""
+        with one_blas_thread(self._blas):
+            self.month()
         self.recorder.record_month()
 
     def month(self) -> None:
