@@ -66,17 +66,24 @@ def test_competition_hits_branches_by_their_exposure(p):
     assert loss[Function.HOME] > loss[Function.FASHION] > loss[Function.DAILY] > 0
 
 
+def clearly_below_zero(diffs: list[float]) -> bool:
+    """Mean paired difference more than two standard errors below zero."""
+    d = np.asarray(diffs)
+    return bool(d.mean() + 2 * d.std(ddof=1) / np.sqrt(len(d)) < 0)
+
+
 @pytest.fixture(scope="module")
 def ageing_contrast(tmp_path_factory) -> tuple[list[float], list[float], list[float]]:
     """Paired differences (older catchment minus baseline, 2016-2020) in vacancy, fashion shops
-    and the share of daily-goods and personal-care shops, for a catchment that ages from 16% to 36% 65+ in 2014
-    (a sharp contrast that shows the mechanism within a short run; medium town, 3 seeds)."""
+    and the share of daily-goods and personal-care shops, for a catchment that ages from 16% to
+    36% 65+ in 2014 (a sharp contrast that shows the mechanism within a short run; medium town,
+    10 seeds, common random numbers)."""
     f = tmp_path_factory.mktemp("ageing") / "older.toml"
     f.write_text('[scenario]\nname = "older"\nextends = "baseline"\n'
                  '[trajectories.share_65plus]\nunit = "fraction"\nsource = "test"\n'
                  'points = { 2013 = 0.16, 2014 = 0.36 }\n')
     d_vac, d_fashion, d_daily_share = [], [], []
-    for seed in (0, 1, 2):
+    for seed in range(10):
         a = sim.run(town="medium", years=8, seed=seed, figures=False).timeseries
         b = sim.run(town="medium", years=8, seed=seed, scenario=str(f),
                     figures=False).timeseries
@@ -92,17 +99,21 @@ def ageing_contrast(tmp_path_factory) -> tuple[list[float], list[float], list[fl
 def test_ageing_cuts_fashion(ageing_contrast):
     """[OV]: over-65s spend far less on fashion: an ageing catchment has fewer fashion shops."""
     _, d_fashion, _ = ageing_contrast
-    assert np.mean(d_fashion) < 0 and sum(d < 0 for d in d_fashion) >= 2, d_fashion
+    assert clearly_below_zero(d_fashion), d_fashion
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "finding: an older catchment has fewer shops of every branch; the share of daily goods and "
+    "personal care rises by only 0.3 points (se 0.3, 10 seeds), because the 65+ spend less in "
+    "total as well as differently; see docs/ODD.md 8.3"))
 def test_ageing_shifts_the_mix_toward_daily_goods_and_care(ageing_contrast):
     """[OV]: the 65+ shift between branches: daily goods and care hold up while fashion goes,
     so their share of the shops rises."""
     _, _, d_share = ageing_contrast
-    assert np.mean(d_share) > 0, d_share
+    assert clearly_below_zero([-d for d in d_share]), d_share
 
 
 def test_ageing_raises_vacancy(ageing_contrast):
     """Locatus [OV]: ageing is a main predictor of vacancy."""
     d_vac, _, _ = ageing_contrast
-    assert np.mean(d_vac) > 0, d_vac
+    assert clearly_below_zero([-d for d in d_vac]), d_vac
