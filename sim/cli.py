@@ -192,11 +192,28 @@ def run(
     check: Annotated[bool, typer.Option(
         help="Check the model invariants every month; stop at the first violation (exit 3).")]
     = False,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="PARAM=VALUE",
+        help="What-if: replace a parameter, repeatable (PARAM=0.3, MAP.KEY=250 or "
+             "MAP={key = 250}); names: binnenstad params.")] = None,
+    driver_scale: Annotated[list[str] | None, typer.Option(
+        metavar="DRIVER=FACTOR",
+        help="What-if: scale a driver's change from its start-year value, repeatable "
+             "(online_share_*=2: online growth twice as fast; 0 freezes it).")] = None,
+    csv: Annotated[bool, typer.Option(
+        help="Also write the tables as CSV files (for spreadsheets).")] = False,
 ) -> None:
     """Run one simulation and write timeseries/units/events Parquet tables, run.json and figures."""
     from . import validate as v
+    from .scenarios.loader import ScenarioError
+    from .scenarios.whatif import parse_assignments, parse_scales
 
     policies = list(policy or [])
+    try:
+        params = parse_assignments(set_ or [], "--set")
+        scales = parse_scales(driver_scale or [], "--driver-scale")
+    except ScenarioError as exc:
+        _fail(str(exc))
     try:
         v.check_years(years, "--years")
         if start is not None:
@@ -211,20 +228,24 @@ def run(
 
     from .outdir import ResultsFolder
     from .runner import default_out, prepare
+    from .scenarios.whatif import apply_whatifs
 
     try:
         twn, sc, _ = prepare(town, scenario, policies, years, seed, town_seed)
         start = v.check_scenario_start(start, sc)
+        # Checked now, so a bad what-if fails before anything is written; applied by the run.
+        apply_whatifs(sc, params, scales, float(start), ("--set", "--driver-scale"))
         if target is None:
             target = default_out(scenario, town, seed, policies, start, years, town_seed,
-                                 backend)
+                                 backend, params, scales)
         folder = ResultsFolder(target).open()  # before the simulation: unusable paths fail now
     except (ValueError, OSError) as exc:
         _fail(str(exc))
 
     try:
         result = _simulate(folder, twn, sc, policies, start, years, seed, backend, town_seed,
-                           figures, quiet, check, ctx.obj if isinstance(ctx.obj, Signals) else None)
+                           figures, quiet, check, ctx.obj if isinstance(ctx.obj, Signals) else None,
+                           {"params": params, "driver_scale": scales}, csv)
     except BaseException:
         folder.abort()  # no-op when the run already cleaned up
         raise
@@ -233,6 +254,9 @@ def run(
     print(f"vacancy {100 * first.vacancy_rate:.1f}% ({first.date:%Y-%m}) -> "
           f"{100 * last.vacancy_rate:.1f}% ({last.date:%Y-%m}); shops {first.n_shops} -> "
           f"{last.n_shops}; results in {target}/", file=sys.stderr)
+    print("One seed is one story: the spread over seeds is in docs/ODD.md section 8.2; for your "
+          "own settings run several seeds, e.g. binnenstad compare --replicates 10.",
+          file=sys.stderr)
 
 
 class _NoBar:
@@ -247,7 +271,8 @@ class _NoBar:
 
 def _simulate(folder: Any, twn: Any, sc: Any, policies: list[str], start: int, years: int,
               seed: int, backend: str, town_seed: int, figures: bool, quiet: bool,
-              check: bool, signals: Signals | None) -> Any:
+              check: bool, signals: Signals | None, whatif: dict[str, Any] | None = None,
+              csv: bool = False) -> Any:
     """The simulation under a progress bar on stderr; one-line errors as in `run`. Signals are
     held from the model's construction to the end of the last month (see `Signals`)."""
     from .invariants import InvariantError
@@ -287,7 +312,9 @@ def _simulate(folder: Any, twn: Any, sc: Any, policies: list[str], start: int, y
             try:
                 return run_sim(twn, sc, policies, start=start, years=years, seed=seed,
                                out=folder, backend=backend, town_seed=town_seed,
-                               figures=figures, progress=tick, check=check or None)
+                               figures=figures, progress=tick, check=check or None,
+                               params=(whatif or {}).get("params"),
+                               driver_scale=(whatif or {}).get("driver_scale"), csv=csv)
             finally:
                 if signals is not None:
                     signals.holding = False
@@ -298,24 +325,47 @@ def _simulate(folder: Any, twn: Any, sc: Any, policies: list[str], start: int, y
 
 
 @app.command()
-def scenarios() -> None:
-    """List the scenario presets with a one-line description."""
-    from .scenarios.loader import available_scenarios
+def scenarios(
+    name: Annotated[str | None, typer.Argument(
+        help="A scenario preset or .toml file: print its story, years, assumptions and "
+             "expectations.")] = None,
+) -> None:
+    """List the scenario presets, or explain one (binnenstad scenarios NAME)."""
+    if name is None:
+        from .scenarios.loader import available_scenarios
 
-    for name, desc in available_scenarios().items():
-        print(f"{name:28s} {desc}")
+        for preset, desc in available_scenarios().items():
+            print(f"{preset:28s} {desc}")
+        print("\nbinnenstad scenarios NAME explains one.")
+        return
+    from .help_text import scenario_help
+    from .scenarios.loader import ScenarioError
+
+    try:
+        print(scenario_help(name))
+    except (ScenarioError, OSError) as exc:
+        _fail(str(exc))
 
 
 @app.command()
-def policies() -> None:
-    """List the policy levers with a one-line description."""
-    from .policies import available_policies
+def policies(
+    name: Annotated[str | None, typer.Argument(
+        help="A policy lever: print its mechanism, sources and every setting.")] = None,
+) -> None:
+    """List the policy levers, or explain one (binnenstad policies NAME)."""
+    from .policies import PolicyError, available_policies
 
-    levers = available_policies()
-    if not levers:
-        print("(no policy levers available yet)")
-    for name, desc in levers.items():
-        print(f"{name:22s} {desc}")
+    if name is None:
+        for lever, desc in available_policies().items():
+            print(f"{lever:22s} {desc}")
+        print("\nbinnenstad policies NAME explains one (mechanism, settings, units).")
+        return
+    from .help_text import lever_help
+
+    try:
+        print(lever_help(name))
+    except PolicyError as exc:
+        _fail(str(exc))
 
 
 @app.command()

@@ -15,7 +15,7 @@ import platform
 import re
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -25,6 +25,7 @@ from . import validate as v
 from .invariants import assert_frames, assert_invariants, check_enabled
 from .outdir import ResultsFolder
 from .scenarios.loader import CentreScenario
+from .scenarios.whatif import apply_whatifs
 from .town import Town
 
 if TYPE_CHECKING:
@@ -96,22 +97,29 @@ def _norm_policy(spec: str) -> tuple[str, list[tuple[str, str]]]:
 
 def default_out(scenario: Any = "baseline", town: Any = "medium", seed: int = 0,
                 policies: Sequence[str] = (), start: int = 2013, years: int = 12,
-                town_seed: int = 0, backend: str = "numba") -> Path:
+                town_seed: int = 0, backend: str = "numba",
+                params: Mapping[str, Any] | None = None,
+                driver_scale: Mapping[str, float] | None = None) -> Path:
     """``outputs/<readable settings>-<hash>``: one folder per distinct run.
 
     The readable part lists scenario, town, seed, start year and years, town seed, backend and the
     levers with their settings (file paths reduced to their stems, long names cut); the 10-digit
-    hash covers all of them in full (file paths resolved, lever settings sorted), so runs that
-    differ in any setting never share a folder and repeating a command replaces its own results.
+    hash covers all of them in full (file paths resolved, lever settings sorted, what-ifs
+    included), so runs that differ in any setting never share a folder and repeating a command
+    replaces its own results.
     """
     levers = [_norm_policy(p) for p in policies]
     key = {"scenario": _spec_key(scenario), "town": _spec_key(town), "seed": int(seed),
            "start": int(start), "years": int(years), "town_seed": int(town_seed),
            "backend": backend, "policies": levers}
+    if params or driver_scale:  # absent otherwise, so plain runs keep their folder names
+        key["whatif"] = {"params": dict(params or {}), "driver_scale": dict(driver_scale or {})}
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]
     parts = [_readable(scenario), _readable(town), f"s{seed}", f"{start}+{years}y",
              f"ts{town_seed}", backend]
     parts += [name + "".join(f".{k}={val}" for k, val in items) for name, items in levers]
+    if params or driver_scale:
+        parts.append("whatif")
     prefix = re.sub(r"[^A-Za-z0-9._=+-]", "_", "-".join(parts))[:_PREFIX_CHARS]
     return Path("outputs") / f"{prefix}-{digest}"
 
@@ -151,7 +159,9 @@ def run(town: str | Path | Town = "medium", scenario: str | Path | CentreScenari
         policies: Sequence[str] = (), start: int | None = None, years: int = 12, seed: int = 0,
         out: str | Path | ResultsFolder | None = None, backend: str = "numba",
         town_seed: int = 0, figures: bool = True, progress: Callable[[], None] | None = None,
-        keep_model: bool = False, check: bool | None = None) -> RunResult:
+        keep_model: bool = False, check: bool | None = None,
+        params: Mapping[str, Any] | None = None,
+        driver_scale: Mapping[str, float] | None = None, csv: bool = False) -> RunResult:
     """Run one simulation and return its tables as DataFrames.
 
     Every argument is checked before the simulation starts (one-line `ValueError`s, `TypeError`s
@@ -178,6 +188,13 @@ def run(town: str | Path | Town = "medium", scenario: str | Path | CentreScenari
         check: check the model invariants after every month and the output tables at the end
             (`sim.invariants`) and raise `InvariantError` at the first violation; None: on if
             ``$BINNENSTAD_CHECK`` is set.
+        params: quick what-if: parameter values that replace the scenario's, e.g.
+            ``{"online_growth_cap": 0.5, "rent_level": {"core": 250}}`` (checked as in a
+            scenario file; see `sim.scenarios.whatif`).
+        driver_scale: quick what-if: ``{driver or pattern: factor}`` scales each driver's change
+            from its value at ``start``, e.g. ``{"online_share_*": 2}`` (online growth twice as
+            fast).
+        csv: also write the tables as CSV files (``timeseries.csv`` ...) when ``out`` is given.
     """
     t0 = time.perf_counter()
     if start is not None:
@@ -185,17 +202,22 @@ def run(town: str | Path | Town = "medium", scenario: str | Path | CentreScenari
     v.check_backend(backend)
     v.check_flag(figures, "figures")
     v.check_flag(keep_model, "keep_model")
+    v.check_flag(csv, "csv")
     v.check_callback(progress, "progress")
     folder = out if isinstance(out, ResultsFolder) else None
     target = None if folder else v.check_out(out)
     specs = v.check_policies(policies)
+    params = v.check_mapping(params, "params")
+    driver_scale = v.check_mapping(driver_scale, "driver_scale")
     twn, sc, levers = prepare(town, scenario, specs, years, seed, town_seed)
     start = v.check_scenario_start(start, sc)
+    sc = apply_whatifs(sc, params, driver_scale, float(start))
     if target is not None:
         folder = ResultsFolder(target).open()
     try:
         return _simulate(twn, sc, levers, specs, start, years, seed, backend, town_seed,
-                         figures, progress, keep_model, check_enabled(check), folder, t0)
+                         figures, progress, keep_model, check_enabled(check), folder, t0,
+                         {"params": params, "driver_scale": driver_scale}, csv)
     except BaseException:
         if folder is not None:
             folder.abort()
@@ -205,7 +227,8 @@ def run(town: str | Path | Town = "medium", scenario: str | Path | CentreScenari
 def _simulate(twn: Town, sc: CentreScenario, levers: list[Any], policies: list[str], start: int,
               years: int, seed: int, backend: str, town_seed: int, figures: bool,
               progress: Callable[[], None] | None, keep_model: bool, check: bool,
-              folder: ResultsFolder | None, t0: float) -> RunResult:
+              folder: ResultsFolder | None, t0: float,
+              whatif: dict[str, Any] | None = None, csv: bool = False) -> RunResult:
     from .model import CityCentreModel
 
     model = CityCentreModel(twn, sc, levers, start_year=start, rng=seed, backend=backend)
@@ -230,6 +253,7 @@ def _simulate(twn: Town, sc: CentreScenario, levers: list[Any], policies: list[s
         "n_street_nodes": twn.n_nodes,
         "policies": policies,
         "start_year": start,
+        "whatif": whatif or {"params": {}, "driver_scale": {}},
         "burn_in": model.burn_in_report.as_dict(),
         "scenario_notes": list(sc.notes),
         "years": years,
@@ -249,28 +273,35 @@ def _simulate(twn: Town, sc: CentreScenario, levers: list[Any], policies: list[s
     result = RunResult(ts, units, events, meta, model if keep_model else None, twn,
                        model.node_footfall.copy())
     if folder is not None:
-        _write_into(result, folder.tmp, figures)
+        _write_into(result, folder.tmp, figures, csv)
         folder.commit()
     return result
 
 
-def write_results(result: RunResult, out: str | Path, figures: bool = True) -> None:
-    """Write the Parquet tables, run.json and figures of ``result`` into folder ``out``, replacing
-    it as a whole (see `sim.outdir`)."""
+def write_results(result: RunResult, out: str | Path, figures: bool = True,
+                  csv: bool = False) -> None:
+    """Write the Parquet tables (and CSV copies if ``csv``), run.json and figures of ``result``
+    into folder ``out``, replacing it as a whole (see `sim.outdir`)."""
     folder = ResultsFolder(v.check_out(out)).open()
     try:
-        _write_into(result, folder.tmp, figures)
+        _write_into(result, folder.tmp, figures, csv)
         folder.commit()
     except BaseException:
         folder.abort()
         raise
 
 
-def _write_into(result: RunResult, folder: Path, figures: bool) -> None:
+#: The tables of a run, by file stem.
+TABLES = ("timeseries", "units", "events")
+
+
+def _write_into(result: RunResult, folder: Path, figures: bool, csv: bool = False) -> None:
     t0 = time.perf_counter()
-    result.timeseries.to_parquet(folder / "timeseries.parquet", index=False)
-    result.units.to_parquet(folder / "units.parquet", index=False)
-    result.events.to_parquet(folder / "events.parquet", index=False)
+    for name in TABLES:
+        frame = getattr(result, name)
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+        if csv:  # plain comma-separated, ISO dates, point decimals (Excel: Data > From Text/CSV)
+            frame.to_csv(folder / f"{name}.csv", index=False, date_format="%Y-%m-%d")
     if figures:
         from .figures import write_figures  # matplotlib is imported only when figures are drawn
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,16 @@ def check_flag(value: Any, name: str) -> bool:
     if not isinstance(value, bool):
         raise InputTypeError(f"{name} must be True or False, got {_show(value)} ({_kind(value)})")
     return value
+
+
+def check_mapping(value: Any, name: str) -> dict[str, Any]:
+    """A ``{name: value}`` mapping with string keys (None -> empty)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise InputTypeError(f"{name} must be a dict of names to values or None, got "
+                             f"{_show(value)} ({_kind(value)})")
+    return dict(value)
 
 
 def check_callback(value: Any, name: str) -> Callable[[], None] | None:

@@ -327,6 +327,34 @@ CLI_CASES: dict[str, Case] = {
                               f'"{"baseline" if i == 0 else f"s{i - 1}.toml"}"\n')
                for i in range(1501)},
     ),
+    # quick what-ifs (--set, --driver-scale)
+    "set unknown": Case(["run", "--set", "foo=1"], ["--set", "'foo' is not a known parameter"]),
+    "set no value": Case(["run", "--set", "huff_radius"], ["--set", "NAME=VALUE"]),
+    "set out of range": Case(["run", "--set", "huff_radius=-1"],
+                             ["--set", "huff_radius", "out of range", "[50, 20000]"]),
+    "set not a value": Case(["run", "--set", "huff_radius=abc"], ["--set", "not a value"]),
+    "set key of a scalar": Case(["run", "--set", "huff_radius.core=3"],
+                                ["huff_radius is a single value"]),
+    "set unknown map key": Case(["run", "--set", "housing_rent.attic=3"],
+                                ["housing_rent", "attic", "core, aanloop, fringe"]),
+    "set twice": Case(["run", "--set", "huff_radius=300", "--set", "huff_radius=400"],
+                      ["huff_radius is given twice"]),
+    "set reversed range": Case(["run", "--set", "burn_in_min_months=500",
+                                "--set", "burn_in_max_months=100"], ["min <= max"]),
+    "driver scale unknown": Case(["run", "--driver-scale", "online=2"],
+                                 ["--driver-scale", "'online' matches no driver",
+                                  "online_share_fashion"]),
+    "driver scale text": Case(["run", "--driver-scale", "online_share_*=x"],
+                              ["not a number", "0 to 10"]),
+    "driver scale too big": Case(["run", "--driver-scale", "online_share_*=11"],
+                                 ["not an allowed factor", "0 to 10"]),
+    "driver scale leaves range": Case(["run", "--driver-scale", "online_share_fashion=9"],
+                                      ["online_share_fashion x 9", "[0, 1]"]),
+    "driver scale matched twice": Case(["run", "--driver-scale", "online_share_*=2",
+                                        "--driver-scale", "online_share_daily=3"],
+                                       ["online_share_daily is matched twice"]),
+    "scenario help unknown": Case(["scenarios", "nope"], ["unknown scenario 'nope'", "baseline"]),
+    "policy help unknown": Case(["policies", "nope"], ["unknown policy 'nope'", "compaction"]),
 }
 
 
@@ -400,6 +428,15 @@ API_CASES: dict[str, tuple[dict[str, Any], type, list[str]]] = {
     "town seed negative": ({"town_seed": -2}, InputError, ["town_seed must be"]),
     "figures string": ({"figures": "yes"}, InputTypeError, ["figures must be True or False"]),
     "progress not callable": ({"progress": 3}, InputTypeError, ["progress must be a function"]),
+    "params not a dict": ({"params": [("huff_radius", 3)]}, InputTypeError,
+                          ["params must be a dict"]),
+    "params unknown": ({"params": {"nope": 1}}, ValueError, ["params: nope is not a known"]),
+    "params out of range": ({"params": {"huff_radius": 1}}, ValueError,
+                            ["huff_radius", "out of range"]),
+    "driver scale unknown": ({"driver_scale": {"x*": 2}}, ValueError, ["matches no driver"]),
+    "driver scale negative": ({"driver_scale": {"online_share_*": -1}}, ValueError,
+                              ["not an allowed factor"]),
+    "csv string": ({"csv": "yes"}, InputTypeError, ["csv must be True or False"]),
 }
 
 

@@ -58,6 +58,8 @@ class Setting:
     lo: float | None = None
     hi: float | None = None
     choices: tuple[str, ...] = ()
+    #: unit of the value ("" for booleans and choices)
+    unit: str = ""
 
     def allowed(self) -> str:
         if self.kind == "choice":
@@ -80,9 +82,9 @@ def _fmt(x: float) -> str:
 
 COMMON_SETTINGS: dict[str, Setting] = {
     "intensity": Setting("float", 1.0, "scales the lever's effects; 0 switches it off", lo=0.0,
-                         hi=10.0),
+                         hi=10.0, unit="factor"),
     "start": Setting("float", 2015.0, "first year (January) in which the lever acts",
-                     lo=1990.0, hi=2100.0),
+                     lo=1990.0, hi=2100.0, unit="year"),
     "area": Setting("choice", "all", "where the lever acts", choices=AREAS),
 }
 

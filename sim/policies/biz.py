@@ -34,12 +34,13 @@ class Biz(Lever):
     default_area = "core"
     settings: ClassVar[dict[str, Setting]] = {
         "levy": Setting("float", 0.03, "levy as a fraction of the occupant's rent", lo=0.0,
-                        hi=0.5),
+                        hi=0.5, unit="fraction of rent"),
         "attraction": Setting("float", 0.05, "rise in the area's attractiveness at intensity 1",
-                              lo=0.0, hi=5.0),
+                              lo=0.0, hi=5.0, unit="fraction"),
         "events": Setting("float", 0.1, "rise in the centre's pull on the catchment if the "
-                          "whole centre were in the BIZ", lo=0.0, hi=1.0),
-        "majority": Setting("float", 0.5, "share of yes votes needed", lo=0.0, hi=1.0),
+                          "whole centre were in the BIZ", lo=0.0, hi=1.0, unit="fraction"),
+        "majority": Setting("float", 0.5, "share of yes votes needed",
+                            lo=0.0, hi=1.0, unit="fraction of votes"),
     }
 
     def reset(self) -> None:

@@ -27,13 +27,14 @@ class CarFree(Lever):
     name = "car_free"
     default_area = "core"
     settings: ClassVar[dict[str, Setting]] = {
-        "parking_cut": Setting("float", 0.4, "cut in the share arriving by car", lo=0.0, hi=0.95),
+        "parking_cut": Setting("float", 0.4, "cut in the share arriving by car",
+                               lo=0.0, hi=0.95, unit="fraction"),
         "bike_station_gain": Setting("float", 0.3, "rise in arrivals by bike and train", lo=0.0,
-                                     hi=10.0),
+                                     hi=10.0, unit="fraction"),
         "attraction": Setting("float", 0.15, "rise in attractiveness of car-free streets",
-                              lo=0.0, hi=5.0),
+                              lo=0.0, hi=5.0, unit="fraction"),
         "cost": Setting("float", 0.0, "street works and parking per year (EUR)", lo=0.0,
-                        hi=1e9),
+                        hi=1e9, unit="EUR/yr"),
     }
 
     def effects(self, model: CityCentreModel) -> Effects:

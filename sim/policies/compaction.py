@@ -30,10 +30,10 @@ class Compaction(Lever):
     default_area = "outside_core"
     settings: ClassVar[dict[str, Setting]] = {
         "grant": Setting("float", 50.0, "relocation grant per m2 for a shop moving into the "
-                         "heart (EUR/m2, x intensity)", lo=0.0, hi=5000.0),
+                         "heart (EUR/m2, x intensity)", lo=0.0, hi=5000.0, unit="EUR/m2"),
         "conversion_subsidy": Setting("float", 0.0, "subsidy per m2 for converting a unit "
                                       "outside the heart (EUR/m2, x intensity)", lo=0.0,
-                                      hi=5000.0),
+                                      hi=5000.0, unit="EUR/m2"),
     }
 
     def effects(self, model: CityCentreModel) -> Effects:

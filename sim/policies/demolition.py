@@ -38,13 +38,13 @@ class Demolition(Lever):
     default_area = "outside_core"
     settings: ClassVar[dict[str, Setting]] = {
         "min_months": Setting("int", 36, "months vacant before a unit counts as structural "
-                              "surplus", lo=0, hi=240),
+                              "surplus", lo=0, hi=240, unit="months"),
         "rate": Setting("float", 0.1, "monthly chance the municipality makes an offer for a "
-                        "structural unit (x intensity)", lo=0.0, hi=1.0),
+                        "structural unit (x intensity)", lo=0.0, hi=1.0, unit="per month"),
         "demolition_cost": Setting("float", 150.0, "demolition and site clearing (EUR/m2)",
-                                   lo=0.0, hi=1e5),
+                                   lo=0.0, hi=1e5, unit="EUR/m2"),
         "land_share": Setting("float", 0.2, "share of the new dwellings' value recovered as land "
-                              "price", lo=0.0, hi=1.0),
+                              "price", lo=0.0, hi=1.0, unit="fraction"),
     }
 
     def act(self, model: CityCentreModel) -> None:

@@ -29,10 +29,11 @@ class Deregulation(Lever):
     name = "deregulation"
     settings: ClassVar[dict[str, Setting]] = {
         "enforcement": Setting("float", 0.3, "friction of enforcement practice (0 none, 1 full)",
-                               lo=0.0, hi=1.0),
-        "startup_cut": Setting("float", 0.15, "cut in opening costs", lo=0.0, hi=1.0),
+                               lo=0.0, hi=1.0, unit="fraction"),
+        "startup_cut": Setting("float", 0.15, "cut in opening costs",
+                               lo=0.0, hi=1.0, unit="fraction"),
         "terraces": Setting("float", 0.1, "rise in horeca attractiveness from terraces", lo=0.0,
-                            hi=5.0),
+                            hi=5.0, unit="fraction"),
         "flexible_zoning": Setting("bool", True, "shops may add a second function"),
     }
 

@@ -29,10 +29,11 @@ class EveningEconomy(Lever):
     name = "evening_economy"
     settings: ClassVar[dict[str, Setting]] = {
         "cost": Setting("float", 100000.0, "evening programme per year (EUR, x intensity)",
-                        lo=0.0, hi=1e8),
+                        lo=0.0, hi=1e8, unit="EUR/yr"),
         "attraction": Setting("float", 0.25, "rise in horeca/culture attractiveness", lo=0.0,
-                              hi=5.0),
-        "spending": Setting("float", 0.12, "rise in horeca/culture spending", lo=0.0, hi=5.0),
+                              hi=5.0, unit="fraction"),
+        "spending": Setting("float", 0.12, "rise in horeca/culture spending",
+                            lo=0.0, hi=5.0, unit="fraction"),
     }
 
     def effects(self, model: CityCentreModel) -> Effects | None:

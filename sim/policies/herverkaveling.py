@@ -35,11 +35,11 @@ class Herverkaveling(Lever):
     name = "herverkaveling"
     settings: ClassVar[dict[str, Setting]] = {
         "min_months": Setting("int", 12, "months vacant before a unit may enter the fund", lo=0,
-                              hi=240),
+                              hi=240, unit="months"),
         "join_rate": Setting("float", 0.15, "monthly chance an owner reviews the fund's offer "
-                             "(x intensity)", lo=0.0, hi=1.0),
+                             "(x intensity)", lo=0.0, hi=1.0, unit="per month"),
         "cost_per_unit": Setting("float", 5000.0, "coordination cost per unit brought in (EUR)",
-                                 lo=0.0, hi=1e7),
+                                 lo=0.0, hi=1e7, unit="EUR/unit"),
     }
 
     def reset(self) -> None:

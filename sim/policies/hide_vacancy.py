@@ -28,9 +28,9 @@ class HideVacancy(Lever):
     name = "hide_vacancy"
     settings: ClassVar[dict[str, Setting]] = {
         "coverage": Setting("float", 0.5, "share of perceived vacancy hidden at intensity 1",
-                            lo=0.0, hi=1.0),
+                            lo=0.0, hi=1.0, unit="fraction"),
         "cost": Setting("float", 50.0, "dressing per vacant unit and month (EUR)", lo=0.0,
-                        hi=1e6),
+                        hi=1e6, unit="EUR/unit/month"),
     }
 
     def effects(self, model: CityCentreModel) -> Effects | None:

@@ -27,11 +27,11 @@ class PeripheralLevy(Lever):
     name = "peripheral_levy"
     settings: ClassVar[dict[str, Setting]] = {
         "competition": Setting("float", 0.12, "cut in the outside destinations' attraction",
-                               lo=0.0, hi=0.9),
+                               lo=0.0, hi=0.9, unit="fraction"),
         "marketing": Setting("float", 0.03, "rise in the centre's pull from the levy's revenue",
-                             lo=0.0, hi=1.0),
+                             lo=0.0, hi=1.0, unit="fraction"),
         "public_space": Setting("float", 0.05, "rise in attractiveness of units in the area",
-                                lo=0.0, hi=5.0),
+                                lo=0.0, hi=5.0, unit="fraction"),
     }
 
     def effects(self, model: CityCentreModel) -> Effects:

@@ -31,14 +31,15 @@ class PopupProgramme(Lever):
     name = "popup_programme"
     settings: ClassVar[dict[str, Setting]] = {
         "cost": Setting("float", 60000.0, "matchmaker's cost per year (EUR, x intensity)",
-                        lo=0.0, hi=1e8),
+                        lo=0.0, hi=1e8, unit="EUR/yr"),
         "more_entrants": Setting("float", 2.0, "relative rise in pop-up entrants (x intensity)",
-                                 lo=0.0, hi=50.0),
+                                 lo=0.0, hi=50.0, unit="fraction"),
         "extra_units": Setting("float", 3.0, "extra vacant units each searcher sees "
-                               "(x intensity)", lo=0.0, hi=50.0),
-        "startup_cut": Setting("float", 0.5, "cut in pop-ups' opening costs", lo=0.0, hi=1.0),
+                               "(x intensity)", lo=0.0, hi=50.0, unit="units"),
+        "startup_cut": Setting("float", 0.5, "cut in pop-ups' opening costs",
+                               lo=0.0, hi=1.0, unit="fraction"),
         "rent_subsidy": Setting("float", 0.2, "share of a pop-up's rent the municipality pays",
-                                lo=0.0, hi=0.9),
+                                lo=0.0, hi=0.9, unit="fraction of rent"),
     }
 
     def effects(self, model: CityCentreModel) -> Effects | None:

@@ -33,17 +33,17 @@ class StarterSupport(Lever):
     default_area = "aanloop"
     settings: ClassVar[dict[str, Setting]] = {
         "cost": Setting("float", 50000.0, "acquisition cost per year (EUR, x intensity)",
-                        lo=0.0, hi=1e8),
+                        lo=0.0, hi=1e8, unit="EUR/yr"),
         "more_starters": Setting("float", 0.6, "relative rise in starting entrepreneurs",
-                                 lo=0.0, hi=20.0),
+                                 lo=0.0, hi=20.0, unit="fraction"),
         "subsidy": Setting("float", 0.25, "share of the rent paid in a starter's first 24 months",
-                           lo=0.0, hi=0.9),
+                           lo=0.0, hi=0.9, unit="fraction of rent"),
         "threshold": Setting("float", 0.15, "area vacancy rate above which the stick applies",
-                             lo=0.0, hi=1.0),
+                             lo=0.0, hi=1.0, unit="fraction"),
         "months": Setting("int", 12, "months vacant before the stick applies to a unit", lo=1,
-                          hi=240),
+                          hi=240, unit="months"),
         "enforcement": Setting("float", 0.6, "probability a stick case is enforced", lo=0.0,
-                               hi=1.0),
+                               hi=1.0, unit="probability"),
     }
 
     def reset(self) -> None:

@@ -38,13 +38,13 @@ class Transformation(Lever):
         "mode": Setting("choice", "pand_voor_pand", "building by building or area-based",
                         choices=("pand_voor_pand", "gebiedsgericht")),
         "subsidy": Setting("float", 300.0, "conversion subsidy per m2 (EUR/m2, x intensity)",
-                           lo=0.0, hi=5000.0),
+                           lo=0.0, hi=5000.0, unit="EUR/m2"),
         "min_months": Setting("int", 12, "months vacant that make a unit count for an area",
-                              lo=0, hi=240),
+                              lo=0, hi=240, unit="months"),
         "radius": Setting("float", 60.0, "radius of a transformed street cluster (m)", lo=10.0,
-                          hi=500.0),
+                          hi=500.0, unit="m"),
         "min_cluster": Setting("int", 3, "fewest long-vacant units that make a cluster worth "
-                               "transforming", lo=1, hi=100),
+                               "transforming", lo=1, hi=100, unit="units"),
     }
 
     def reset(self) -> None:

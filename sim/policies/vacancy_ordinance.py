@@ -28,11 +28,12 @@ class VacancyOrdinance(Lever):
 
     name = "vacancy_ordinance"
     settings: ClassVar[dict[str, Setting]] = {
-        "months": Setting("int", 12, "months vacant before the ordinance applies", lo=1, hi=240),
+        "months": Setting("int", 12, "months vacant before the ordinance applies",
+                          lo=1, hi=240, unit="months"),
         "enforcement": Setting("float", 0.6, "probability a vacancy case is enforced", lo=0.0,
-                               hi=1.0),
+                               hi=1.0, unit="probability"),
         "case_cost": Setting("float", 400.0, "casework per enforced case and month (EUR)",
-                             lo=0.0, hi=1e6),
+                             lo=0.0, hi=1e6, unit="EUR/case/month"),
     }
 
     def reset(self) -> None:

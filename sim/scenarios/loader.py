@@ -371,6 +371,30 @@ def _trajectory_points(fpath: Path, name: str, spec: Spec, t: _Trajectory
     return tuple(p[0] for p in values), tuple(p[1] for p in values)
 
 
+def _apply_overrides(params: dict[str, Any], sources: dict[str, str], overrides: dict[str, Any],
+                     label: str) -> None:
+    for name, value in overrides.items():
+        spec = PARAMS.get(name)
+        if spec is None:
+            raise ScenarioError(f"{label}: {name} is not a known parameter; see "
+                                f"`binnenstad params` for the {len(PARAMS)} allowed names")
+        value = _check_value(Path(label), name, spec, value, name in params)
+        params[name] = _merge(params[name], value) if name in params else value
+        sources[name] = f"user override ({label})"
+    if overrides:
+        _check_consistency(Path(label), params)
+
+
+def override_params(scenario: CentreScenario, overrides: dict[str, Any],
+                    label: str = "override") -> CentreScenario:
+    """A copy of ``scenario`` with parameter values replaced, each checked as in a scenario file
+    (a map may be given in part); errors name ``label`` (the option or argument)."""
+    params = {k: dict(v) if isinstance(v, dict) else v for k, v in scenario.params.items()}
+    sources = dict(scenario.sources)
+    _apply_overrides(params, sources, dict(overrides), label)
+    return CentreScenario(**{**scenario.fields(), "params": params, "sources": sources})
+
+
 def load_scenario(name_or_path: str | Path = "baseline", **overrides: Any) -> CentreScenario:
     """Load a preset by name or a user's TOML file, following ``extends``; return a validated,
     complete `CentreScenario`. ``overrides`` replace parameter values (checked like file values;
@@ -419,16 +443,7 @@ def load_scenario(name_or_path: str | Path = "baseline", **overrides: Any) -> Ce
             trajs[name] = _trajectory_points(fpath, name, spec, t)
             units[name], sources[name] = t.unit, t.source
         _check_consistency(fpath, params)
-    for name, value in overrides.items():
-        spec = PARAMS.get(name)
-        if spec is None:
-            raise ScenarioError(f"override: {name} is not a known parameter; see "
-                                f"`binnenstad params` for the {len(PARAMS)} allowed names")
-        value = _check_value(Path("override"), name, spec, value, name in params)
-        params[name] = _merge(params[name], value) if name in params else value
-        sources[name] = "user override"
-    if overrides:
-        _check_consistency(Path("override"), params)
+    _apply_overrides(params, sources, overrides, "override")
     missing = [n for n in PARAMS if n not in params] + [n for n in TRAJECTORIES if n not in trajs]
     if missing:
         raise ScenarioError(
