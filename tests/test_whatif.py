@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -157,7 +158,7 @@ def test_scenario_help_tells_years_assumptions_and_expectations(name):
     for item in (*sc.assumes, *sc.expects):
         assert " ".join(item.split()[:3]) in " ".join(text.split())
     if name != "baseline":
-        assert "Changes against baseline" in text
+        assert f"Changes against {Path(sc.chain[-2]).stem}" in text
 
 
 def test_a_start_outside_the_scenario_is_refused_in_one_line(capsys):
