@@ -3,16 +3,18 @@
 Each owner has a kind (private, institutional, the municipality, a re-parcelling fund) and debt.
 A unit's value is its book rent capitalised at the owner's yield (``property_yield`` of the zone
 plus the owner type's ``yield_spread``). The book rent is the rent of the current lease; for a
-vacant unit the appraiser keeps the asking rent for ``valuation_lag_months`` and then marks the
+vacant unit the appraiser keeps the last rent for ``valuation_lag_months`` and then marks the
 unit to the market evidence (the best recent bid, at least the owner's running costs). Keeping a
 unit empty at the old asking rent therefore protects the book value for a while, and letting it
 at a lower rent marks it down at once [OV: investors protect value rather than cut rents].
 
 An owner with debt D must keep its loan-to-value D / V within ``covenant_ltv``. Its reservation
-rent for a vacant unit is the lowest rent at which letting keeps the covenant; owners without
-debt only need their running costs. So leveraged owners hold vacancy longer and unleveraged ones
-cut sooner because of their balance sheets, not their label. An owner in breach sells (vacant
-units first) to a new private owner at market value, which resets book value and asking rent.
+rent for a vacant unit is the lowest rent at which letting keeps the covenant (at most the
+unit's book rent), or the rent worth its conversion option, or its running costs, whichever is
+highest; owners without debt only need the last two. So leveraged owners hold vacancy longer and
+unleveraged ones cut sooner because of their balance sheets, not their label. An owner in breach
+sells (vacant units first) to a new private owner: a vacant unit at its market value, which
+resets its book value and asking rent, a let unit at its value under the lease.
 
 Alternative uses: an owner converts a long-vacant unit to housing where the zoning permits it,
 credit is available and the value of the dwelling minus the conversion cost (net of any subsidy)
