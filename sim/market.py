@@ -108,6 +108,15 @@ def _sample(rng: np.random.Generator, pool: np.ndarray, allowed: np.ndarray, k: 
     return np.where(ok, chosen, -1)
 
 
+def admissible(s: Searcher, units: np.ndarray, area: np.ndarray) -> np.ndarray:
+    """Which of ``units`` (with floor areas ``area``) searcher ``s`` may take: within its size
+    bounds and, if it is limited to some units (inward movers, temporary centres), among them."""
+    ok = (area >= s.min_area) & (area <= s.max_area)
+    if s.allowed is not None:
+        ok &= s.allowed[units]
+    return ok
+
+
 def candidate_units(view: MarketView, searchers: list[Searcher], rng: np.random.Generator,
                     k: int) -> list[np.ndarray]:
     """The vacant units each searcher inspects this month (same draws whatever it decides)."""

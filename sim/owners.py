@@ -201,10 +201,11 @@ def _splits(m: CityCentreModel) -> None:
             u.function[c] = Function.VACANT
             u.asking_rent[c] = ask
             u.book_rent[c] = u.book_rent[unit]
-            u.months_vacant[c] = 0
+            # The parts stood empty as long as the whole: a split does not restart the
+            # valuation lag, the ordinance's clock or the structural-vacancy count.
+            u.months_vacant[c] = u.months_vacant[unit]
             u.best_bid[c] = 0.0
         u.area[unit] = a
-        u.months_vacant[unit] = 0
         m.log_event(int(unit), "split", cause=f"{int(n_parts)} parts of {a:.0f} m2")
 
 
@@ -241,11 +242,15 @@ def _merges(m: CityCentreModel) -> None:
         if keep in used or give in used:
             continue
         used.update((int(keep), int(give)))
+        # The whole is booked at the parts' area-weighted book rent (book value kept) and has
+        # stood empty since the later of the two fell vacant.
+        u.book_rent[keep] = ((u.book_rent[keep] * u.area[keep] + u.book_rent[give] * u.area[give])
+                             / (u.area[keep] + u.area[give]))
+        u.months_vacant[keep] = min(u.months_vacant[keep], u.months_vacant[give])
         u.area[keep] += u.area[give]
         u.area[give] = 0.0
         u.active[give] = False
         u.parent[give] = keep
-        u.months_vacant[keep] = 0
         m.log_event(int(keep), "merge", cause=f"with unit {give}")
 
 

@@ -21,7 +21,7 @@ from .economics import (
 )
 from .exits import PROTECTED, closure_decisions
 from .functions import Anchor, Function
-from .market import MarketView, Searcher, assign, candidate_units, evaluate
+from .market import MarketView, Searcher, admissible, assign, candidate_units, evaluate
 from .owners import alternative_rents
 
 if TYPE_CHECKING:
@@ -263,8 +263,8 @@ def search_and_match(m: CityCentreModel, leaving: list[Searcher]) -> None:
     cands = candidate_units(view, searchers, rng, k)
     forced = np.flatnonzero(view.forced & view.retail_pool)
     if len(forced):  # the municipality brings every searcher the units under the ordinance
-        cands = [np.union1d(c, forced) if not s.office else c
-                 for c, s in zip(cands, searchers, strict=True)]
+        cands = [np.union1d(c, forced[admissible(s, forced, u.area[forced])]) if not s.office
+                 else c for c, s in zip(cands, searchers, strict=True)]
     matches, seen = evaluate(view, searchers, cands)
     signed = assign(matches)
     moved: set[int] = set()

@@ -74,7 +74,7 @@ def test_failure_while_writing_keeps_previous_results(tmp_path, monkeypatch):
     sim.run(town="small", years=1, seed=1, out=out, figures=False)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    def full_disk(result, folder, figures):
+    def full_disk(result, folder, figures, csv=False):
         result.timeseries.to_parquet(folder / "timeseries.parquet")
         raise OSError(errno.ENOSPC, "No space left on device")
 

@@ -122,7 +122,8 @@ def test_read_only_install_imports_and_runs(tmp_path):
     assert res.returncode == 0, res.stderr
     assert (out / "timeseries.parquet").is_file()
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert "binnenstad: warning: numba cannot cache" in lines[0] and len(lines) == 2  # + summary
+    # the warning, the summary and the one-seed note
+    assert "binnenstad: warning: numba cannot cache" in lines[0] and len(lines) == 3
 
     # Output into the read-only folder: one line, exit 2, before the simulation.
     res = _read_only_run(root, ["-m", "sim.cli", "run", "--backend", "reference", "--town",
@@ -141,7 +142,7 @@ def test_read_only_install_imports_and_runs(tmp_path):
                          also_read_only=("/tmp", "/var/tmp"), tmpfs=root / "mnt")
     assert res.returncode == 0, res.stderr
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert "kernels are compiled in every process" in lines[0] and len(lines) == 2, res.stderr
+    assert "kernels are compiled in every process" in lines[0] and len(lines) == 3, res.stderr
     assert f"results in {root / 'mnt' / 'out'}" in lines[1]
 
 

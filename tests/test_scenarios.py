@@ -303,8 +303,8 @@ def test_ontspannen_stad():
 
 
 @pytest.mark.xfail(strict=True, reason="finding: fringe vacancy does not rise with aanloop "
-                   "vacancy: the fringe is let to office users, whose demand the scenario does "
-                   "not lower; see docs/ODD.md 8.3")
+                   "vacancy: the fringe is let to office users, whose arrivals the scenario "
+                   "lowers but whose leases run on; see docs/ODD.md 8.3")
 def test_ontspannen_stad_fringe_empties_too():
     name = "ontspannen_stad"
     assert delta(name, "vacancy_rate_fringe") > delta(name, "vacancy_rate_core") + 0.05

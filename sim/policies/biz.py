@@ -61,7 +61,8 @@ class Biz(Lever):
         if not self.running:
             return None
         i = self.intensity
-        share = float(area[u.eligible].mean()) if u.eligible.any() else 0.0
+        live = u.eligible & u.active  # dormant split slots are not units of the centre
+        share = float(area[live].mean()) if live.any() else 0.0
         return Effects(levy=per_unit(model, area, self.levy * i),
                        unit_attraction=np.where(area, 1.0 + self.attraction * i, 1.0),
                        centre_attraction=1.0 + self.events * i * share)
