@@ -130,9 +130,10 @@ class CentreScenario(Scenario):
 
 
 def available_scenarios() -> dict[str, str]:
-    """Return ``{name: description}`` of the presets shipped in `sim/scenarios/`."""
+    """Return ``{name: description}`` of the presets shipped in `sim/scenarios/` (files whose
+    name starts with ``_`` are layers under ``baseline``, not presets)."""
     out = {}
-    for path in sorted(SCENARIO_DIR.glob("*.toml")):
+    for path in sorted(SCENARIO_DIR.glob("[!_]*.toml")):
         with path.open("rb") as fh:
             head = tomllib.load(fh).get("scenario", {})
         out[path.stem] = str(head.get("description", "")).strip()
