@@ -109,6 +109,12 @@ def params() -> None:
         print(f"{name:36s} {kind:7s} [{spec.unit}] {spec.doc}")
 
 
+# Batch experiments (sweep, analyse, sensitivity) live in their own module.
+from .batch.cli import register as _register_batch  # noqa: E402
+
+_register_batch(app)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

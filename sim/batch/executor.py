@@ -1,0 +1,214 @@
+"""The executor seam: one interface, three back ends.
+
+An `Executor` takes a function and tasks and yields ``(task, result)`` pairs as tasks finish, in
+any order; ``result`` is the function's return value or the exception that escaped it (for
+example `WorkerDied`). Back ends:
+
+* `SequentialExecutor`: in this process, one task after another (``workers=1``; notebooks).
+* `ProcessExecutor`: a local pool of worker processes (``spawn`` context; each worker imports the
+  model and loads its numba kernels once, in the pool initializer, then runs many tasks). If a
+  worker process dies (killed, out of memory), the pool is rebuilt and the tasks that were in
+  flight are retried one at a time, so a task that kills its worker is caught and reported
+  without taking innocent tasks with it.
+* `DaskExecutor`: a Dask distributed cluster (``--scheduler tcp://HOST:PORT``); the scheduler
+  retries tasks of lost workers itself. Workers must share the results folder (a shared file
+  system, as on a cluster with a network home or scratch disk).
+
+`make_executor` picks one from ``workers`` / ``scheduler``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+
+class ExecutorError(ValueError):
+    """The executor cannot start (bad address, unreachable scheduler); one-line message."""
+
+
+class WorkerDied(RuntimeError):
+    """The worker process running a task died (killed by a signal, out of memory)."""
+
+
+def available_cores() -> int:
+    """CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Executor(ABC):
+    """Runs ``fn(task)`` for many tasks; see the module docstring."""
+
+    #: number of tasks it runs at the same time
+    workers: int = 1
+
+    @abstractmethod
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]
+                      ) -> Iterator[tuple[Any, Any]]:
+        """Yield ``(task, result or exception)`` as tasks finish."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook; most back ends hold nothing
+        """Release workers and connections."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SequentialExecutor(Executor):
+    """Runs every task in this process, in order."""
+
+    workers = 1
+
+    def map_unordered(self, fn, tasks):
+        for task in tasks:
+            try:
+                yield task, fn(task)
+            except Exception as exc:
+                yield task, exc
+
+
+def _init_worker(initializer: Callable[[], None] | None) -> None:
+    if initializer is not None:
+        initializer()
+
+
+class ProcessExecutor(Executor):
+    """A local process pool (see the module docstring).
+
+    Args:
+        workers: number of worker processes.
+        initializer: run once in every worker process (e.g. `sim.batch.worker.warm_up`).
+        context: multiprocessing start method (``spawn``: a clean interpreter, no inherited
+            locks or threads; safe on every platform).
+    """
+
+    def __init__(self, workers: int, initializer: Callable[[], None] | None = None,
+                 context: str = "spawn") -> None:
+        if workers < 1:
+            raise ExecutorError(f"--workers must be at least 1 (got {workers})")
+        self.workers = workers
+        self._initializer = initializer
+        self._ctx = multiprocessing.get_context(context)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=self._ctx,
+                                   initializer=_init_worker, initargs=(self._initializer,))
+
+    def map_unordered(self, fn, tasks):
+        queue = list(tasks)[::-1]  # pop() from the end = original order
+        suspects: list[Any] = []   # in flight when a worker died: retried one at a time
+        in_flight: dict[Future, Any] = {}
+        # A short queue per worker hides the hand-over latency; it also bounds how many
+        # tasks a dying worker can take with it.
+        window = 2 * self.workers
+        self._pool = self._pool or self._new_pool()
+        while queue or suspects or in_flight:
+            isolating = bool(suspects)
+            while (suspects and not in_flight) or (not isolating and queue
+                                                   and len(in_flight) < window):
+                task = suspects.pop() if isolating else queue.pop()
+                in_flight[self._pool.submit(fn, task)] = task
+                if isolating:
+                    break
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            broken = []
+            for fut in done:
+                task = in_flight.pop(fut)
+                exc = fut.exception()
+                if isinstance(exc, BrokenProcessPool):
+                    broken.append(task)
+                elif exc is not None:
+                    yield task, exc
+                else:
+                    yield task, fut.result()
+            if broken:
+                broken += list(in_flight.values())
+                in_flight.clear()
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+                if isolating:  # the lone task killed its worker: it is the culprit
+                    for task in broken:
+                        yield task, WorkerDied("the worker process died while running this run "
+                                               "(killed, or out of memory)")
+                else:
+                    suspects.extend(broken)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor(Executor):
+    """Tasks on a Dask distributed cluster.
+
+    Args:
+        address: scheduler address, e.g. ``tcp://10.0.0.5:8786``.
+        timeout: seconds to wait for the scheduler before giving up.
+    """
+
+    def __init__(self, address: str, timeout: float = 10.0) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ExecutorError("--scheduler needs Dask distributed: pip install "
+                                "'binnenstad[dask]'") from None
+        if "://" not in address:
+            raise ExecutorError(f"--scheduler {address!r} is not an address; allowed: "
+                                "tcp://HOST:PORT (or tls://, ucx://, inproc://)")
+        try:
+            self._client = Client(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise ExecutorError(f"cannot reach the Dask scheduler at {address} ({reason})"
+                                ) from None
+        info = self._client.scheduler_info()
+        self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
+
+    def map_unordered(self, fn, tasks):
+        from distributed import as_completed
+
+        futures = {}
+        for task in tasks:
+            fut = self._client.submit(fn, task, pure=False)
+            futures[fut] = task
+        for fut in as_completed(futures):
+            task = futures.pop(fut)
+            try:
+                yield task, fut.result()
+            except Exception as exc:
+                yield task, exc
+            finally:
+                fut.release()
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None,
+                  initializer: Callable[[], None] | None = None,
+                  timeout: float = 10.0) -> Executor:
+    """``scheduler`` -> `DaskExecutor`; ``workers`` 1 -> `SequentialExecutor`; otherwise a
+    `ProcessExecutor` with ``workers`` (default: every available core) processes."""
+    if scheduler is not None:
+        if workers is not None:
+            raise ExecutorError("give --workers or --scheduler, not both")
+        return DaskExecutor(scheduler, timeout=timeout)
+    n = available_cores() if workers is None else int(workers)
+    if n < 1:
+        raise ExecutorError(f"--workers must be at least 1 (got {n})")
+    if n == 1:
+        return SequentialExecutor()
+    return ProcessExecutor(n, initializer=initializer)
