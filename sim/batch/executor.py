@@ -27,6 +27,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+#: Pool rebuilds without any finished task in between before the sweep gives up.
+MAX_BREAKS_IN_A_ROW = 4
+
 
 class ExecutorError(ValueError):
     """The executor cannot start (bad address, unreachable scheduler); one-line message."""
@@ -113,6 +116,7 @@ class ProcessExecutor(Executor):
         # A short queue per worker hides the hand-over latency; it also bounds how many
         # tasks a dying worker can take with it.
         window = 2 * self.workers
+        breaks_in_a_row = 0  # pool breaks with no task finished in between
         self._pool = self._pool or self._new_pool()
         while queue or suspects or in_flight:
             isolating = bool(suspects)
@@ -132,8 +136,14 @@ class ProcessExecutor(Executor):
                 elif exc is not None:
                     yield task, exc
                 else:
+                    breaks_in_a_row = 0
                     yield task, fut.result()
             if broken:
+                breaks_in_a_row += 1
+                if breaks_in_a_row > MAX_BREAKS_IN_A_ROW:
+                    raise ExecutorError(
+                        f"worker processes keep dying ({breaks_in_a_row} times without finishing"
+                        " a run); in a script, guard the sweep with if __name__ == '__main__':")
                 broken += list(in_flight.values())
                 in_flight.clear()
                 self._pool.shutdown(wait=False, cancel_futures=True)

@@ -184,7 +184,9 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> str | None:
 
 
 def _pydantic_error(source: str, exc: ValidationError) -> SpecError:
-    err = exc.errors()[0]
+    errors = exc.errors()
+    # An unknown key explains a "missing" one (a typo in a table name), so report it first.
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(err["loc"])
     where = ".".join(str(x) for x in loc) or "(top level)"
     kind = err["type"]
@@ -347,7 +349,8 @@ def _check_factor_values(spec: ExperimentSpec, f: Factor, where: str, values: li
                     scenarios[name])
                 scale_drivers(sc, scales)
             except (ScenarioError, FactorError) as exc:
-                raise SpecError(f"{src}: {where}: {exc}") from None
+                msg = str(exc).removeprefix("override: ")
+                raise SpecError(f"{src}: {where}: {msg} (scenario {name})") from None
 
 
 def _check_factors(spec: ExperimentSpec, scenarios: dict[str, Any]) -> None:

@@ -103,6 +103,8 @@ def execute(task: Task) -> dict[str, Any]:
         t1 = time.perf_counter()
         result = simulate(run)
         record["sim_s"] = round(time.perf_counter() - t1, 6)
+        wall = result.meta.get("wall_time_s", {})
+        record["setup_s"], record["simulate_s"] = wall.get("setup"), wall.get("simulate")
         write_tables(task, result)
         record["status"] = "ok"
     except Exception as exc:  # a failed run is recorded and does not stop the sweep
