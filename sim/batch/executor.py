@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -81,7 +83,18 @@ class SequentialExecutor(Executor):
                 yield task, exc
 
 
+def _exit_with_parent(parent: int, period_s: float = 0.5) -> None:
+    """Daemon thread body: end this worker process when its parent is gone (a SIGKILLed sweep
+    leaves no orphan workers behind; their runs in flight are lost, never half-written)."""
+    while True:
+        time.sleep(period_s)
+        if os.getppid() != parent:
+            os._exit(70)
+
+
 def _init_worker(initializer: Callable[[], None] | None) -> None:
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True,
+                     name="exit-with-parent").start()
     if initializer is not None:
         initializer()
 
@@ -194,7 +207,7 @@ class DaskExecutor(Executor):
         for task in tasks:
             fut = self._client.submit(fn, task, pure=False)
             futures[fut] = task
-        for fut in as_completed(futures):
+        for fut in as_completed(futures, loop=self._client.loop):
             task = futures.pop(fut)
             try:
                 yield task, fut.result()
