@@ -43,16 +43,21 @@ def _per_row(design: Design, manifest: pd.DataFrame, ts: pd.DataFrame,
 
 
 def stochastic_share(y: np.ndarray) -> tuple[float, float]:
-    """``(seed_share, seed_share_of_mean)`` of a points x replicates matrix (NaN for R < 2)."""
+    """``(seed_share, seed_share_of_mean)`` of a points x replicates matrix (NaN for R < 2).
+
+    ``seed_share`` splits the sample variance of all runs exactly (population variances, equal
+    replicates per point), so it lies in [0, 1]; ``seed_share_of_mean`` compares the unbiased
+    noise variance of a replicate mean with the variance of the replicate means (capped at 1).
+    """
     n, r = y.shape
     if r < 2 or n < 2:
         return math.nan, math.nan
-    within = float(np.var(y, axis=1, ddof=1).mean())
-    total = float(np.var(y, ddof=1))
+    total = float(np.var(y))
+    share = float(np.var(y, axis=1).mean()) / total if total > 0 else math.nan
+    noise_of_mean = float(np.var(y, axis=1, ddof=1).mean()) / r
     var_mean = float(np.var(y.mean(axis=1), ddof=1))
-    share = within / total if total > 0 else math.nan
-    share_mean = (within / r) / var_mean if var_mean > 0 else math.nan
-    return share, min(share_mean, 1.0) if np.isfinite(share_mean) else share_mean
+    share_mean = min(noise_of_mean / var_mean, 1.0) if var_mean > 0 else math.nan
+    return share, share_mean
 
 
 def analyse_sensitivity(design: Design, manifest: pd.DataFrame, ts: pd.DataFrame,
