@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 from sim.batch import run_many
 from sim.batch.analysis import (
     OUTCOMES,
-    analyse,
     available_outcomes,
     bootstrap_ci,
     paired_effects,

@@ -5,8 +5,9 @@ any order; ``result`` is the function's return value or the exception that escap
 example `WorkerDied`). Back ends:
 
 * `SequentialExecutor`: in this process, one task after another (``workers=1``; notebooks).
-* `ProcessExecutor`: a local pool of worker processes (``spawn`` context; each worker imports the
-  model and loads its numba kernels once, in the pool initializer, then runs many tasks). If a
+* `ProcessExecutor`: a local pool of worker processes (``forkserver`` context where available,
+  else ``spawn``; each worker has the model imported and loads its numba kernels once, in the
+  pool initializer, then runs many tasks). If a
   worker process dies (killed, out of memory), the pool is rebuilt and the tasks that were in
   flight are retried one at a time, so a task that kills its worker is caught and reported
   without taking innocent tasks with it.
@@ -83,18 +84,35 @@ class SequentialExecutor(Executor):
                 yield task, exc
 
 
-def _exit_with_parent(parent: int, period_s: float = 0.5) -> None:
-    """Daemon thread body: end this worker process when its parent is gone (a SIGKILLed sweep
-    leaves no orphan workers behind; their runs in flight are lost, never half-written)."""
+def _alive(pid: int) -> bool:
+    """Is process ``pid`` running (not gone, not a zombie)?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True  # no /proc: trust kill(pid, 0)
+
+
+def _exit_with_sweep(sweep_pid: int, period_s: float = 0.5) -> None:
+    """Daemon thread body: end this worker process when the sweep's process is gone, so a
+    SIGKILLed sweep leaves no workers behind (their runs in flight are lost, never half-written).
+    The worker's parent may be a forkserver, which lives as long as its workers, so the sweep's
+    own pid is watched."""
     while True:
         time.sleep(period_s)
-        if os.getppid() != parent:
+        if not _alive(sweep_pid):
             os._exit(70)
 
 
-def _init_worker(initializer: Callable[[], None] | None) -> None:
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True,
-                     name="exit-with-parent").start()
+def _init_worker(sweep_pid: int, initializer: Callable[[], None] | None) -> None:
+    threading.Thread(target=_exit_with_sweep, args=(sweep_pid,), daemon=True,
+                     name="exit-with-sweep").start()
     if initializer is not None:
         initializer()
 
@@ -105,22 +123,32 @@ class ProcessExecutor(Executor):
     Args:
         workers: number of worker processes.
         initializer: run once in every worker process (e.g. `sim.batch.worker.warm_up`).
-        context: multiprocessing start method (``spawn``: a clean interpreter, no inherited
-            locks or threads; safe on every platform).
+        context: multiprocessing start method. Default: ``forkserver`` where available (a clean
+            server process imports ``preload`` once and forks every worker from it, so N
+            workers do not each pay the import), else ``spawn``. Never plain ``fork``: the
+            sweep's process runs threads (progress bar, numba) that must not be forked.
+        preload: modules the forkserver imports before forking workers.
     """
 
     def __init__(self, workers: int, initializer: Callable[[], None] | None = None,
-                 context: str = "spawn") -> None:
+                 context: str | None = None,
+                 preload: tuple[str, ...] = ("sim.batch.worker",)) -> None:
         if workers < 1:
             raise ExecutorError(f"--workers must be at least 1 (got {workers})")
         self.workers = workers
         self._initializer = initializer
+        if context is None:
+            context = ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
+                       else "spawn")
         self._ctx = multiprocessing.get_context(context)
+        if context == "forkserver":
+            self._ctx.set_forkserver_preload(list(preload))
         self._pool: ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=self._ctx,
-                                   initializer=_init_worker, initargs=(self._initializer,))
+                                   initializer=_init_worker,
+                                   initargs=(os.getpid(), self._initializer))
 
     def map_unordered(self, fn, tasks):
         queue = list(tasks)[::-1]  # pop() from the end = original order
