@@ -42,6 +42,7 @@ def _run_sweep(spec_path: Path, out: Path | None, workers: int | None, scheduler
     from .spec import load_spec
     from .sweep import sweep
 
+    target = out
     try:
         spec = load_spec(spec_path)
         if need_sensitivity and (spec.sample is None or spec.sample.method == "lhs"):
@@ -52,6 +53,10 @@ def _run_sweep(spec_path: Path, out: Path | None, workers: int | None, scheduler
                     retry_failed=retry_failed, timeout=timeout)
     except _errors() as exc:
         _fail(str(exc))
+    except KeyboardInterrupt:
+        print(f"binnenstad: interrupted; finished runs are kept in {target}/; run the same "
+              "command again to resume" if target else "binnenstad: interrupted", file=sys.stderr)
+        raise typer.Exit(130) from None
     print(f"{len(res.manifest)} runs: {res.n_ok} ok, {res.n_failed} failed "
           f"({res.ran} run now, {res.skipped} already done); results in {target}/",
           file=sys.stderr)
