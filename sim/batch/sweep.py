@@ -75,6 +75,8 @@ class SweepResult:
         from .analysis import analyse
 
         settings = self.spec.analysis if self.spec is not None else None
+        factors = [f.name for f in self.spec.factors if f.uncertainty] if self.spec else []
+        kwargs.setdefault("factors", factors)
         return analyse(self.manifest, self.timeseries(), settings=settings, **kwargs)
 
 
