@@ -123,9 +123,13 @@ def plot_indices(indices: pd.DataFrame, stochastic: pd.DataFrame, title: str = "
     from matplotlib.figure import Figure
 
     outs = list(dict.fromkeys(indices["outcome"]))
-    fig = Figure(figsize=(3.6 * len(outs), 0.35 * indices["factor"].nunique() + 2.0))
-    axes = np.atleast_1d(fig.subplots(1, len(outs), squeeze=False)[0])
-    for ax, outcome in zip(axes, outs, strict=True):
+    ncols = min(3, len(outs))
+    nrows = math.ceil(len(outs) / ncols)
+    fig = Figure(figsize=(4.4 * ncols, nrows * (0.35 * indices["factor"].nunique() + 1.8)))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[len(outs):]:
+        ax.set_visible(False)
+    for ax, outcome in zip(axes, outs, strict=False):
         d = indices[indices["outcome"] == outcome]
         y = np.arange(len(d))
         if d["method"].iloc[0] == "morris":
