@@ -93,8 +93,9 @@ def write_tables(task: Task, result: Any) -> None:
 
 def execute(task: Task) -> dict[str, Any]:
     """Run one task to completion: simulate, write tables, then write and return the status
-    record (``status`` ok or failed, ``error`` one line, seconds in ``wall_s`` / ``sim_s``)."""
-    t0 = time.perf_counter()
+    record (``status`` ok or failed, ``error`` one line; seconds: ``wall_s`` of the task,
+    ``sim_s`` inside `sim.run`, ``cpu_s`` of processor time used by the task)."""
+    t0, c0 = time.perf_counter(), time.process_time()
     run = task.run
     record: dict[str, Any] = {"run_id": run.run_id, "status": "failed", "wall_s": None,
                               "sim_s": None, "error": None,
@@ -111,6 +112,7 @@ def execute(task: Task) -> dict[str, Any]:
         record["error"] = _one_line(exc)
         record["traceback"] = traceback.format_exc(limit=-6)
     record["wall_s"] = round(time.perf_counter() - t0, 6)
+    record["cpu_s"] = round(time.process_time() - c0, 6)
     record["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     write_json(status_path(Path(task.root), run.run_id), record)
     return record
