@@ -276,8 +276,11 @@ def analyse(manifest: pd.DataFrame, timeseries: pd.DataFrame, settings: Any = No
     values = outcome_values(manifest, timeseries, chosen, s.window_months)
     summary = summarise(values, s.bootstrap, s.confidence, s.seed)
     effects = paired_effects(values, s.reference, s.bootstrap, s.confidence, s.seed)
-    if effects.empty:
-        notes.append(f"no paired effects: the sweep has no {s.reference!r} arm to compare with")
+    if effects.empty and not values.empty:
+        arms = set(values["policy"])
+        notes.append(f"no paired effects: no arm other than {s.reference!r}"
+                     if arms == {s.reference} else
+                     f"no paired effects: the sweep has no {s.reference!r} arm to compare with")
     robust = robustness(effects, s.robustness_scenarios)
     factors = factors or []
     return Analysis(values, _attach_factors(summary, manifest, factors),
