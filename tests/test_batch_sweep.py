@@ -272,3 +272,18 @@ def test_a_second_sweep_into_a_locked_folder_is_refused(tmp_path):
 
         with pytest.raises(StoreError, match="another sweep is writing"):
             sweep(spec, tmp_path / "out", workers=1, progress=False)
+
+
+def _square_or_die(x: int) -> int:
+    if x == 3:
+        os.kill(os.getpid(), signal.SIGKILL)  # this task kills its worker process
+    return x * x
+
+
+def test_process_pool_isolates_a_task_that_kills_its_worker():
+    from sim.batch.executor import ProcessExecutor, WorkerDied
+
+    with ProcessExecutor(2) as ex:
+        results = dict(ex.map_unordered(_square_or_die, range(8)))
+    assert isinstance(results.pop(3), WorkerDied)
+    assert results == {x: x * x for x in range(8) if x != 3}

@@ -30,7 +30,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-#: Pool rebuilds without any finished task in between before the sweep gives up.
+#: Pool rebuilds before any task finished after which the sweep gives up (workers that die on
+#: start-up, e.g. a script without an ``if __name__ == "__main__":`` guard).
 MAX_BREAKS_IN_A_ROW = 4
 
 
@@ -157,44 +158,53 @@ class ProcessExecutor(Executor):
         # A short queue per worker hides the hand-over latency; it also bounds how many
         # tasks a dying worker can take with it.
         window = 2 * self.workers
-        breaks_in_a_row = 0  # pool breaks with no task finished in between
+        breaks = 0  # pool breaks so far
+        finished_any = False
         self._pool = self._pool or self._new_pool()
         while queue or suspects or in_flight:
             isolating = bool(suspects)
+            broken: list[Any] = []
+            submit_failed = False
             while (suspects and not in_flight) or (not isolating and queue
                                                    and len(in_flight) < window):
                 task = suspects.pop() if isolating else queue.pop()
-                in_flight[self._pool.submit(fn, task)] = task
+                try:
+                    in_flight[self._pool.submit(fn, task)] = task
+                except BrokenProcessPool:  # a worker died since the last wait
+                    (suspects if isolating else queue).append(task)
+                    submit_failed = True
+                    break
                 if isolating:
                     break
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            broken = []
-            for fut in done:
-                task = in_flight.pop(fut)
-                exc = fut.exception()
-                if isinstance(exc, BrokenProcessPool):
-                    broken.append(task)
-                elif exc is not None:
-                    yield task, exc
-                else:
-                    breaks_in_a_row = 0
-                    yield task, fut.result()
-            if broken:
-                breaks_in_a_row += 1
-                if breaks_in_a_row > MAX_BREAKS_IN_A_ROW:
-                    raise ExecutorError(
-                        f"worker processes keep dying ({breaks_in_a_row} times without finishing"
-                        " a run); in a script, guard the sweep with if __name__ == '__main__':")
-                broken += list(in_flight.values())
-                in_flight.clear()
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = self._new_pool()
-                if isolating:  # the lone task killed its worker: it is the culprit
-                    for task in broken:
-                        yield task, WorkerDied("the worker process died while running this run "
-                                               "(killed, or out of memory)")
-                else:
-                    suspects.extend(broken)
+            if not submit_failed:
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    task = in_flight.pop(fut)
+                    exc = fut.exception()
+                    if isinstance(exc, BrokenProcessPool):
+                        broken.append(task)
+                    elif exc is not None:
+                        yield task, exc
+                    else:
+                        finished_any = True
+                        yield task, fut.result()
+            if not (broken or submit_failed):
+                continue
+            breaks += 1
+            if not finished_any and breaks > MAX_BREAKS_IN_A_ROW:
+                raise ExecutorError(
+                    f"worker processes keep dying ({breaks} times without finishing a run); in "
+                    "a script, guard the sweep with if __name__ == '__main__':")
+            broken += list(in_flight.values())
+            in_flight.clear()
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            if isolating and broken:  # the lone task killed its worker: it is the culprit
+                for task in broken:
+                    yield task, WorkerDied("the worker process died while running this run "
+                                           "(killed, or out of memory)")
+            else:
+                suspects.extend(broken)
 
     def close(self) -> None:
         if self._pool is not None:
