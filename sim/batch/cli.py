@@ -162,7 +162,10 @@ def analyse_cmd(
     ts = store.read("timeseries", columns=columns)
     factors = [f["name"] for f in meta.get("factors", []) if f["kind"] != "lever"]
     result = analyse(manifest, ts, settings=settings, factors=factors)
-    if result.effects.empty and result.summary.empty:
+    if not result.outcomes:
+        _fail(f"{folder}: none of the outcomes {', '.join(settings.outcomes or OUTCOMES)} is "
+              "recorded in its timeseries")
+    if result.summary.empty:
         _fail(f"{folder}: no finished runs to analyse")
     written = write_analysis(folder, result, manifest, ts, figures=figures)
     for note in result.notes:
