@@ -16,9 +16,9 @@ design, executor, Parquet store, status records, manifest):
    it. Cross-check: the slope of sweep time over two sizes against the slope of a plain loop of
    `sim.run` over the same seeds (town and scenario built once, nothing written).
 
-Writes ``benchmarks/sweep_results.json`` and the section between ``<!-- sweep:start -->`` and
-``<!-- sweep:end -->`` of ``benchmarks/README.md``. Times are medians over repeats; the machine
-is shared, so the load average is recorded.
+Writes ``benchmarks/_work/sweep_results.json`` (not versioned) and the section between
+``<!-- sweep:start -->`` and ``<!-- sweep:end -->`` of ``benchmarks/README.md``. Times are
+medians over repeats; the machine may be shared, so the load from other processes is recorded.
 """
 
 from __future__ import annotations
@@ -277,7 +277,7 @@ def main() -> None:
                     help="rewrite the README section from sweep_results.json, measure nothing")
     args = ap.parse_args()
     if args.readme_only:
-        write_readme(_section(json.loads((HERE / "sweep_results.json").read_text())))
+        write_readme(_section(json.loads((HERE / "_work" / "sweep_results.json").read_text())))
         return
     mode = "quick" if args.quick else "full"
     sizes = SIZES[mode]
@@ -295,7 +295,8 @@ def main() -> None:
     print(f"overhead (medium, 12 years): {100 * res['overhead']['overhead']:.1f}%", flush=True)
     res["machine"]["loadavg_end"] = os.getloadavg()
     res["minutes"] = (time.perf_counter() - t0) / 60
-    (HERE / "sweep_results.json").write_text(json.dumps(res, indent=1))
+    (HERE / "_work").mkdir(exist_ok=True)
+    (HERE / "_work" / "sweep_results.json").write_text(json.dumps(res, indent=1))
     if not args.no_readme:
         write_readme(_section(res))
     print(_section(res))
