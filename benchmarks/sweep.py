@@ -3,12 +3,14 @@
 Two numbers from issue 7, measured through the real sweep machinery (`sim.batch.sweep`: spec,
 design, executor, Parquet store, status records, manifest):
 
-1. **Throughput on 2 workers vs 1**: 2-year small-town runs. Each configuration sweeps a small
-   and a large design into fresh folders; throughput = extra runs / extra wall time (the slope),
-   so the fixed start-up (spawning workers, importing the model, loading the numba kernels) is
-   left out. 1 worker = the default single-worker mode (runs in the sweep's own process);
-   2 workers = the local process pool. The two alternate within each repeat, so a change in
-   the load of a shared machine hits both; the speed-up is the median per-repeat ratio.
+1. **Throughput on 2 workers vs 1**: 2-year small-town runs. Each configuration sweeps a design
+   into a fresh folder; throughput = runs finished per second after the first 10% (from the
+   status records' finish times), so the fixed start-up (starting workers, importing the model,
+   loading the numba kernels) is left out. 1 worker = the default single-worker mode (runs in
+   the sweep's own process); 2 workers = the local process pool. The two alternate within each
+   repeat, so a change in the load of a shared machine hits both; the speed-up is the median
+   per-repeat ratio, also over the repeats in which other processes left the machine nearly
+   idle (from /proc/stat).
 2. **Per-run overhead inside a sweep**: medium-town 12-year runs, 1 worker. Overhead = 1 -
    (time inside `sim.run`, summed from the status records) / (the sweep's wall time), so
    everything else counts: spec, design, folder, writing tables and status records, the
@@ -37,7 +39,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 START, END = "<!-- sweep:start -->", "<!-- sweep:end -->"
 TARGETS = {"speedup_2_workers": 1.6, "overhead_medium": 0.10}
-SIZES = {"full": {"small": (40, 200), "medium": (8, 32), "repeats": 3},
+#: A repeat counts as "on a nearly idle machine" when other processes used fewer cores than this.
+QUIET_CORES = 0.35
+SIZES = {"full": {"small": (40, 240), "medium": (8, 32), "repeats": 5},
          "quick": {"small": (20, 80), "medium": (4, 12), "repeats": 1}}
 
 
@@ -103,36 +107,46 @@ def _slope(small: float, large: float, n_small: int, n_large: int) -> float:
     return (large - small) / (n_large - n_small)
 
 
+def _steady_rate(records: list[dict], skip: int) -> float:
+    """Runs per second between the ``skip``-th finished run and the last (start-up excluded),
+    from the status records' finish times (milliseconds)."""
+    t = sorted(dt.datetime.fromisoformat(r["finished"]).timestamp() for r in records)
+    return (len(t) - skip) / (t[-1] - t[skip - 1])
+
+
 def throughput(sizes: dict, repeats: int) -> dict:
-    """Slopes for 1 and 2 workers, interleaved repeat by repeat (so a change in the machine's
-    load hits both); the speed-up is the median of the per-repeat ratios."""
-    n1, n2 = sizes["small"]
-    out: dict = {"runs": [n1, n2], "years": 2, "town": "small", "repeats": repeats}
-    keys = ("s_per_run", "wall_s_large", "task_cpu_s", "main_cpu_s_per_run", "cores_obtained",
+    """Steady-state throughput of 1 and 2 workers, alternating within each repeat (so a change
+    in the machine's load hits both); the speed-up is the median of the per-repeat ratios."""
+    n = sizes["small"][1]
+    skip = max(10, n // 10)
+    out: dict = {"runs": n, "skip": skip, "years": 2, "town": "small", "repeats": repeats}
+    keys = ("runs_per_s", "wall_s", "task_cpu_s", "main_cpu_s_per_run", "cores_obtained",
             "others_cores")
     acc: dict[int, dict[str, list[float]]] = {w: {k: [] for k in keys} for w in (1, 2)}
     for r in range(repeats):
         for workers in (1, 2):
-            a, _ = _sweep_seconds("small", 2, n1, workers, seed=100 + r)
-            b, recs = _sweep_seconds("small", 2, n2, workers, seed=100 + r)
+            wall, recs = _sweep_seconds("small", 2, n, workers, seed=100 + r)
             task_cpu = statistics.mean(x["cpu_s"] for x in recs)
             # In process (1 worker) the tasks' CPU is part of the main process's CPU.
             own = max(recs[0]["main_cpu_s"] - (task_cpu if workers == 1 else 0.0), 0.0)
-            for k, v in zip(keys, (_slope(a, b, n1, n2), b, task_cpu, own,
-                                   (task_cpu + own) * n2 / b, recs[0]["others_cores"]),
+            for k, v in zip(keys, (_steady_rate(recs, skip), wall, task_cpu, own,
+                                   (task_cpu + own) * n / wall, recs[0]["others_cores"]),
                             strict=True):
                 acc[workers][k].append(v)
     for w in (1, 2):
         x = {k: statistics.median(v) for k, v in acc[w].items()}
-        x["runs_per_s"] = 1.0 / x["s_per_run"]
-        x["all_s_per_run"] = acc[w]["s_per_run"]
+        x["all_runs_per_s"] = acc[w]["runs_per_s"]
         out[f"workers_{w}"] = x
-    ratios = [a / b for a, b in zip(acc[1]["s_per_run"], acc[2]["s_per_run"], strict=True)]
-    walls = [a / b for a, b in zip(acc[1]["wall_s_large"], acc[2]["wall_s_large"], strict=True)]
+    ratios = [b / a for a, b in zip(acc[1]["runs_per_s"], acc[2]["runs_per_s"], strict=True)]
+    walls = [a / b for a, b in zip(acc[1]["wall_s"], acc[2]["wall_s"], strict=True)]
+    others = [max(a, b) for a, b in zip(acc[1]["others_cores"], acc[2]["others_cores"],
+                                        strict=True)]
     out["speedup"] = statistics.median(ratios)
     out["all_speedups"] = ratios
-    out["all_others_cores"] = [max(a, b) for a, b in zip(acc[1]["others_cores"],
-                                                         acc[2]["others_cores"], strict=True)]
+    out["all_others_cores"] = others
+    quiet = [x for x, c in zip(ratios, others, strict=True) if c < QUIET_CORES]
+    out["speedup_quiet"] = statistics.median(quiet) if quiet else None
+    out["n_quiet"] = len(quiet)
     out["speedup_total_wall"] = statistics.median(walls)
     # CPU-bound estimate for 2 idle cores: the same work per run, spread over 2 processes.
     w1, w2 = out["workers_1"], out["workers_2"]
@@ -182,7 +196,8 @@ def _machine() -> dict:
 def _section(res: dict) -> str:
     t, o, m = res["throughput"], res["overhead"], res["machine"]
     ok = {True: "met", False: "**missed**"}
-    sp_ok = t["speedup"] >= TARGETS["speedup_2_workers"]
+    judged = t["speedup_quiet"] if t.get("n_quiet", 0) >= 2 else t["speedup"]
+    sp_ok = judged >= TARGETS["speedup_2_workers"]
     ov_ok = o["overhead"] < TARGETS["overhead_medium"]
     lines = [
         f"_Generated by `python benchmarks/sweep.py` on {res['date']} ({res['mode']} mode, "
@@ -197,32 +212,36 @@ def _section(res: dict) -> str:
         "| target | goal | measured | status |",
         "|---|---|---|---|",
         f"| sweep throughput, 2 workers vs 1 (small town, 2-year runs) | >= "
-        f"{TARGETS['speedup_2_workers']}x | {t['speedup']:.2f}x | {ok[sp_ok]} |",
+        f"{TARGETS['speedup_2_workers']}x | " + (
+            f"{t['speedup_quiet']:.2f}x on a nearly idle machine ({t['n_quiet']} of "
+            f"{t['repeats']} repeats); {t['speedup']:.2f}x over all repeats"
+            if t.get("n_quiet", 0) >= 2 else
+            f"{t['speedup']:.2f}x (machine busy in all but {t.get('n_quiet', 0)} repeats)")
+        + f" | {ok[sp_ok]} |",
         f"| per-run overhead inside a sweep (medium town, 12-year runs) | < "
         f"{100 * TARGETS['overhead_medium']:.0f}% | {100 * o['overhead']:.1f}% | {ok[ov_ok]} |",
         "",
-        "| throughput (small, 2 years) | s per run (slope) | runs per s | wall, "
-        f"{t['runs'][1]} runs (incl. start-up) | CPU per run (worker) | CPU per run (main "
-        "process) | cores obtained | cores used by other processes |",
-        "|---|---|---|---|---|---|---|---|",
+        f"| throughput (small, 2 years, {t['runs']} runs) | runs per s (steady state) | wall "
+        "(incl. start-up) | CPU per run (worker) | CPU per run (main process) | cores obtained "
+        "| cores used by other processes |",
+        "|---|---|---|---|---|---|---|",
     ]
     for w in (1, 2):
         x = t[f"workers_{w}"]
-        lines.append(f"| {w} worker{'s' if w > 1 else ''} | {1000 * x['s_per_run']:.1f} ms | "
-                     f"{x['runs_per_s']:.1f} | {x['wall_s_large']:.1f} s | "
-                     f"{1000 * x['task_cpu_s']:.1f} ms | {1000 * x['main_cpu_s_per_run']:.2f} ms "
-                     f"| {x['cores_obtained']:.2f} | {x['others_cores']:.2f} |")
+        lines.append(f"| {w} worker{'s' if w > 1 else ''} | {x['runs_per_s']:.1f} | "
+                     f"{x['wall_s']:.1f} s | {1000 * x['task_cpu_s']:.1f} ms | "
+                     f"{1000 * x['main_cpu_s_per_run']:.2f} ms | {x['cores_obtained']:.2f} | "
+                     f"{x['others_cores']:.2f} |")
     lines += [
         "",
-        f"Slopes over sweeps of {t['runs'][0]} and {t['runs'][1]} runs; 1 and 2 workers "
-        f"alternate within each of {t['repeats']} repeats and the speed-up is the median of the "
-        "per-repeat ratios (" + ", ".join(
-            f"{x:.2f}x with other processes using up to {c:.1f} cores" for x, c in
+        f"Throughput = runs finished per second after the first {t['skip']} (start-up "
+        f"excluded); 1 and 2 workers alternate within each of {t['repeats']} repeats; per-repeat "
+        "ratios: " + ", ".join(
+            f"{x:.2f}x (other processes: {c:.1f} cores)" for x, c in
             zip(t["all_speedups"], t["all_others_cores"], strict=True))
-        + "); table: medians. Including the one-off "
-        "start-up of the worker processes (forkserver importing the model, numba cache load, "
-        f"warm-up run) the {t['runs'][1]}-run sweep is {t['speedup_total_wall']:.2f}x faster on "
-        "2 workers.",
+        + "; table: medians. Counting the one-off start-up of the worker processes "
+        "(forkserver importing the model, numba cache load, warm-up run), the whole "
+        f"{t['runs']}-run sweep is {t['speedup_total_wall']:.2f}x faster on 2 workers (median).",
         "",
         "CPU per run is the processor time a task used (`cpu_s` in its status record); the "
         "main process's own CPU per run is what the sweep machinery adds on top (in the 1-worker "
@@ -233,12 +252,11 @@ def _section(res: dict) -> str:
         f"{t['cpu_ratio']:.2f}x as high with 1 worker as with 2 (1.0 = the pool adds no work), "
         f"so on two idle cores the expected throughput ratio is about {2 * t['cpu_ratio']:.1f}x.",
         "",
-        *([f"**The machine was not idle during this measurement**: other processes used about "
-           f"{min(t['all_others_cores']):.1f}-{max(t['all_others_cores']):.1f} of its "
-           f"{m['cores']} cores throughout (an upper bound that includes the pool's own "
-           "start-up), so the 2-worker pool could not get two cores and the wall-clock target "
-           "could not be checked here. Re-run `python benchmarks/sweep.py` on an otherwise idle "
-           "machine.", ""] if min(t["all_others_cores"]) > 0.5 else []),
+        "The machine is shared with other engineers' jobs: \"other processes\" are the cores "
+        "busy with anything but this sweep during a repeat (from /proc/stat; an upper bound, "
+        "as the pool's own start-up counts as other). A repeat counts as nearly idle below "
+        f"{QUIET_CORES} cores; the target is judged on those when there are at least two.",
+        "",
         f"Overhead (medium town, 12 years, 1 worker, {o['runs'][1]} runs, median of "
         f"{o['repeats']}): {100 * o['overhead']:.1f}% of the sweep's wall time is spent outside "
         f"`sim.run` (spec, design, folder, Parquet tables, status records, manifest); the "

@@ -113,6 +113,6 @@ def execute(task: Task) -> dict[str, Any]:
         record["traceback"] = traceback.format_exc(limit=-6)
     record["wall_s"] = round(time.perf_counter() - t0, 6)
     record["cpu_s"] = round(time.process_time() - c0, 6)
-    record["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    record["finished"] = datetime.now(UTC).isoformat(timespec="milliseconds")
     write_json(status_path(Path(task.root), run.run_id), record)
     return record
