@@ -14,6 +14,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .batch import run_many
     from .model import CityCentreModel
     from .runner import RunResult, run
     from .scenarios.loader import CentreScenario, ScenarioError, load_scenario
@@ -24,6 +25,7 @@ _LAZY = {
     "CityCentreModel": ".model",
     "RunResult": ".runner",
     "run": ".runner",
+    "run_many": ".batch",
     "CentreScenario": ".scenarios.loader",
     "ScenarioError": ".scenarios.loader",
     "load_scenario": ".scenarios.loader",
@@ -32,7 +34,7 @@ _LAZY = {
 }
 
 __all__ = ["CentreScenario", "CityCentreModel", "RunResult", "ScenarioError", "Town",
-           "generate_town", "load_scenario", "run"]
+           "generate_town", "load_scenario", "run", "run_many"]
 __version__ = "0.1.0"
 
 

@@ -387,6 +387,11 @@ app.command()(viz)
 app.command("animate")(animate_command)
 app.add_typer(town_app, name="town")
 
+# Batch experiments (sweep, analyse, sensitivity) live in their own module.
+from .batch.cli import register as _register_batch  # noqa: E402
+
+_register_batch(app)
+
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (``argv`` defaults to ``sys.argv[1:]``)."""

@@ -154,7 +154,8 @@ def test_preset_loads_with_source_header_assumes_expects_units_and_sources(name)
     for key, entry in raw.get("trajectories", {}).items():
         assert entry["unit"] == TRAJECTORIES[key].unit and entry["source"].strip(), key
     sc = load_scenario(name)
-    assert sc.name == name and sc.chain[0].endswith("_defaults.toml") and sc.chain[2].endswith("baseline.toml") and not sc.notes
+    assert sc.name == name and not sc.notes
+    assert sc.chain[0].endswith("_defaults.toml") and sc.chain[2].endswith("baseline.toml")
     assert (sc.start_year, sc.end_year - sc.start_year) == (PRESETS[name][0],
                                                             PRESETS[name][1])
     assert set(sc.params) == set(PARAMS) and set(sc.trajectories) == set(TRAJECTORIES)

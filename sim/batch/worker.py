@@ -1,0 +1,118 @@
+"""What a worker process does with one run: build (or reuse) its town and scenario, simulate
+with `sim.run`, write its tables and then its status record.
+
+A worker keeps its imports, the numba kernels it loaded and the towns and scenarios it built
+(small per-process caches), so it can run many runs cheaply. Errors in a run are caught and
+recorded; they never stop the worker.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import socket
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .design import Run
+from .store import keyed_table, status_path, table_path, write_json, write_table
+
+
+@dataclass(frozen=True)
+class Task:
+    """A run plus where and what to write."""
+
+    run: Run
+    root: str
+    tables: tuple[str, ...] = ("timeseries", "units")
+    timeseries_columns: tuple[str, ...] | None = None
+    units_years: str = "all"
+    dtypes: tuple[tuple[str, str], ...] = ()
+
+
+@functools.lru_cache(maxsize=4)
+def _town(path: str, seed: int) -> Any:
+    from ..town_io import resolve_town
+
+    return resolve_town(path, seed=seed)
+
+
+@functools.lru_cache(maxsize=64)
+def _scenario(path: str, overrides: str, scales: tuple[tuple[str, float], ...]) -> Any:
+    from ..scenarios.loader import load_scenario
+    from .factors import scale_drivers
+
+    sc = load_scenario(path, **json.loads(overrides))
+    return scale_drivers(sc, dict(scales))
+
+
+def warm_up() -> None:
+    """Import the model and load its numba kernels (process-pool initializer)."""
+    from ..runner import run
+
+    run("small", years=1, figures=False)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())
+
+
+def simulate(run: Run) -> Any:
+    """Simulate one run in this process and return its `RunResult` (nothing written)."""
+    from ..runner import run as run_sim
+
+    town = _town(run.town_path, run.town_seed)
+    scenario = _scenario(run.scenario_path, run.overrides, run.scales)
+    return run_sim(town, scenario, list(run.levers), start=run.start, years=run.years,
+                   seed=run.seed, out=None, backend=run.backend, town_seed=run.town_seed,
+                   figures=False)
+
+
+def write_tables(task: Task, result: Any) -> None:
+    """Write the run's kept tables (each atomically) under the task's root."""
+    from .spec import TIME_COLUMNS
+
+    run, root = task.run, Path(task.root)
+    keys, dtypes = run.keys(), dict(task.dtypes)
+    frames = {"timeseries": result.timeseries, "units": result.units, "events": result.events}
+    for name in task.tables:
+        df = frames[name]
+        if name == "timeseries" and task.timeseries_columns is not None:
+            df = df[[*TIME_COLUMNS, *task.timeseries_columns]]
+        elif name == "units" and task.units_years == "last" and len(df):
+            df = df[df["year"] == df["year"].max()]
+        write_table(table_path(root, name, run.town, run.scenario, run.run_id),
+                    keyed_table(df, keys, dtypes))
+
+
+def execute(task: Task) -> dict[str, Any]:
+    """Run one task to completion: simulate, write tables, then write and return the status
+    record (``status`` ok or failed, ``error`` one line; seconds: ``wall_s`` of the task,
+    ``sim_s`` inside `sim.run`, ``cpu_s`` of processor time used by the task)."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    run = task.run
+    record: dict[str, Any] = {"run_id": run.run_id, "status": "failed", "wall_s": None,
+                              "sim_s": None, "error": None,
+                              "worker": f"{socket.gethostname()}:{os.getpid()}"}
+    try:
+        t1 = time.perf_counter()
+        result = simulate(run)
+        record["sim_s"] = round(time.perf_counter() - t1, 6)
+        wall = result.meta.get("wall_time_s", {})
+        record["setup_s"], record["simulate_s"] = wall.get("setup"), wall.get("simulate")
+        write_tables(task, result)
+        record["status"] = "ok"
+    except Exception as exc:  # a failed run is recorded and does not stop the sweep
+        record["error"] = _one_line(exc)
+        record["traceback"] = traceback.format_exc(limit=-6)
+    record["wall_s"] = round(time.perf_counter() - t0, 6)
+    record["cpu_s"] = round(time.process_time() - c0, 6)
+    record["finished"] = datetime.now(UTC).isoformat(timespec="milliseconds")
+    write_json(status_path(Path(task.root), run.run_id), record)
+    return record

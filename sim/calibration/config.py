@@ -1,0 +1,180 @@
+"""The calibration config file (TOML), validated strictly.
+
+```toml
+[calibration]
+name = "historical"        # names the output folder and the overlay's provenance
+scenario = "historical"    # the run the targets are measured on
+town = "medium"
+years = 7                  # recorded years from the scenario's start (2007-2013)
+replicates = 4             # runs per particle, seeds shared by every particle (CRN)
+seed = 2026                # root seed: replicate seeds and the sampler's draws
+targets = "fit"            # "fit" (every fit target) or a list of target names
+
+[budget]
+population_size = 60       # particles per ABC-SMC generation
+max_generations = 6
+max_simulations = 4000     # particles simulated in total (each = `replicates` runs)
+max_hours = 2.0            # wall-clock limit
+min_epsilon = 1.0          # stop when the acceptance threshold falls below this distance
+
+[parameters]               # uniform priors; NAME or MAP.KEY, within the schema's range
+"fixed_cost_per_m2.independent" = { low = 20, high = 80 }
+entrant_optimism = { low = 0.8, high = 1.5 }
+```
+
+Only free parameters may be calibrated: those whose source in `_defaults.toml` is a
+calibration (a value a source document gives is never refitted). Every mistake is one line
+naming the file, the field and what is allowed (`CalibrationConfigError`).
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..scenarios.schema import PARAMS
+from .targets import TARGETS
+
+
+class CalibrationConfigError(ValueError):
+    """A bad calibration config (one line)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Run(_Strict):
+    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
+    scenario: str = "historical"
+    town: str = "medium"
+    town_seed: int = Field(0, ge=0)
+    years: int = Field(7, ge=1, le=40)
+    replicates: int = Field(4, ge=1, le=100)
+    seed: int = Field(0, ge=0, lt=2**63)
+    targets: Literal["fit"] | list[str] = "fit"
+
+
+class Budget(_Strict):
+    population_size: int = Field(60, ge=4, le=100_000)
+    max_generations: int = Field(6, ge=1, le=100)
+    max_simulations: int = Field(4000, ge=1)
+    max_hours: float = Field(2.0, gt=0, le=24 * 30)
+    min_epsilon: float = Field(1.0, ge=0)
+
+
+class Prior(_Strict):
+    low: float
+    high: float
+
+
+class _File(_Strict):
+    calibration: Run
+    budget: Budget = Budget()
+    parameters: dict[str, Prior]
+
+
+class CalibrationConfig(BaseModel):
+    """A validated config: the run, the budget and the priors (name -> (low, high))."""
+
+    model_config = ConfigDict(frozen=True)
+    path: str
+    run: Run
+    budget: Budget
+    priors: dict[str, tuple[float, float]]
+    target_names: tuple[str, ...]
+
+    def override(self, values: dict[str, float]) -> dict[str, Any]:
+        """Parameter overrides for `sim.run` from ``{prior name: value}`` (map keys nested)."""
+        out: dict[str, Any] = {}
+        for name, v in values.items():
+            base, _, key = name.partition(".")
+            value = round(v) if PARAMS[base].kind == "int" else float(v)
+            if key:
+                out.setdefault(base, {})[key] = value
+            else:
+                out[base] = value
+        return out
+
+
+def _free(name: str) -> bool:
+    """Whether ``name``'s source in `_defaults.toml` is a calibration."""
+    from ..scenarios.loader import load_scenario
+
+    return "calibration" in load_scenario("_defaults").sources.get(name, "").lower()
+
+
+def _check_prior(path: Path, name: str, prior: Prior) -> tuple[float, float]:
+    base, dot, key = name.partition(".")
+    spec = PARAMS.get(base)
+    where = f"{path}: parameters.{name}"
+    if spec is None:
+        raise CalibrationConfigError(f"{where} is not a known parameter; see `binnenstad "
+                                     f"params` for the {len(PARAMS)} allowed names")
+    if spec.kind in ("bool", "matrix") or spec.unit == "bool":
+        raise CalibrationConfigError(f"{where}: a {spec.kind} parameter cannot be calibrated; "
+                                     "allowed: numbers and keys of numeric maps")
+    if spec.kind == "map" and not dot:
+        raise CalibrationConfigError(f"{where} is a map; name one key: "
+                                     f"{', '.join(f'{base}.{k}' for k in spec.keys)}")
+    if dot and (spec.kind != "map" or key not in spec.keys):
+        allowed = ", ".join(spec.keys) if spec.kind == "map" else "none (a single value)"
+        raise CalibrationConfigError(f"{where}: {key!r} is not a key of {base}; allowed: "
+                                     f"{allowed}")
+    lo, hi = prior.low, prior.high
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
+        raise CalibrationConfigError(f"{where}: low = {lo:g} and high = {hi:g}; allowed: finite "
+                                     "numbers with low < high")
+    if (spec.lo is not None and lo < spec.lo) or (spec.hi is not None and hi > spec.hi):
+        raise CalibrationConfigError(f"{where}: prior [{lo:g}, {hi:g}] leaves the schema range "
+                                     f"[{spec.lo:g}, {spec.hi:g}] of {base}")
+    if not _free(base):
+        raise CalibrationConfigError(f"{where}: {base} has a source document value, not a "
+                                     "calibration one; allowed: free parameters (source "
+                                     "'calibration' in _defaults.toml)")
+    return float(lo), float(hi)
+
+
+def load_config(path: str | Path) -> CalibrationConfig:
+    """Read and validate a calibration config (raises `CalibrationConfigError`)."""
+    p = Path(path)
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CalibrationConfigError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CalibrationConfigError(f"{p}: not valid TOML ({' '.join(str(exc).split())})"
+                                     ) from None
+    try:
+        f = _File.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"])
+        raise CalibrationConfigError(f"{p}: {loc}: {err['msg']}") from None
+    if not f.parameters:
+        raise CalibrationConfigError(f"{p}: [parameters] is empty; allowed: at least one free "
+                                     "parameter with a prior")
+    priors = {name: _check_prior(p, name, prior) for name, prior in f.parameters.items()}
+    if f.calibration.targets == "fit":
+        names = tuple(t.name for t in TARGETS.values() if t.role == "fit")
+    else:
+        unknown = [t for t in f.calibration.targets if t not in TARGETS]
+        if unknown:
+            raise CalibrationConfigError(f"{p}: calibration.targets: {unknown[0]!r} is not a "
+                                         f"target; allowed: fit, or any of "
+                                         f"{', '.join(TARGETS)}")
+        if not f.calibration.targets:
+            raise CalibrationConfigError(f"{p}: calibration.targets is empty")
+        names = tuple(f.calibration.targets)
+    from ..scenarios.loader import ScenarioError, load_scenario
+
+    try:
+        load_scenario(f.calibration.scenario)
+    except ScenarioError as exc:
+        raise CalibrationConfigError(f"{p}: calibration.scenario: {exc}") from None
+    return CalibrationConfig(path=str(p), run=f.calibration, budget=f.budget, priors=priors,
+                             target_names=names)
