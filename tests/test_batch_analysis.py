@@ -167,7 +167,7 @@ n = 2
 seed = 1
 [sample.ranges]
 contagion_strength = [0.5, 2.0]
-spend_factor_65plus_retail = [0.4, 0.8]
+"spend_factor_65plus.fashion" = [0.2, 0.6]
 [analysis]
 outcomes = ["vacancy_rate", "footfall"]
 """
@@ -182,7 +182,7 @@ def test_sensitivity_command_on_a_tiny_morris_design(tmp_path):
     assert r.exit_code == 0, r.output
     idx = pd.read_csv(out / "sensitivity" / "indices.csv")
     assert len(idx) == 2 * 2 and set(idx["factor"]) == {"contagion_strength",
-                                                        "spend_factor_65plus_retail"}
+                                                        "spend_factor_65plus.fashion"}
     assert (idx["mu_star"] >= 0).all() and np.isfinite(idx["mu_star"]).all()
     sto = pd.read_csv(out / "sensitivity" / "stochastic.csv")
     assert ((sto["seed_share"] >= 0) & (sto["seed_share"] <= 1)).all()

@@ -102,14 +102,14 @@ n = {n}
 seed = 3
 [sample.ranges]
 contagion_strength = [0.5, 2.0]
-chain_review_month = [1, 12]
+search_months = [1, 12]
 spend_per_capita.fashion = [500, 900]
 """
     lhs = expand(spec_of(base.format(m="lhs", n=8), tmp_path))
     assert len(lhs.points) == 8
     cs = np.array([p["contagion_strength"] for p in lhs.points])
     assert ((cs >= 0.5) & (cs <= 2.0)).all()
-    assert all(isinstance(p["chain_review_month"], int) for p in lhs.points)
+    assert all(isinstance(p["search_months"], int) for p in lhs.points)
     # Dotted keys written without quotes (TOML nested tables) name map entries.
     assert all(500 <= p["spend_per_capita.fashion"] <= 900 for p in lhs.points)
     assert len(expand(spec_of(base.format(m="morris", n=2), tmp_path)).points) == (3 + 1) * 2
@@ -175,3 +175,13 @@ def test_spec_hash_ignores_name_and_comments_but_not_the_design(tmp_path):
     assert a.run_hash() == b.run_hash() != c.run_hash()
     with pytest.raises(SpecError, match="listed twice"):
         parse_spec({"experiment": {"name": "a", "scenarios": ["baseline", "baseline"]}})
+
+
+@pytest.mark.parametrize("name", ["demo", "policy_robustness", "sensitivity_morris"])
+def test_shipped_experiments_load_and_expand(name):
+    """Every spec in experiments/ names current parameters, drivers, levers and scenarios."""
+    from pathlib import Path
+
+    spec = load_spec(Path(__file__).parent.parent / "experiments" / f"{name}.toml")
+    design = expand(spec)
+    assert len(design.runs) > 0
