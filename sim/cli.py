@@ -392,6 +392,11 @@ from .batch.cli import register as _register_batch  # noqa: E402
 
 _register_batch(app)
 
+# Calibration and validation (calibrate, validate).
+from .calibration.cli import register as _register_calibration  # noqa: E402
+
+_register_calibration(app)
+
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (``argv`` defaults to ``sys.argv[1:]``)."""

@@ -17,13 +17,20 @@ max_simulations = 4000     # particles simulated in total (each = `replicates` r
 max_hours = 2.0            # wall-clock limit
 min_epsilon = 1.0          # stop when the acceptance threshold falls below this distance
 
-[parameters]               # uniform priors; NAME or MAP.KEY, within the schema's range
+[screening]                # optional: Morris screening of candidates (--screen)
+trajectories = 8
+replicates = 2
+[screening.parameters]
+exit_patience_months = { low = 6, high = 24 }
+
+[parameters]               # uniform priors; NAME, MAP.KEY or MAP (keys with one default)
 "fixed_cost_per_m2.independent" = { low = 20, high = 80 }
 entrant_optimism = { low = 0.8, high = 1.5 }
 ```
 
 Only free parameters may be calibrated: those whose source in `_defaults.toml` is a
-calibration (a value a source document gives is never refitted). Every mistake is one line
+calibration or a neutral value (a value a source document gives, or a reasoned structural
+assumption, is never refitted). Every mistake is one line
 naming the file, the field and what is allowed (`CalibrationConfigError`).
 """
 
@@ -72,10 +79,28 @@ class Prior(_Strict):
     high: float
 
 
+class _Screening(_Strict):
+    trajectories: int = Field(8, ge=2, le=1000)
+    levels: int = Field(4, ge=2, le=20)
+    replicates: int = Field(2, ge=1, le=100)
+    parameters: dict[str, Prior]
+
+
+class Screening(BaseModel):
+    """The Morris screening's design and its candidate parameters (name -> (low, high))."""
+
+    model_config = ConfigDict(frozen=True)
+    trajectories: int
+    levels: int
+    replicates: int
+    priors: dict[str, tuple[float, float]]
+
+
 class _File(_Strict):
     calibration: Run
     budget: Budget = Budget()
     parameters: dict[str, Prior]
+    screening: _Screening | None = None
 
 
 class CalibrationConfig(BaseModel):
@@ -87,6 +112,7 @@ class CalibrationConfig(BaseModel):
     budget: Budget
     priors: dict[str, tuple[float, float]]
     target_names: tuple[str, ...]
+    screening: Screening | None = None
 
     def override(self, values: dict[str, float]) -> dict[str, Any]:
         """Parameter overrides for `sim.run` from ``{prior name: value}`` (map keys nested)."""
@@ -101,25 +127,36 @@ class CalibrationConfig(BaseModel):
         return out
 
 
-def _free(name: str) -> bool:
-    """Whether ``name``'s source in `_defaults.toml` is a calibration."""
+def _default(name: str) -> Any:
     from ..scenarios.loader import load_scenario
 
-    return "calibration" in load_scenario("_defaults").sources.get(name, "").lower()
+    return load_scenario("_defaults").params[name]
 
 
-def _check_prior(path: Path, name: str, prior: Prior) -> tuple[float, float]:
+def _free(name: str) -> bool:
+    """Whether ``name`` is free: its source in `_defaults.toml` is a calibration, or a neutral
+    value awaiting one (a value without a source stays neutral until calibrated)."""
+    from ..scenarios.loader import load_scenario
+
+    source = load_scenario("_defaults").sources.get(name, "").lower()
+    return "calibration" in source or source.startswith("neutral")
+
+
+def _check_prior(path: Path, name: str, prior: Prior, table: str = "parameters"
+                 ) -> tuple[float, float]:
     base, dot, key = name.partition(".")
     spec = PARAMS.get(base)
-    where = f"{path}: parameters.{name}"
+    where = f"{path}: {table}.{name}"
     if spec is None:
         raise CalibrationConfigError(f"{where} is not a known parameter; see `binnenstad "
                                      f"params` for the {len(PARAMS)} allowed names")
     if spec.kind in ("bool", "matrix") or spec.unit == "bool":
         raise CalibrationConfigError(f"{where}: a {spec.kind} parameter cannot be calibrated; "
                                      "allowed: numbers and keys of numeric maps")
-    if spec.kind == "map" and not dot:
-        raise CalibrationConfigError(f"{where} is a map; name one key: "
+    if spec.kind == "map" and not dot and len(set(_default(base).values())) > 1:
+        # One value for the whole map only where its keys share one default (it then moves
+        # them together); otherwise name a key.
+        raise CalibrationConfigError(f"{where} is a map whose keys differ; name one key: "
                                      f"{', '.join(f'{base}.{k}' for k in spec.keys)}")
     if dot and (spec.kind != "map" or key not in spec.keys):
         allowed = ", ".join(spec.keys) if spec.kind == "map" else "none (a single value)"
@@ -135,7 +172,7 @@ def _check_prior(path: Path, name: str, prior: Prior) -> tuple[float, float]:
     if not _free(base):
         raise CalibrationConfigError(f"{where}: {base} has a source document value, not a "
                                      "calibration one; allowed: free parameters (source "
-                                     "'calibration' in _defaults.toml)")
+                                     "'calibration' or 'neutral' in _defaults.toml)")
     return float(lo), float(hi)
 
 
@@ -173,8 +210,26 @@ def load_config(path: str | Path) -> CalibrationConfig:
     from ..scenarios.loader import ScenarioError, load_scenario
 
     try:
-        load_scenario(f.calibration.scenario)
+        sc = load_scenario(f.calibration.scenario)
     except ScenarioError as exc:
         raise CalibrationConfigError(f"{p}: calibration.scenario: {exc}") from None
+    last = sc.start_year + f.calibration.years - 1
+    for name in names:
+        if TARGETS[name].needs_year > last:
+            raise CalibrationConfigError(
+                f"{p}: calibration.years = {f.calibration.years} ends in {last}, but target "
+                f"{name} reads {TARGETS[name].needs_year}; allowed: years >= "
+                f"{TARGETS[name].needs_year - sc.start_year + 1}")
+    screening = None
+    if f.screening is not None:
+        if f.screening.replicates > f.calibration.replicates:
+            raise CalibrationConfigError(
+                f"{p}: screening.replicates = {f.screening.replicates}; allowed: at most "
+                f"calibration.replicates = {f.calibration.replicates}")
+        screening = Screening(
+            trajectories=f.screening.trajectories, levels=f.screening.levels,
+            replicates=f.screening.replicates,
+            priors={n: _check_prior(p, n, pr, "screening.parameters")
+                    for n, pr in f.screening.parameters.items()})
     return CalibrationConfig(path=str(p), run=f.calibration, budget=f.budget, priors=priors,
-                             target_names=names)
+                             target_names=names, screening=screening)

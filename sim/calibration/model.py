@@ -44,6 +44,8 @@ class ParticleModel:
 
         out: dict[str, Any] = {}
         for abc_name, name in self.params_map:
+            if abc_name not in values:  # not given: the scenario's own value
+                continue
             base, _, key = name.partition(".")
             v = float(values[abc_name])
             v = round(v) if PARAMS[base].kind == "int" else v

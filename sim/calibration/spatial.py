@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 #: Distance bands from the 100% location (m).
-BANDS = (0.0, 100.0, 200.0, 400.0, np.inf)
+BANDS = (0.0, 50.0, 100.0, 150.0, 200.0, 300.0, np.inf)
 #: Neighbours in the Moran's I weights.
 MORAN_K = 6
 #: Permutations for Moran's I p-value.
@@ -81,6 +81,6 @@ def moran_vacancy(elig: pd.DataFrame, seed: int = 0) -> dict[str, float]:
     w.transform = "r"
     # esda's global Moran draws its permutations from NumPy's global generator (no seed
     # argument), so the p-value is made reproducible by seeding it here.
-    np.random.seed(seed)  # noqa: NPY002
+    np.random.seed(seed % 2**32)  # noqa: NPY002
     mi = Moran(y, w, permutations=MORAN_PERMUTATIONS)
     return {"moran_i": float(mi.I), "moran_p": float(mi.p_sim)}

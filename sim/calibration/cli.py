@@ -1,0 +1,172 @@
+"""``binnenstad calibrate CONFIG`` and ``binnenstad validate``.
+
+User mistakes (a bad config, unknown parameters or targets, priors outside the schema range, an
+unreachable scheduler, a folder holding another calibration) print one line to stderr and exit
+2 before anything is written. Ctrl-C exits 130; running the same command again resumes from the
+last complete generation.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..batch.cli import QuietOpt, SchedulerOpt, TimeoutOpt, WorkersOpt
+
+#: Seeds of the fit table at the chosen values (fit and check targets with 95% intervals).
+FIT_SEEDS = 10
+
+
+def _fail(message: str) -> None:
+    print(f"binnenstad: error: {' '.join(str(message).split())}", file=sys.stderr)
+    raise typer.Exit(2)
+
+
+def _executor(workers: int | None, scheduler: str | None, timeout: float) -> Any:
+    from ..batch.executor import make_executor
+    from ..batch.worker import warm_up
+
+    return make_executor(workers, scheduler, initializer=warm_up, timeout=timeout)
+
+
+def _bar(quiet: bool) -> Any:
+    if quiet:
+        from contextlib import nullcontext
+
+        return nullcontext(None)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=Console(stderr=True))
+
+
+def calibrate_cmd(
+    config: Annotated[Path, typer.Argument(help="Calibration config (.toml), see "
+                                                "experiments/calibration/.")],
+    out: Annotated[Path | None, typer.Option(
+        help="Output folder [default: outputs/calibration/<name>/].")] = None,
+    screen: Annotated[bool, typer.Option(
+        help="Run the Morris screening of the config's [screening] candidates instead.")]
+    = False,
+    install: Annotated[bool, typer.Option(
+        help="Copy the finished calibration's overlay to sim/scenarios/_calibrated.toml, so "
+             "baseline (and every preset) uses the fitted values.")] = False,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    timeout: TimeoutOpt = 10.0,
+    quiet: QuietOpt = False,
+) -> None:
+    """Fit the free parameters to the source documents' targets (ABC-SMC with pyabc)."""
+    from ..batch.executor import ExecutorError
+    from .config import CalibrationConfigError, load_config
+    from .fit import ResumeError
+
+    try:
+        cfg = load_config(config)
+    except CalibrationConfigError as exc:
+        _fail(str(exc))
+    folder = out if out is not None else Path("outputs") / "calibration" / cfg.run.name
+    if install:
+        _install(folder)
+        return
+    if screen and cfg.screening is None:
+        _fail(f"{config}: --screen needs a [screening] table with candidate parameters")
+    if folder.exists() and not folder.is_dir():
+        _fail(f"--out {folder}: exists and is not a folder")
+    try:
+        ex = _executor(workers, scheduler, timeout)
+    except ExecutorError as exc:
+        _fail(str(exc))
+    try:
+        with ex, _bar(quiet) as bar:
+            if screen:
+                _screen(cfg, folder, ex, bar)
+            else:
+                _calibrate(cfg, folder, ex, bar)
+    except (ResumeError, ExecutorError) as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        print(f"binnenstad: interrupted; finished generations are kept in {folder}/; run the "
+              "same command again to resume", file=sys.stderr)
+        raise typer.Exit(130) from None
+
+
+def _screen(cfg: Any, folder: Path, ex: Any, bar: Any) -> None:
+    from .screening import screen
+
+    task = bar.add_task("Morris screening", total=None) if bar else None
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.update(task, completed=done, total=total)
+
+    idx = screen(cfg, folder, ex, progress)
+    top = idx[idx.output == "distance"].sort_values("rank")
+    print("rank  parameter                          mu* of the distance", file=sys.stderr)
+    for row in top.itertuples():
+        print(f"{row.rank:4d}  {row.parameter:34s} {row.mu_star:8.3f} (+- {row.mu_star_conf:.3f})",
+              file=sys.stderr)
+    print(f"screening written to {folder}/screening/", file=sys.stderr)
+
+
+def _calibrate(cfg: Any, folder: Path, ex: Any, bar: Any) -> None:
+    from .fit import FIT_SEED_ROOT, fit_table, overlay_text, replicate_seeds, run_abc
+    from .report import calibration_report
+
+    task = bar.add_task("generation 0", total=cfg.budget.population_size) if bar else None
+
+    def progress(t: int, done: int, total: int) -> None:
+        if bar is not None:
+            bar.update(task, description=f"generation {t}", completed=done, total=total)
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr)
+
+    result = run_abc(cfg, folder, ex, progress, log)
+    if bar is not None:
+        bar.update(task, description="fit at the chosen values", completed=0, total=None)
+    fit = fit_table(cfg, result.chosen, replicate_seeds(FIT_SEED_ROOT, FIT_SEEDS), ex)
+    prior_fit = fit_table(cfg, {}, replicate_seeds(FIT_SEED_ROOT, FIT_SEEDS), ex)
+    result.posterior.to_parquet(folder / "posterior.parquet", index=False)
+    result.generations.to_csv(folder / "generations.csv", index=False)
+    result.summary.to_csv(folder / "parameters.csv", index=False)
+    fit.to_csv(folder / "fit.csv", index=False)
+    prior_fit.to_csv(folder / "fit_defaults.csv", index=False)
+    (folder / "overlay.toml").write_text(overlay_text(cfg, result, fit))
+    calibration_report(cfg, result, fit, prior_fit, folder)
+    passed = int(((fit.role == "fit") & (fit.result == "pass")).sum())
+    n_fit = int((fit.role == "fit").sum())
+    print(f"{len(result.generations)} generations, final threshold "
+          f"{result.generations.epsilon.iloc[-1]:.2f}; fit targets passed {passed} of {n_fit}; "
+          f"{result.runs_per_second:.2f} runs/s; results in {folder}/ (install the overlay with "
+          f"--install)", file=sys.stderr)
+
+
+def _install(folder: Path) -> None:
+    from ..scenarios.loader import SCENARIO_DIR, ScenarioError, load_scenario
+
+    src = folder / "overlay.toml"
+    if not src.is_file():
+        _fail(f"{folder}: has no overlay.toml; run the calibration to its end first")
+    dest = SCENARIO_DIR / "_calibrated.toml"
+    backup = dest.read_text()
+    shutil.copyfile(src, dest)
+    try:
+        load_scenario("baseline")
+    except ScenarioError as exc:
+        dest.write_text(backup)
+        _fail(f"{src}: the overlay does not load ({exc}); _calibrated.toml left unchanged")
+    print(f"installed {src} as {dest}", file=sys.stderr)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``calibrate`` (and ``validate``) to the main command-line app."""
+    from .validate_cli import validate_cmd
+
+    app.command("calibrate")(calibrate_cmd)
+    app.command("validate")(validate_cmd)
