@@ -37,12 +37,12 @@ GIB = 1024.0
 REPEATS = {
     "full": {"compile": 2, "kernel_budget_s": 2.0, "kernel_max": 50, "blas": 15, "cli": 7,
              "cli_run": 3, "whole": {"small": 3, "medium": 3, "large": 3, "xl": 2},
-             "whole_blas_default": {"medium": 3, "large": 2}, "extra_sizes": 1,
+             "whole_blas": {"medium": 3, "large": 3}, "extra_sizes": 1,
              "trip_months": 36, "trip_repeats": 2, "kernel_path": 50, "idiomatic": 3,
              "groups": 5, "fidelity": 8},
     "quick": {"compile": 1, "kernel_budget_s": 0.5, "kernel_max": 20, "blas": 5, "cli": 3,
               "cli_run": 1, "whole": {"small": 2, "medium": 2, "large": 1},
-              "whole_blas_default": {"medium": 1}, "extra_sizes": 1, "trip_months": 12,
+              "whole_blas": {"medium": 1}, "extra_sizes": 1, "trip_months": 12,
               "trip_repeats": 1, "kernel_path": 20, "idiomatic": 2, "groups": 2, "fidelity": 2},
 }
 #: Extra town sizes for the unit-scaling panel, between the presets (catchment ~ interpolated).
@@ -167,15 +167,18 @@ def bench_compile(reps: int) -> dict:
 
 
 # ---------------------------------------------------------------------------------- whole runs
-def _whole(label: str, size, n: int, blas: str = "one") -> dict:
-    runs = []
-    for i in range(n):
-        log(f"  whole run {label} ({blas} BLAS thread{'s' if blas != 'one' else ''}) "
-            f"{i + 1}/{n}")
-        runs.append(worker({"task": "run", "size": size, "months": MONTHS, "blas": blas}))
+def _whole_task(label: str, size, blas: str = "one") -> dict:
+    log(f"  whole run {label} ({blas} BLAS thread{'s' if blas != 'one' else ''})")
+    return worker({"task": "run", "size": size, "months": MONTHS, "blas": blas})
+
+
+def _whole(label: str, size, n: int, blas: str = "one", runs: list | None = None) -> dict:
+    """Summary (medians) of ``n`` whole runs (or of the given ``runs``)."""
+    runs = runs or [_whole_task(label, size, blas) for _ in range(n)]
+    n = len(runs)
     first = runs[0]
     keys = ("town_s", "init_s", "burn_in_s", "burn_in_kernel_s", "setup_s", "sim_s", "total_s",
-            "step_s", "kernel_load_s")
+            "step_s", "kernel_load_s", "setup_cpu_s", "sim_cpu_s", "total_cpu_s")
     out = {k: median(r[k] for r in runs) for k in keys}
     out.update({
         "repeats": n, "blas": blas,
@@ -207,9 +210,18 @@ def bench_whole_runs(reps: dict, extra: list[dict], extra_reps: int) -> dict:
     return out
 
 
-def bench_whole_blas_default(reps: dict) -> dict:
-    """The same whole runs with the model's one-BLAS-thread limit switched off."""
-    return {name: _whole(name, name, n, blas="default") for name, n in reps.items()}
+def bench_whole_blas(reps: dict) -> dict:
+    """Whole runs with the model's one-BLAS-thread limit and with it switched off, in
+    alternating order (one, default, default, one, ...) so that the machine's load hits both
+    alike."""
+    out = {}
+    for name, n in reps.items():
+        runs: dict = {"one": [], "default": []}
+        for i in range(n):
+            for blas in (("one", "default") if i % 2 == 0 else ("default", "one")):
+                runs[blas].append(_whole_task(name, name, blas))
+        out[name] = {blas: _whole(name, name, n, blas, rs) for blas, rs in runs.items()}
+    return out
 
 
 # ---------------------------------------------------------------------------------- kernels
@@ -792,8 +804,7 @@ def render(res: dict) -> str:
             "`visitor_flows` on the arrays above, with BLAS limited to one thread "
             "(`sim.threads.one_blas_thread`) and with OpenBLAS's default "
             f"({next(iter(b.values()))['default_threads']} threads), calls interleaved; "
-            "median (max). Whole runs: the 144-month runs below with the model's limit switched "
-            "off, fresh processes.", "",
+            "median (max).", "",
             "| town | numba: one thread | numba: default | default / one | NumPy twin: one | "
             "NumPy twin: default | default / one | load |", "|---|---|---|---|---|---|---|---|"]
     for size, r in b.items():
@@ -803,16 +814,22 @@ def render(res: dict) -> str:
                    f"{nb['default_over_one']:.2f} | {_ms(rf['one_s'])} ({_ms(rf['one_max_s'])}) | "
                    f"{_ms(rf['default_s'])} ({_ms(rf['default_max_s'])}) | "
                    f"{rf['default_over_one']:.2f} | {_load(res, 'blas_' + size)} |")
-    wd = res.get("whole_blas_default", {})
-    if wd:
-        out += ["", "| town | 12 years, one BLAS thread | 12 years, default BLAS threads | "
-                "default / one | flow kernels per month: one / default |", "|---|---|---|---|---|"]
-        for size, r in wd.items():
-            one = w[size]
-            out.append(f"| {size} | {one['sim_s']:.2f} s | {r['sim_s']:.2f} s "
-                       f"({r['sim_s_min']:.2f}-{r['sim_s_max']:.2f}, {r['repeats']} runs) | "
-                       f"{r['sim_s'] / one['sim_s']:.2f} | {_ms(one['flow_kernels_step_s'])} / "
-                       f"{_ms(r['flow_kernels_step_s'])} |")
+    wb = res.get("whole_blas", {})
+    if wb:
+        out += ["", "Whole runs (town, set-up, burn-in and 12 years; fresh processes, one and "
+                "default alternating), median (min-max) wall time, and the CPU time of all "
+                f"the process's threads ({_load(res, 'whole_blas')}):", "",
+                "| town | runs | one BLAS thread: wall | CPU | default BLAS threads: wall | CPU | "
+                "default / one (wall) | flow kernels per month: one / default |",
+                "|---|---|---|---|---|---|---|---|"]
+        for size, r in wb.items():
+            one, d = r["one"], r["default"]
+            out.append(f"| {size} | {one['repeats']} + {d['repeats']} | {one['total_s']:.2f} s "
+                       f"({one['total_s_min']:.2f}-{one['total_s_max']:.2f}) | "
+                       f"{one['total_cpu_s']:.2f} s | {d['total_s']:.2f} s "
+                       f"({d['total_s_min']:.2f}-{d['total_s_max']:.2f}) | "
+                       f"{d['total_cpu_s']:.2f} s | {d['total_s'] / one['total_s']:.2f} | "
+                       f"{_ms(one['flow_kernels_step_s'])} / {_ms(d['flow_kernels_step_s'])} |")
 
     # ---- compile
     c = res["compile"]
@@ -834,12 +851,15 @@ def render(res: dict) -> str:
             "burn-in (street network, all-pairs shortest paths, decay kernel, initial state); "
             "burn-in = the months under start-year drivers until the centre is stationary "
             "(`sim.burnin`, part of every run); 12 years = `run_months(144)` (recorded). "
-            "Months/s and the kernels' share are of the recorded months. Peak memory = "
+            "Total CPU = CPU time of the process over the whole run (on a busy machine wall "
+            "time also counts waiting for a core). Months/s and the kernels' share are of the "
+            "recorded months. Peak memory = "
             "`ru_maxrss` of the process (a process that only imports the model and loads the "
             f"kernels peaks at {w['baseline']['maxrss_mib']:.0f} MiB). Medians.", "",
             "| town | units | nodes | repeats | town + set-up | burn-in (months) | 12 years "
-            "(min-max) | total | months/s | ms/month | kernels' share of a month (flows + "
-            "footfall) | peak memory |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "(min-max) | total (min-max) | total CPU | months/s | ms/month | kernels' share of "
+            "a month (flows + footfall) | peak memory |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in sorted(((n, r) for n, r in w.items() if n != "baseline"),
                           key=lambda nr: nr[1]["n_units"]):
         months = sorted(set(r["burn_in_months"]))
@@ -847,7 +867,8 @@ def render(res: dict) -> str:
         out.append(f"| {name} | {r['n_units']:,} | {r['n_nodes']:,} | {r['repeats']} | "
                    f"{r['town_s'] + r['init_s']:.2f} s | {r['burn_in_s']:.2f} s ({bm}) | "
                    f"{r['sim_s']:.2f} s ({r['sim_s_min']:.2f}-{r['sim_s_max']:.2f}) | "
-                   f"{r['total_s']:.2f} s | {r['months_per_s']:,.0f} | "
+                   f"{r['total_s']:.2f} s ({r['total_s_min']:.2f}-{r['total_s_max']:.2f}) | "
+                   f"{r['total_cpu_s']:.2f} s | {r['months_per_s']:,.0f} | "
                    f"{1e3 * r['step_s']:.3g} | {100 * r['kernel_share']:.0f}% "
                    f"({100 * r['flow_kernels_step_s'] / r['step_s']:.0f}%) | "
                    f"{r['maxrss_mib']:,.0f} MiB |")
@@ -1006,9 +1027,9 @@ def main() -> None:
         with loads.part("whole_runs"):
             res["whole_runs"] = bench_whole_runs(reps["whole"], EXTRA_SIZES[mode],
                                                  reps["extra_sizes"])
-        log("whole runs with default BLAS threads")
-        with loads.part("whole_blas_default"):
-            res["whole_blas_default"] = bench_whole_blas_default(reps["whole_blas_default"])
+        log("whole runs, one BLAS thread against the default, interleaved")
+        with loads.part("whole_blas"):
+            res["whole_blas"] = bench_whole_blas(reps["whole_blas"])
         log("command line, start to exit (fresh processes)")
         with loads.part("cli"):
             res["cli"] = bench_cli(reps["cli"], reps["cli_run"])
