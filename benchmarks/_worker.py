@@ -6,9 +6,13 @@ reads one JSON object from its last line of output. The helpers are imported by 
 Tasks:
     {"task": "compile"}: import time and first-call time of every kernel (cold with an empty
         ``NUMBA_CACHE_DIR``: compilation; warm: loading the cached machine code).
-    {"task": "run", "size": "medium" | {"n_units": ...}, "months": 144}: model setup time and
-        simulation time (kernels loaded from the cache first, so neither includes compilation),
-        kernel time per step and peak resident memory of the process.
+    {"task": "run", "size": "medium" | {"n_units": ...}, "months": 144, "blas": "one"}: the
+        phases of a run, timed apart: town generation, model set-up (street network, decay
+        kernel, initial state; `CityCentreModel` without its burn-in), burn-in, and the
+        recorded months (`run_months`); kernel time per phase and peak resident memory. The
+        kernels are loaded from the cache first, so nothing includes compilation. ``"blas":
+        "default"`` switches off the model's one-BLAS-thread limit (`sim.threads`), to measure
+        what it buys.
     {"task": "baseline"}: peak memory of a process that only imports the model and loads the
         kernels (what every run pays before its town exists).
 """
@@ -22,6 +26,7 @@ import time
 from collections import defaultdict
 
 KERNEL_NAMES = ("visitor_flows", "push_flows", "local_vacancy", "update_asking_rents")
+FLOW_KERNELS = ("visitor_flows", "push_flows")
 
 
 def tiny_kernel_calls(kernels) -> dict:
@@ -30,20 +35,21 @@ def tiny_kernel_calls(kernels) -> dict:
     import numpy as np
 
     ptr = np.array([0, 2, 4], np.int64)
-    cu = np.array([0, 1, 0, 1], np.int32)
+    near = np.array([0, 1, 0, 1], np.int32)
     un = np.array([0, 1], np.int64)
     order = np.array([[1, 0], [0, 1]], np.int32)
     pred = np.array([[0, 0], [1, 1]], np.int32)
     ones = np.ones(2)
     return {
         "visitor_flows": lambda: kernels.visitor_flows(
-            ptr, cu, np.ones((2, 4)), un, np.ones((3, 2)), np.ones((3, 2, 2)), np.full(3, 0.5),
-            np.array([2, 2, 2]), np.ones((2, 1)), np.array([0])),
+            np.ones((2, 2, 2)), np.ones((2, 2)), un, np.ones((4, 2)), np.ones((4, 2, 2)),
+            np.full(4, 0.5), np.array([2, 3, 1, 2]), np.ones((2, 1)), np.array([0])),
         "push_flows": lambda: kernels.push_flows(np.ones((2, 2)), order, pred),
         "local_vacancy": lambda: kernels.local_vacancy(
-            ptr, cu, un, np.array([True, False]), np.array([True, True])),
+            ptr, near, un, np.array([True, False]), np.array([True, True])),
         "update_asking_rents": lambda: kernels.update_asking_rents(
-            ones, ones, ones, np.array([3, 0]), np.array([True, False]), ones, ones * 0.01, 0.5),
+            ones, ones, np.array([3, 0]), np.array([True, False]), ones, ones * 0.5, 2.0, 0.01,
+            0.5),
     }
 
 
@@ -71,11 +77,12 @@ def make_town(size, catchment_factor: float = 1.0, seed: int = 0):
     return town
 
 
-def instrument(model) -> dict[str, float]:
-    """Time every kernel call of ``model`` (seconds, summed per kernel, in the returned dict)."""
+def instrument(kernels) -> dict[str, float]:
+    """Time every kernel call of a `Kernels` object (seconds, summed per kernel, in the returned
+    dict, which the caller may reset). Pass the class to time every model built afterwards."""
     acc: dict[str, float] = defaultdict(float)
     for name in KERNEL_NAMES:
-        fn = getattr(model.kernels, name)
+        fn = getattr(kernels, name)
 
         def timed(*args, _fn=fn, _name=name, **kwargs):
             t = time.perf_counter()
@@ -83,38 +90,78 @@ def instrument(model) -> dict[str, float]:
             acc[_name] += time.perf_counter() - t
             return out
 
-        setattr(model.kernels, name, timed)
+        setattr(kernels, name, timed)
     return acc
 
 
+def time_burn_in() -> dict:
+    """Wrap `sim.burnin.run` (the model calls it through the module) to time the burn-in."""
+    from sim import burnin
+
+    out = {"s": 0.0}
+    inner = burnin.run
+
+    def timed(model):
+        t = time.perf_counter()
+        report = inner(model)
+        out["s"] = time.perf_counter() - t
+        return report
+
+    burnin.run = timed
+    return out
+
+
+def default_blas_threads() -> None:
+    """Switch off the model's one-BLAS-thread limit in this process (benchmark of the limit)."""
+    from contextlib import nullcontext
+
+    import sim.model
+
+    sim.model.one_blas_thread = lambda controller: nullcontext()
+
+
 def run_model(size, months: int, catchment_factor: float = 1.0, seed: int = 1) -> dict:
-    """Set up and run one model; wall times exclude compilation (kernels must be loaded)."""
+    """Set up (with burn-in) and run one model; kernels must be loaded (no compile time)."""
+    from sim.kernels import Kernels
     from sim.model import CityCentreModel
 
-    town_t0 = time.perf_counter()
+    burn = time_burn_in()
+    acc = instrument(Kernels)
+    c0, t0 = time.process_time(), time.perf_counter()
     town = make_town(size, catchment_factor)
-    t0 = time.perf_counter()
-    model = CityCentreModel(town, rng=seed)
     t1 = time.perf_counter()
-    acc = instrument(model)
+    acc.clear()
+    model = CityCentreModel(town, rng=seed)
+    c2, t2 = time.process_time(), time.perf_counter()
+    setup_kernels = dict(acc)
+    acc.clear()
     trips = []
-    t2 = time.perf_counter()
+    t3 = time.perf_counter()
     for _ in range(months):
         model.run_months(1)
         trips.append(model.trips_month)
-    t3 = time.perf_counter()
-    net = model.net
+    c4, t4 = time.process_time(), time.perf_counter()
+    burn_months = model.burn_in_report.months + model.burn_in_report.spin_up_months
     return {
-        "town_s": t0 - town_t0,
-        "model_s": t1 - t0,
-        "setup_s": t1 - town_t0,
-        "sim_s": t3 - t2,
+        "town_s": t1 - t0,
+        "init_s": t2 - t1 - burn["s"],
+        "burn_in_s": burn["s"],
+        "burn_in_months": burn_months,
+        "burn_in_converged": bool(model.burn_in_report.converged),
+        "burn_in_kernel_s": sum(setup_kernels.values()),
+        "setup_s": t2 - t0,
+        "sim_s": t4 - t3,
+        "total_s": t4 - t0,
+        "setup_cpu_s": c2 - c0,  # CPU time of all the process's threads
+        "sim_cpu_s": c4 - c2,
+        "total_cpu_s": c4 - c0,
         "months": months,
-        "step_s": (t3 - t2) / months,
-        "kernel_step_s": {k: v / months for k, v in acc.items()},
+        "step_s": (t4 - t3) / months,
+        "kernel_step_s": {k: acc.get(k, 0.0) / months for k in KERNEL_NAMES},
         "n_units": int(model.town.n_units),
         "n_nodes": int(model.town.n_nodes),
-        "n_candidates": len(net.cand_unit),
+        "n_entries": len(model.town.entry_node),
+        "kernel_nonzero": int((model._kernel[0] > 0).sum()),
         "trips_per_month": float(sum(trips) / len(trips)),
         "vacancy_end": float(model.vacancy_rate()),
     }
@@ -154,8 +201,11 @@ def main(task: dict) -> dict:
         return {"kernel_load_s": warm_kernels(), "maxrss_mib": maxrss_mib(), "hwm_mib": hwm_mib()}
     if task["task"] == "run":
         load = warm_kernels()
+        if task.get("blas", "one") == "default":
+            default_blas_threads()
         out = run_model(task["size"], int(task.get("months", 144)),
                         float(task.get("catchment_factor", 1.0)), int(task.get("seed", 1)))
+        out["blas"] = task.get("blas", "one")
         out["kernel_load_s"] = load
         out["maxrss_mib"] = maxrss_mib()
         out["hwm_mib"] = hwm_mib()

@@ -6,7 +6,9 @@ and the results section of ``benchmarks/README.md`` (between ``<!-- results:star
 
 Numba's cache goes to a fresh temporary directory: the compile-time benchmark fills it (cold,
 then warm) and every later measurement loads the kernels from it first, so no timing below
-includes compilation. Times are medians of repeated runs; the repeat counts are recorded.
+includes compilation. In-process kernel timings run with BLAS on one thread, as the model runs
+them (`sim.threads`), except where the effect of that limit is the measurement. Times are
+medians of repeated runs; the repeat counts and the load average around each part are recorded.
 """
 
 from __future__ import annotations
@@ -30,16 +32,18 @@ ROOT = HERE.parent
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 GIB = 1024.0
 
-#: Repeat counts (full run, --quick run).
+#: Repeat counts (full run, --quick run). Kernel calls repeat up to ``kernel_max`` times within
+#: about ``kernel_budget_s`` seconds per implementation (at least 3).
 REPEATS = {
-    "full": {"compile": 2, "kernel_numba": 50, "kernel_reference": 5, "yardstick": 30, "cli": 10,
-             "whole": {"small": 5, "medium": 5, "large": 5, "xl": 3}, "extra_sizes": 1,
-             "trip_months": 36, "trip_repeats": 2, "kernel_path": 50, "idiomatic": 5,
-             "fidelity": 8},
-    "quick": {"compile": 1, "kernel_numba": 20, "kernel_reference": 3, "yardstick": 10, "cli": 5,
-              "whole": {"small": 3, "medium": 3, "large": 1}, "extra_sizes": 1,
-              "trip_months": 12, "trip_repeats": 1, "kernel_path": 20, "idiomatic": 3,
-              "fidelity": 2},
+    "full": {"compile": 2, "kernel_budget_s": 2.0, "kernel_max": 50, "blas": 15, "cli": 7,
+             "cli_run": 3, "whole": {"small": 5, "medium": 5, "large": 3, "xl": 2},
+             "whole_blas": {"medium": 3, "large": 3}, "extra_sizes": 1,
+             "trip_months": 36, "trip_repeats": 2, "kernel_path": 50, "idiomatic": 3,
+             "groups": 5, "fidelity": 8},
+    "quick": {"compile": 1, "kernel_budget_s": 0.5, "kernel_max": 20, "blas": 5, "cli": 3,
+              "cli_run": 1, "whole": {"small": 2, "medium": 2, "large": 1},
+              "whole_blas": {"medium": 1}, "extra_sizes": 1, "trip_months": 12,
+              "trip_repeats": 1, "kernel_path": 20, "idiomatic": 2, "groups": 2, "fidelity": 2},
 }
 #: Extra town sizes for the unit-scaling panel, between the presets (catchment ~ interpolated).
 EXTRA_SIZES = {
@@ -50,18 +54,21 @@ EXTRA_SIZES = {
              dict(n_units=5_000, catchment_population=600_000, n_department_stores=5,
                   n_supermarkets=15, n_market_squares=3, n_culture=10)],
     "quick": [dict(n_units=300, catchment_population=55_000, n_department_stores=0,
-                   n_supermarkets=2, n_market_squares=1, n_culture=1),
-              dict(n_units=1_200, catchment_population=180_000, n_department_stores=2,
-                   n_supermarkets=5, n_market_squares=1, n_culture=3)],
+                   n_supermarkets=2, n_market_squares=1, n_culture=1)],
 }
+KERNEL_SIZES = {"full": ["medium", "large", "xl"], "quick": ["medium", "large"]}
+BLAS_SIZES = ("medium", "large")
 TRIP_FACTORS = {"full": [1 / 16, 1 / 4, 1, 4, 16, 64], "quick": [1 / 4, 1, 4, 16]}
 IDIOMATIC_FACTORS = {"full": [1 / 16, 1 / 4, 1], "quick": [1 / 16, 1 / 4]}
 FIDELITY_N = {"full": [1_000, 4_000, 16_000, 64_000], "quick": [1_000, 4_000, 16_000]}
-TARGETS = {"kernel_speedup": 100.0, "yardstick_fraction": 0.5, "medium_s": 1.5, "large_s": 15.0,
+TARGETS = {"kernel_speedup": 100.0, "floor_fraction": 0.5, "medium_s": 1.5, "large_s": 15.0,
            "xl_s": 120.0, "xl_mem_gib": 2.0, "cli_s": 2.5}
-#: The command whose whole-process time (start to exit) is measured.
-CLI_ARGS = ["run", "--town", "small", "--years", "1", "--no-figures", "--quiet"]
+#: Command lines timed from start to exit (arguments after ``binnenstad``).
+HELP_ARGS = {"help": ["--help"], "run_help": ["run", "--help"]}
+SMALL_RUN_ARGS = ["run", "--town", "small", "--years", "1", "--no-figures", "--quiet"]
+MEDIUM_RUN_ARGS = ["run", "--town", "medium", "--no-figures", "--quiet"]
 MONTHS = 144
+KERNEL_NAMES = ("visitor_flows", "push_flows", "local_vacancy", "update_asking_rents")
 
 
 def log(msg: str) -> None:
@@ -70,6 +77,10 @@ def log(msg: str) -> None:
 
 def median(xs) -> float:
     return float(statistics.median(xs))
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
 
 
 def time_calls(fn, repeats: int, warmup: int = 1) -> dict:
@@ -82,6 +93,15 @@ def time_calls(fn, repeats: int, warmup: int = 1) -> dict:
         fn()
         ts.append(time.perf_counter() - t)
     return {"median_s": median(ts), "min_s": min(ts), "max_s": max(ts), "repeats": repeats}
+
+
+def time_budget(fn, budget_s: float, max_repeats: int, min_repeats: int = 3) -> dict:
+    """`time_calls` with as many repeats as fit in about ``budget_s`` (one warm-up call)."""
+    t = time.perf_counter()
+    fn()
+    first = time.perf_counter() - t
+    n = int(min(max_repeats, max(min_repeats, budget_s / max(first, 1e-9))))
+    return time_calls(fn, n, warmup=0)
 
 
 def worker(task: dict, env: dict | None = None) -> dict:
@@ -107,14 +127,19 @@ def machine_info() -> dict:
             if line.startswith("MemTotal"):
                 ram_kib = int(line.split()[1])
     versions = {}
-    for pkg in ("numpy", "numba", "mesa", "scipy", "pandas", "llvmlite"):
+    for pkg in ("numpy", "numba", "mesa", "scipy", "pandas", "llvmlite", "threadpoolctl"):
         try:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = None
+    from sim.threads import blas_controller
+
+    blas = [{"package": "numpy" if "numpy.libs" in lib.info()["filepath"] else "scipy",
+             **{k: lib.info()[k] for k in ("prefix", "version", "num_threads", "architecture")}}
+            for lib in blas_controller().lib_controllers]
     return {"cpu": cpu, "cores": os.cpu_count(), "usable_cores": len(os.sched_getaffinity(0)),
             "ram_gib": round(ram_kib / 1024 / 1024, 1), "python": platform.python_version(),
-            "platform": platform.platform(), "versions": versions,
+            "platform": platform.platform(), "versions": versions, "blas": blas,
             "loadavg_start": os.getloadavg()}
 
 
@@ -141,9 +166,67 @@ def bench_compile(reps: int) -> dict:
     return {"cold": summary(cold), "warm": summary(warm), "cache_dir": cache_dir}
 
 
+# ---------------------------------------------------------------------------------- whole runs
+def _whole_task(label: str, size, blas: str = "one") -> dict:
+    log(f"  whole run {label} ({blas} BLAS thread{'s' if blas != 'one' else ''})")
+    return worker({"task": "run", "size": size, "months": MONTHS, "blas": blas})
+
+
+def _whole(label: str, size, n: int, blas: str = "one", runs: list | None = None) -> dict:
+    """Summary (medians) of ``n`` whole runs (or of the given ``runs``)."""
+    runs = runs or [_whole_task(label, size, blas) for _ in range(n)]
+    n = len(runs)
+    first = runs[0]
+    keys = ("town_s", "init_s", "burn_in_s", "burn_in_kernel_s", "setup_s", "sim_s", "total_s",
+            "step_s", "kernel_load_s", "setup_cpu_s", "sim_cpu_s", "total_cpu_s")
+    out = {k: median(r[k] for r in runs) for k in keys}
+    out.update({
+        "repeats": n, "blas": blas,
+        "sim_s_min": min(r["sim_s"] for r in runs), "sim_s_max": max(r["sim_s"] for r in runs),
+        "total_s_min": min(r["total_s"] for r in runs),
+        "total_s_max": max(r["total_s"] for r in runs),
+        "kernel_step_s": {k: median(r["kernel_step_s"][k] for r in runs) for k in KERNEL_NAMES},
+        "maxrss_mib": max(r["maxrss_mib"] for r in runs),
+        "hwm_mib": max(r["hwm_mib"] for r in runs),
+        "burn_in_months": [r["burn_in_months"] for r in runs],
+        "burn_in_converged": all(r["burn_in_converged"] for r in runs),
+        **{k: first[k] for k in ("n_units", "n_nodes", "n_entries", "kernel_nonzero",
+                                 "trips_per_month")},
+    })
+    ks = out["kernel_step_s"]
+    out["months_per_s"] = 1.0 / out["step_s"]
+    out["flow_kernels_step_s"] = ks["visitor_flows"] + ks["push_flows"]
+    out["kernel_share"] = sum(ks.values()) / out["step_s"]
+    return out
+
+
+def bench_whole_runs(reps: dict, extra: list[dict], extra_reps: int) -> dict:
+    """144-month runs per size, each repeat in a fresh process (warm numba cache)."""
+    out = {"baseline": worker({"task": "baseline"})}
+    for name, n in reps.items():
+        out[name] = _whole(name, name, n)
+    for spec in extra:
+        out[f"custom_{spec['n_units']}"] = _whole(f"custom_{spec['n_units']}", spec, extra_reps)
+    return out
+
+
+def bench_whole_blas(reps: dict) -> dict:
+    """Whole runs with the model's one-BLAS-thread limit and with it switched off, in
+    alternating order (one, default, default, one, ...) so that the machine's load hits both
+    alike."""
+    out = {}
+    for name, n in reps.items():
+        runs: dict = {"one": [], "default": []}
+        for i in range(n):
+            for blas in (("one", "default") if i % 2 == 0 else ("default", "one")):
+                runs[blas].append(_whole_task(name, name, blas))
+        out[name] = {blas: _whole(name, name, n, blas, rs) for blas, rs in runs.items()}
+    return out
+
+
 # ---------------------------------------------------------------------------------- kernels
 def capture_kernel_inputs(model) -> dict:
-    """The (checked, converted) arguments of every backend kernel call of one model step."""
+    """The (checked, converted) arguments of every backend kernel call of one model month."""
     k = model.kernels
     seen: dict = {}
     originals = {name: getattr(k, name) for name in ("_flows", "_push", "_local", "_rents")}
@@ -172,13 +255,26 @@ def rel_diff(a, b) -> float:
     return worst
 
 
-def bench_kernels(model, reps: dict) -> tuple[dict, dict]:
-    """Numba vs reference twin per kernel on the arrays of one step of ``model``."""
+def kernel_model(size: str):
+    """A model of ``size`` after its burn-in (xl: without, to save about a minute; the kernels'
+    cost depends on the shapes, not on the state)."""
+    from sim.model import CityCentreModel
+
+    return CityCentreModel(size, rng=1, burn_in=size != "xl")
+
+
+def bench_kernels(size: str, reps: dict) -> tuple[dict, dict]:
+    """Numba vs reference twin vs vectorised NumPy per kernel on the arrays of one month of a
+    ``size`` town, plus the flow kernel's matrix-product floor; BLAS on one thread."""
+    import numpy as np
     import yardstick
 
     from sim.kernels import flows, footfall, neighbourhood, rents, vectorised
 
+    model = kernel_model(size)
+    burned = model.burn_in_report.months > 0
     args = capture_kernel_inputs(model)
+    budget, mx = reps["kernel_budget_s"], reps["kernel_max"]
     pairs = {
         "visitor_flows": ("_flows", flows.visitor_flows_numba, flows.visitor_flows_reference,
                           vectorised.visitor_flows_vectorised),
@@ -191,113 +287,90 @@ def bench_kernels(model, reps: dict) -> tuple[dict, dict]:
                                 rents.update_asking_rents_reference,
                                 vectorised.update_asking_rents_vectorised),
     }
-    out = {}
+    out: dict = {"size": size, "burn_in": burned}
     for name, (key, fast, ref, vec) in pairs.items():
         a = args[key]
-        tn = time_calls(lambda fast=fast, a=a: fast(*a), reps["kernel_numba"])
-        tr = time_calls(lambda ref=ref, a=a: ref(*a), reps["kernel_reference"])
-        tv = (tr if vec is ref else
-              time_calls(lambda vec=vec, a=a: vec(*a), max(reps["kernel_reference"], 10)))
-        out[name] = {"numba": tn, "reference": tr, "speedup": tr["median_s"] / tn["median_s"],
-                     "max_rel_diff": rel_diff(fast(*a), ref(*a)),
-                     "vectorised": tv, "vectorised_is_reference": vec is ref,
+        log(f"  {size} {name}")
+        tn = time_budget(lambda fast=fast, a=a: fast(*a), budget, mx)
+        # The interpreted per-path walk of push_flows_reference takes minutes on xl.
+        skip_ref = name == "push_flows" and size == "xl"
+        tr = None if skip_ref else time_budget(lambda ref=ref, a=a: ref(*a), budget, mx)
+        same = vec is ref
+        tv = tr if same else time_budget(lambda vec=vec, a=a: vec(*a), budget, mx)
+        want = fast(*a)
+        out[name] = {"numba": tn, "reference": tr, "vectorised": tv,
+                     "vectorised_is_reference": same,
+                     "speedup": tr["median_s"] / tn["median_s"] if tr else None,
                      "speedup_vectorised": tv["median_s"] / tn["median_s"],
-                     "max_rel_diff_vectorised": rel_diff(fast(*a), vec(*a))}
-    a = args["_flows"]
-    old = time_calls(lambda: yardstick.visitor_flows_per_round(*a), reps["kernel_numba"])
-    out["visitor_flows"]["previous_kernel"] = old
-    out["visitor_flows"]["speedup_previous_kernel"] = (
-        out["visitor_flows"]["reference"]["median_s"] / old["median_s"])
-    out["visitor_flows"]["gain_over_previous_kernel"] = (
-        old["median_s"] / out["visitor_flows"]["numba"]["median_s"])
-    out["visitor_flows"]["max_rel_diff_previous_kernel"] = rel_diff(
-        flows.visitor_flows_numba(*a), yardstick.visitor_flows_per_round(*a))
-    cp = a[0]
-    out["shape"] = {"nodes": len(cp) - 1, "units": len(a[3]), "candidates": int(cp[-1])}
+                     "max_rel_diff": rel_diff(want, ref(*a)) if tr else None,
+                     "max_rel_diff_vectorised": rel_diff(want, vec(*a))}
+    fl = yardstick.floor_inputs(args["_flows"])
+    fn = time_budget(lambda: yardstick.flows_matmul_floor_numba(*fl), budget, mx)
+    fp = time_budget(lambda: yardstick.flows_matmul_floor_numpy(*fl), budget, mx)
+    vf = out["visitor_flows"]
+    out["floor"] = {"numba": fn, "numpy": fp,
+                    "fraction_numba": fn["median_s"] / vf["numba"]["median_s"],
+                    "fraction_reference": fp["median_s"] / vf["reference"]["median_s"]}
+    kernel, attr, max_stops = args["_flows"][0], args["_flows"][3], args["_flows"][6]
+    out["shape"] = {"nodes": int(kernel.shape[1]), "units": int(attr.shape[1]),
+                    "purposes": int(attr.shape[0]), "ages": int(kernel.shape[0]),
+                    "rounds": int(np.max(max_stops)),
+                    "kernel_nonzero_share": float((kernel[0] > 0).mean()),
+                    "kernel_mib": kernel.nbytes / 2**20}
     return out, args
 
 
-def bench_yardstick(args: dict, reps: int) -> dict:
-    """The real flow + footfall kernels against a bare numba walk over the same trip legs."""
-    import yardstick
+def bench_blas(args: dict, reps: int) -> dict:
+    """The flow kernel (numba, and its NumPy twin) with BLAS on one thread against the default
+    (OpenBLAS's own choice: one thread per core), interleaved call by call so that changes in
+    the machine's load hit both alike."""
+    from sim.kernels.flows import visitor_flows_numba, visitor_flows_reference
+    from sim.threads import blas_controller, one_blas_thread
 
-    from sim.kernels.flows import visitor_flows_numba
-    from sim.kernels.footfall import push_flows_numba
-
-    fa = args["_flows"]
-    cand_ptr, cand_unit, decay, unit_node, attr, m0, cont, max_stops, _, entry_node = fa
-    order, pred = args["_push"][1], args["_push"][2]
-    active = yardstick.active_sources(cand_ptr, cand_unit, decay, unit_node, attr, m0, cont,
-                                      max_stops)
-    legs = yardstick.count_legs(active, cand_ptr, len(entry_node))
-
-    def bare():
-        _, od, _ = yardstick.bare_trip_walk(cand_ptr, cand_unit, unit_node, active, entry_node,
-                                            attr.shape[1])
-        return push_flows_numba(od, order, pred)
-
-    def real():
-        _, od = visitor_flows_numba(*fa)
-        return push_flows_numba(od, order, pred)
-
-    def previous():
-        _, od = yardstick.visitor_flows_per_round(*fa)
-        return push_flows_numba(od, order, pred)
-
-    tb, tk, tp = (time_calls(f, reps) for f in (bare, real, previous))
-    return {"legs": legs, "walks": int(active.shape[0]), "bare": tb, "kernel": tk,
-            "previous_kernel": tp,
-            "bare_legs_per_s": legs / tb["median_s"], "kernel_legs_per_s": legs / tk["median_s"],
-            "fraction": tb["median_s"] / tk["median_s"],
-            "fraction_previous_kernel": tb["median_s"] / tp["median_s"]}
-
-
-# ---------------------------------------------------------------------------------- whole runs
-def bench_whole_runs(reps: dict, extra: list[dict], extra_reps: int) -> dict:
-    """144-month runs per size, each repeat in a fresh process (warm numba cache)."""
-    out = {"baseline": worker({"task": "baseline"})}
-    jobs = [(name, name, n) for name, n in reps.items()]
-    jobs += [(f"custom_{spec['n_units']}", spec, extra_reps) for spec in extra]
-    for label, size, n in jobs:
-        runs = []
-        for i in range(n):
-            log(f"  whole run {label} {i + 1}/{n}")
-            runs.append(worker({"task": "run", "size": size, "months": MONTHS}))
-        first = runs[0]
-        kernels = {k: median(r["kernel_step_s"][k] for r in runs) for k in first["kernel_step_s"]}
-        out[label] = {
-            "repeats": n, "setup_s": median(r["setup_s"] for r in runs),
-            "town_s": median(r["town_s"] for r in runs),
-            "model_s": median(r["model_s"] for r in runs),
-            "sim_s": median(r["sim_s"] for r in runs),
-            "sim_s_min": min(r["sim_s"] for r in runs), "sim_s_max": max(r["sim_s"] for r in runs),
-            "total_s": median(r["setup_s"] + r["sim_s"] for r in runs),
-            "step_s": median(r["step_s"] for r in runs), "kernel_step_s": kernels,
-            "maxrss_mib": max(r["maxrss_mib"] for r in runs),
-            "hwm_mib": max(r["hwm_mib"] for r in runs),
-            "kernel_load_s": median(r["kernel_load_s"] for r in runs),
-            **{k: first[k] for k in ("n_units", "n_nodes", "n_candidates", "trips_per_month")},
-        }
+    ctrl = blas_controller()
+    default_threads = max(lib.num_threads for lib in ctrl.lib_controllers)
+    a = args["_flows"]
+    fns = {"numba": visitor_flows_numba, "reference": visitor_flows_reference}
+    times: dict = {(impl, mode): [] for impl in fns for mode in ("one", "default")}
+    for fn in fns.values():
+        fn(*a)
+    for i in range(reps):
+        modes = ("one", "default") if i % 2 == 0 else ("default", "one")
+        for mode in modes:
+            for impl, fn in fns.items():
+                if mode == "one":
+                    with one_blas_thread(ctrl):
+                        t = time.perf_counter()
+                        fn(*a)
+                        times[impl, mode].append(time.perf_counter() - t)
+                else:
+                    t = time.perf_counter()
+                    fn(*a)
+                    times[impl, mode].append(time.perf_counter() - t)
+    out = {"default_threads": default_threads, "repeats": reps}
+    for impl in fns:
+        one, dflt = median(times[impl, "one"]), median(times[impl, "default"])
+        out[impl] = {"one_s": one, "default_s": dflt, "default_over_one": dflt / one,
+                     "one_max_s": max(times[impl, "one"]),
+                     "default_max_s": max(times[impl, "default"])}
     return out
 
 
 # ---------------------------------------------------------------------------------- scaling
 def bench_trip_scaling(factors, idiom_factors, months: int, repeats: int,
-                       kernel_reps: int) -> list[dict]:
+                       kernel_reps: int, group_reps: int) -> list[dict]:
     """Time per step at medium size against the number of visitor trips (catchment x factor)."""
     import mesa_idiomatic
     from _worker import instrument, make_town
 
     from sim.model import CityCentreModel
 
-    keys = ("cand_ptr", "cand_unit", "decay", "unit_node", "attr", "m0", "cont", "max_stops",
-            "exit_prob", "entry_node")
     rows = []
     for f in factors:
         steps, kern, trips = [], [], []
         for rep in range(repeats):
             model = CityCentreModel(make_town("medium", f), rng=1 + rep)
-            acc = instrument(model)
+            acc = instrument(model.kernels)
             t0 = time.perf_counter()
             for _ in range(months):
                 model.run_months(1)
@@ -306,17 +379,15 @@ def bench_trip_scaling(factors, idiom_factors, months: int, repeats: int,
             kern.append((acc["visitor_flows"] + acc["push_flows"]) / months)
         # The flow kernels alone, replayed on the last month's arrays (less noise than in-run).
         inputs = mesa_idiomatic.capture_flow_inputs(model)
-        args = [inputs[k] for k in keys]
-
-        def flows(args=args, inputs=inputs, kernels=model.kernels):
-            _, od = kernels.visitor_flows(*args)
-            kernels.push_flows(od, inputs["order"], inputs["pred"])
-
-        isolated = time_calls(flows, kernel_reps)
+        isolated = time_calls(lambda inputs=inputs, k=model.kernels:
+                              mesa_idiomatic.expected_flows(inputs, k), kernel_reps)
+        groups = time_calls(lambda inputs=inputs: mesa_idiomatic.group_month(inputs),
+                            group_reps)
         row = {"catchment_factor": f, "trips_per_month": float(sum(trips) / len(trips)),
                "step_s": median(steps), "flow_kernels_step_s": median(kern),
-               "flow_kernels_isolated_s": isolated["median_s"], "repeats": repeats,
-               "months": months, "kernel_repeats": kernel_reps}
+               "flow_kernels_isolated_s": isolated["median_s"],
+               "group_agents_s": groups["median_s"], "repeats": repeats, "months": months,
+               "kernel_repeats": kernel_reps, "group_repeats": group_reps}
         if f in idiom_factors:
             day = mesa_idiomatic.sampled_day(inputs, seed=1)
             row["idiomatic_day_s"] = day["total_s"]
@@ -329,8 +400,10 @@ def bench_trip_scaling(factors, idiom_factors, months: int, repeats: int,
 
 # ---------------------------------------------------------------------------------- Mesa idiom
 def bench_idiomatic(size: str, reps: dict) -> dict:
-    """Per-visitor Mesa agents (one representative day) against the expected-flow kernel path."""
+    """Mesa agents (one per sampled visitor for one representative day; one per visitor group
+    for a month's expected flows) against the model's flow submodel."""
     import mesa_idiomatic
+    import numpy as np
 
     from sim.model import CityCentreModel
 
@@ -338,27 +411,33 @@ def bench_idiomatic(size: str, reps: dict) -> dict:
     model.run_months(12)
     inputs = mesa_idiomatic.capture_flow_inputs(model)
     kernel_path = time_calls(lambda: model._flows(model.demand), reps["kernel_path"])
-    keys = ("cand_ptr", "cand_unit", "decay", "unit_node", "attr", "m0", "cont", "max_stops",
-            "exit_prob", "entry_node")
-
-    def kernels_only():
-        _, od = model.kernels.visitor_flows(*(inputs[k] for k in keys))
-        model.kernels.push_flows(od, inputs["order"], inputs["pred"])
-
-    kernel_only = time_calls(kernels_only, reps["kernel_path"])
+    kernel_only = time_calls(lambda: mesa_idiomatic.expected_flows(inputs, model.kernels),
+                             reps["kernel_path"])
     days = [mesa_idiomatic.sampled_day(inputs, seed=s) for s in range(reps["idiomatic"])]
     day_s = median(d["total_s"] for d in days)
     n = days[0]["n_visitors"]
+    groups = [mesa_idiomatic.group_month(inputs) for _ in range(reps["groups"])]
+    group_s = median(g["total_s"] for g in groups)
+    visits, od, _ = model.kernels.visitor_flows(*mesa_idiomatic.flow_args(inputs))
+    g = groups[0]
     return {"size": size, "visitors_per_day": n, "trips_per_month": float(inputs["m0"].sum()),
             "idiomatic_day_s": day_s,
             "idiomatic_create_s": median(d["create_s"] for d in days),
             "idiomatic_step_s": median(d["step_s"] for d in days),
             "idiomatic_us_per_visitor": 1e6 * day_s / n,
             "idiomatic_all_days_s": day_s * mesa_idiomatic.DAYS_PER_MONTH,
+            "group_month_s": group_s, "groups_start": g["groups_start"],
+            "group_steps": g["group_steps"], "group_rounds": g["rounds"],
+            "group_max_rel_diff": max(rel_diff(g["visits"], visits), rel_diff(g["od"], od)),
+            "group_us_per_step": 1e6 * group_s / g["group_steps"],
             "kernel_path_s": kernel_path["median_s"], "flow_kernels_s": kernel_only["median_s"],
             "ratio": day_s / kernel_path["median_s"],
             "ratio_all_days": day_s * mesa_idiomatic.DAYS_PER_MONTH / kernel_path["median_s"],
-            "repeats": {"idiomatic": reps["idiomatic"], "kernel_path": reps["kernel_path"]}}
+            "ratio_groups": group_s / kernel_path["median_s"],
+            "units": int(np.asarray(inputs["attr"]).shape[1]),
+            "nodes": int(inputs["m0"].shape[2]),
+            "repeats": {"idiomatic": reps["idiomatic"], "groups": reps["groups"],
+                        "kernel_path": reps["kernel_path"]}}
 
 
 def bench_fidelity(ns: list[int], reps: int) -> dict:
@@ -371,10 +450,7 @@ def bench_fidelity(ns: list[int], reps: int) -> dict:
     model = CityCentreModel("small", rng=1)
     model.run_months(12)
     inputs = mesa_idiomatic.capture_flow_inputs(model)
-    expected = mesa_idiomatic.expected_footfall(inputs, model.kernels)
-    keys = ("cand_ptr", "cand_unit", "decay", "unit_node", "attr", "m0", "cont", "max_stops",
-            "exit_prob", "entry_node")
-    exp_visits, _ = model.kernels.visitor_flows(*(inputs[k] for k in keys))
+    exp_visits, expected = mesa_idiomatic.expected_flows(inputs, model.kernels)
     trips = float(inputs["m0"].sum())
     n_day = round(trips / mesa_idiomatic.DAYS_PER_MONTH)
     rows = []
@@ -401,53 +477,72 @@ def bench_fidelity(ns: list[int], reps: int) -> dict:
 
 # ---------------------------------------------------------------------------------- profile
 def bench_profile() -> dict:
-    """pyinstrument profile of a medium 144-month run; the tree goes to profile_medium.txt."""
+    """pyinstrument profile of a medium run: set-up with burn-in, then 144 recorded months; the
+    tree goes to profile_medium.txt."""
     from pyinstrument import Profiler
 
     from sim.model import CityCentreModel
 
-    model = CityCentreModel("medium", rng=1)
     profiler = Profiler(interval=0.0005)
     profiler.start()
+    t0 = time.perf_counter()
+    model = CityCentreModel("medium", rng=1)
+    t1 = time.perf_counter()
     model.run_months(MONTHS)
+    t2 = time.perf_counter()
     profiler.stop()
     text = profiler.output_text(unicode=False, color=False, show_all=False,
                                 processor_options={"filter_threshold": 0.01})
-    lines = text.splitlines()
-    keep = [ln for ln in lines if ln.strip()][:70]
+    keep = [ln for ln in text.splitlines() if ln.strip()][:110]
     (HERE / "profile_medium.txt").write_text(
-        "pyinstrument profile: medium town, 144 monthly steps (setup excluded), warm numba cache."
-        "\nFrames under 1% of the run are hidden; trimmed to the top of the call tree.\n\n"
-        + "\n".join(keep) + "\n")
+        f"pyinstrument profile: medium town, set-up with {model.burn_in_report.months} months "
+        f"of burn-in ({t1 - t0:.2f} s), then {MONTHS} recorded monthly steps ({t2 - t1:.2f} s); "
+        "warm numba cache.\nFrames under 1% of the total are hidden.\n\n" + "\n".join(keep)
+        + "\n")
     root = profiler.last_session.root_frame()
+    model_py = os.path.join("sim", "model.py")
 
-    def find_steps(frame, found):
-        if frame.function == "step" and frame.file_path.endswith(os.path.join("sim", "model.py")):
+    def find(frame, function, suffix, found):
+        if frame.function == function and frame.file_path and frame.file_path.endswith(suffix):
             found.append(frame)
             return found
         for child in frame.children:
-            find_steps(child, found)
+            find(child, function, suffix, found)
         return found
 
-    steps = find_steps(root, [])
-    total = root.time
+    months = find(root, "month", model_py, [])
+    records = find(root, "record_month", os.path.join("sim", "record.py"), [])
     parts: dict[str, float] = {}
+    inner: dict[str, float] = {}
     kernels: dict[str, float] = {}
 
-    def walk(frame):
+    def walk_kernels(frame):
         if frame.file_path and frame.file_path.endswith(os.path.join("kernels", "__init__.py")):
             kernels[frame.function] = kernels.get(frame.function, 0.0) + frame.time
             return
         for child in frame.children:
-            walk(child)
+            walk_kernels(child)
 
-    for step in steps:
-        for child in step.children:
-            name = child.function if child.function != "[self]" else "step (own code)"
+    for m in months:
+        for child in m.children:
+            name = child.function if child.function != "[self]" else "month (own code)"
             parts[name] = parts.get(name, 0.0) + child.time
-        walk(step)
-    return {"run_s": total, "step_s": sum(step.time for step in steps),
+            for grand in child.children:
+                if grand.function != "[self]":
+                    key = f"{name} > {grand.function}"
+                    inner[key] = inner.get(key, 0.0) + grand.time
+        walk_kernels(m)
+    for r in records:
+        parts["record_month"] = parts.get("record_month", 0.0) + r.time
+        for grand in r.children:
+            if grand.function != "[self]":
+                key = f"record_month > {grand.function}"
+                inner[key] = inner.get(key, 0.0) + grand.time
+    return {"total_s": root.time, "setup_s": t1 - t0, "run_s": t2 - t1,
+            "burn_in_months": model.burn_in_report.months,
+            "month_s": sum(m.time for m in months), "months_profiled": len(months),
             "parts_s": dict(sorted(parts.items(), key=lambda kv: -kv[1])),
+            "inner_s": dict(sorted(inner.items(), key=lambda kv: -kv[1])[:12]),
             "kernels_s": dict(sorted(kernels.items(), key=lambda kv: -kv[1]))}
 
 
@@ -479,28 +574,33 @@ def _time_process(cmd: list[str], reps: int, cwd: Path) -> dict:
             "cpu_median_s": median(cpu)}
 
 
-def bench_cli(reps: int) -> dict:
-    """The command line from start to exit (fresh process, warm numba cache) next to its parts:
-    the interpreter alone, the imports, and the in-process phases the run itself records in
-    run.json (setup = inputs, town, street network and initial state, including loading the
-    kernels; simulate; write)."""
+def bench_cli(reps: int, run_reps: int) -> dict:
+    """The command line from start to exit (fresh process, warm numba cache): the help screens
+    (start-up), runs, and their parts: the interpreter alone, the imports, and the in-process
+    phases the run records in run.json (setup = inputs, town, street network, initial state and
+    burn-in, including loading the kernels; simulate; write)."""
     cmd = _cli_command()
     py = [sys.executable, "-c"]
     with tempfile.TemporaryDirectory() as tmp:
         cwd = Path(tmp)
-        out = {"command": "binnenstad " + " ".join(CLI_ARGS),
-               "no_figures": _time_process([*cmd, *CLI_ARGS, "--out", "r"], reps, cwd),
-               "figures": _time_process([*cmd, *CLI_ARGS[:-2], "--quiet", "--out", "f"],
-                                        max(3, reps // 2), cwd),
+        out = {"help": _time_process([*cmd, *HELP_ARGS["help"]], reps, cwd),
+               "run_help": _time_process([*cmd, *HELP_ARGS["run_help"]], reps, cwd),
+               "small_run": _time_process([*cmd, *SMALL_RUN_ARGS, "--out", "s"], reps, cwd),
+               "medium_run": _time_process([*cmd, *MEDIUM_RUN_ARGS, "--out", "m"], run_reps,
+                                           cwd),
                "lister": _time_process([*cmd, "scenarios"], reps, cwd),
                "python": _time_process([*py, "pass"], reps, cwd),
                "import_cli": _time_process([*py, "import sim.cli"], reps, cwd),
                "import_model": _time_process([*py, "import sim.cli, sim.runner, sim.model"],
                                              reps, cwd)}
-        meta = json.loads((cwd / "r" / "run.json").read_text())
-        meta_f = json.loads((cwd / "f" / "run.json").read_text())
-    out["in_process_s"] = meta["wall_time_s"]
-    out["in_process_figures_s"] = meta_f["wall_time_s"]
+        out["small_in_process_s"] = json.loads((cwd / "s" / "run.json").read_text())[
+            "wall_time_s"]
+        meta = json.loads((cwd / "m" / "run.json").read_text())
+        out["medium_in_process_s"] = meta["wall_time_s"]
+        out["medium_burn_in"] = meta.get("burn_in")
+    out["commands"] = {"help": "binnenstad --help", "run_help": "binnenstad run --help",
+                       "small_run": "binnenstad " + " ".join(SMALL_RUN_ARGS),
+                       "medium_run": "binnenstad " + " ".join(MEDIUM_RUN_ARGS)}
     return out
 
 
@@ -517,15 +617,17 @@ def plot_scaling(trips: list[dict], runs: dict, path: Path) -> None:
     ax1.loglog(x, [1e3 * r["step_s"] for r in trips], "o-", label="whole model step")
     ax1.loglog(x, [1e3 * r["flow_kernels_isolated_s"] for r in trips], "s-",
                label="flow + footfall kernels (expected flows)")
+    ax1.loglog(x, [1e3 * r["group_agents_s"] for r in trips], "v-", color="C2",
+               label="Mesa: one agent per visitor group\n(expected flows, same result)")
     idi = [r for r in trips if "idiomatic_day_s" in r]
     if idi:
         xi = np.array([r["trips_per_month"] for r in idi])
         yi = np.array([1e3 * r["idiomatic_day_s"] for r in idi])
         ax1.loglog(xi, yi, "^--", color="C3",
-                   label="idiomatic Mesa: one agent per visitor\n(one representative day)")
+                   label="Mesa: one agent per visitor\n(one representative day, sampled)")
         ax1.loglog(x, yi[-1] * x / xi[-1], ":", color="grey", label="slope 1 (linear in trips)")
     ax1.set_xlabel("visitor trips per month (medium town, catchment scaled)")
-    ax1.set_ylabel("wall time per monthly step (ms)")
+    ax1.set_ylabel("wall time (ms)")
     ax1.set_title("Cost vs number of trips")
     ax1.legend(fontsize=7)
     ax1.grid(True, which="both", alpha=0.3)
@@ -533,19 +635,19 @@ def plot_scaling(trips: list[dict], runs: dict, path: Path) -> None:
     sized = sorted((v for k, v in runs.items() if k != "baseline"), key=lambda v: v["n_units"])
     u = np.array([v["n_units"] for v in sized])
     ax2.loglog(u, [1e3 * v["step_s"] for v in sized], "o-", label="whole model step")
-    ax2.loglog(u, [1e3 * (v["kernel_step_s"]["visitor_flows"] + v["kernel_step_s"]["push_flows"])
-                   for v in sized], "s-", label="flow + footfall kernels")
+    ax2.loglog(u, [1e3 * v["flow_kernels_step_s"] for v in sized], "s-",
+               label="flow + footfall kernels")
     ref = 1e3 * sized[0]["step_s"]
     ax2.loglog(u, ref * u / u[0], ":", color="grey", label="slope 1")
     ax2.loglog(u, ref * (u / u[0]) ** 2, "--", color="lightgrey", label="slope 2")
     for v in sized:
-        ax2.annotate(f"{v['n_nodes']} nodes\n{v['n_candidates'] / 1e6:.2g}M cand.",
+        ax2.annotate(f"{v['n_nodes']:,} nodes\n{v['months_per_s']:.3g} months/s",
                      (v["n_units"], 1e3 * v["step_s"]), fontsize=6, xytext=(4, -14),
                      textcoords="offset points")
     ax2.set_xticks(u, [f"{int(n):,}" for n in u], fontsize=7)
     ax2.minorticks_off()
     ax2.set_xlabel("units in the town")
-    ax2.set_ylabel("wall time per monthly step (ms)")
+    ax2.set_ylabel("wall time per recorded monthly step (ms)")
     ax2.set_title("Cost vs town size (144-month runs)")
     ax2.legend(fontsize=7)
     ax2.grid(True, which="both", alpha=0.3)
@@ -555,192 +657,274 @@ def plot_scaling(trips: list[dict], runs: dict, path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------- report
-def _ms(s: float) -> str:
+def _ms(s: float | None) -> str:
+    if s is None:
+        return "not run"
     return f"{1e3 * s:.3g} ms" if s < 1 else f"{s:.3g} s"
+
+
+def _x(r: float | None) -> str:
+    if r is None:
+        return ""
+    return f"{r:.2g}x" if r < 10 else f"{r:,.0f}x"
 
 
 def _status(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
+def _load(res: dict, part: str) -> str:
+    a, b = res["load"][part]
+    return f"load {a:.1f}-{b:.1f}" if abs(a - b) >= 0.05 else f"load {a:.1f}"
+
+
 def render_cli(c: dict) -> str:
     """The 'Command line, start to exit' section."""
-    ip, ipf = c["in_process_s"], c["in_process_figures_s"]
+    ip, im = c["small_in_process_s"], c["medium_in_process_s"]
 
     def row(label, r):
         return (f"| {label} | {r['median_s']:.2f} s ({r['min_s']:.2f}-{r['max_s']:.2f}, "
                 f"{r['repeats']} runs) | {r['cpu_median_s']:.2f} s |")
 
+    cm = c["commands"]
+    bi = c.get("medium_burn_in") or {}
     out = ["### Command line, start to exit", "",
            "Fresh process per run, warm numba cache, after one warm-up run; wall time from "
-           "start to exit as a user sees it. In-process = the phases the run records in "
-           "run.json (`wall_time_s`): setup (inputs, town, street network, initial state, "
-           "loading the cached kernels), simulate, write. The CPU time is the steadier "
-           "figure on a shared machine (the command runs on one core, so on an idle machine "
-           "wall and CPU time agree).", "",
-           "| what | start to exit, median (min-max) | CPU time (user + system), median |",
-           "|---|---|---|",
-           row(f"`{c['command']}`", c["no_figures"]),
-           row("same with figures (`--figures`, the default)", c["figures"]),
+           "start to exit as a user sees it, and the CPU time (user + system) of the process, "
+           "the steadier figure on a shared machine.", "",
+           "| what | start to exit, median (min-max) | CPU time, median |", "|---|---|---|",
+           row(f"`{cm['help']}`", c["help"]),
+           row(f"`{cm['run_help']}`", c["run_help"]),
+           row(f"`{cm['small_run']}`", c["small_run"]),
+           row(f"`{cm['medium_run']}` (12 years)", c["medium_run"]),
            row("`binnenstad scenarios` (a listing command)", c["lister"]),
            row("`python -c pass` (the interpreter alone)", c["python"]),
            row("`python -c 'import sim.cli'`", c["import_cli"]),
            row("`python -c 'import sim.cli, sim.runner, sim.model'` (Mesa, pandas, SciPy, "
                "numba)", c["import_model"]),
-           "", f"In-process, the same command: setup {ip['setup']:.2f} s, simulate "
-           f"{ip['simulate']:.2f} s, write {ip['write']:.3f} s (with figures: write "
-           f"{ipf['write']:.2f} s). The rest of the start-to-exit time is the interpreter, "
-           "the imports (Mesa alone imports pandas, SciPy and networkx) and the exit."]
+           "", f"In-process phases (run.json `wall_time_s`): small 1 year: setup "
+           f"{ip['setup']:.2f} s, simulate {ip['simulate']:.2f} s, write {ip['write']:.3f} s; "
+           f"medium 12 years: setup {im['setup']:.2f} s (includes the burn-in"
+           + (f", {bi['months']} months" if "months" in bi else "")
+           + f"), simulate {im['simulate']:.2f} s, write {im['write']:.2f} s. The rest of "
+           "start-to-exit is the interpreter, the imports and loading the cached kernels."]
     return "\n".join(out)
 
 
 def render(res: dict) -> str:
     m, reps = res["machine"], res["repeats"]
     v = m["versions"]
+    blas = "; ".join(f"{b['package']}'s OpenBLAS {b['version']} ({b['architecture']}, "
+                     f"{b['num_threads']} threads by default)" for b in m["blas"])
     out = [f"_Generated by `python benchmarks/run.py{' --quick' if res['mode'] == 'quick' else ''}`"
            f" on {res['date']} ({res['mode']} mode, {res['wall_s'] / 60:.1f} min)._", ""]
     out += ["**Machine.** " + f"{m['cpu']}, {m['cores']} cores ({m['usable_cores']} usable), "
             f"{m['ram_gib']} GiB RAM; Python {m['python']}, numba {v['numba']}, "
-            f"numpy {v['numpy']}, Mesa {v['mesa']}; {m['platform']}. Load average at start "
-            f"{m['loadavg_start'][0]:.2f}, at end {m['loadavg_end'][0]:.2f} (other processes "
-            "share the machine; medians damp but do not remove their effect).", ""]
-    k, y, w = res["kernels"], res["yardstick"], res["whole_runs"]
-    y0 = y["medium"]
-    rows = [("visitor_flows speed-up vs reference twin (medium; issue 3 target)", "≥ 100x",
-             f"{k['visitor_flows']['speedup']:.0f}x "
-             f"(vs vectorised NumPy, same algorithm: "
-             f"{k['visitor_flows']['speedup_vectorised']:.0f}x)",
-             k["visitor_flows"]["speedup"] >= TARGETS["kernel_speedup"]),
-            ("push_flows speed-up vs reference twin (medium; issue 3 target)", "≥ 100x",
-             f"{k['push_flows']['speedup']:.0f}x (vs vectorised NumPy, same algorithm: "
-             f"{k['push_flows']['speedup_vectorised']:.0f}x)",
-             k["push_flows"]["speedup"] >= TARGETS["kernel_speedup"]),
-            ("flow + footfall throughput / bare-loop yardstick (medium)", "≥ 50%",
-             f"{100 * y0['fraction']:.0f}%", y0["fraction"] >= TARGETS["yardstick_fraction"])]
+            f"numpy {v['numpy']}, scipy {v['scipy']}, Mesa {v['mesa']}; BLAS: {blas}; "
+            f"{m['platform']}. Load average (1 min) at start {m['loadavg_start'][0]:.2f}, at end "
+            f"{m['loadavg_end'][0]:.2f}; around each part as given. Other engineers' jobs share "
+            "the two cores: medians damp their effect but do not remove it.", ""]
+    k, w = res["kernels"], res["whole_runs"]
+    km = k["medium"]
+    rows = []
+    for name in ("visitor_flows", "push_flows"):
+        r = km[name]
+        rows.append((f"{name}: numba vs reference twin (medium; issue 3)", "≥ 100x",
+                     f"{_x(r['speedup'])} (vs vectorised NumPy: {_x(r['speedup_vectorised'])})",
+                     r["speedup"] >= TARGETS["kernel_speedup"]))
+    fr = km["floor"]["fraction_numba"]
+    rows.append(("visitor_flows: matrix-product floor / kernel time (medium; replaces the "
+                 "bare-loop yardstick)", "≥ 50%", f"{100 * fr:.0f}%",
+                 fr >= TARGETS["floor_fraction"]))
     for size, key in (("medium", "medium_s"), ("large", "large_s"), ("xl", "xl_s")):
         if size in w:
-            rows.append((f"{size}: 144 months, setup + run", f"≤ {TARGETS[key]:g} s",
-                         f"{w[size]['total_s']:.2f} s (run {w[size]['sim_s']:.2f} s)",
-                         w[size]["total_s"] <= TARGETS[key]))
-    if "cli" in res:
-        c = res["cli"]["no_figures"]
-        rows.append((f"`{res['cli']['command']}`, start to exit, warm", f"< {TARGETS['cli_s']:g} s",
-                     f"{c['median_s']:.2f} s wall ({c['cpu_median_s']:.2f} s CPU)",
-                     c["median_s"] < TARGETS["cli_s"]))
+            r = w[size]
+            rows.append((f"{size}: 12 years incl. town, set-up and burn-in",
+                         f"≤ {TARGETS[key]:g} s",
+                         f"{r['total_s']:.2f} s, min {r['total_s_min']:.2f} s, CPU "
+                         f"{r['total_cpu_s']:.2f} s (burn-in {r['burn_in_s']:.2f} s, 12 years "
+                         f"{r['sim_s']:.2f} s)", r["total_s"] <= TARGETS[key]))
     if "xl" in w:
         rows.append(("xl: peak memory (ru_maxrss)", "≤ 2 GiB",
                      f"{w['xl']['maxrss_mib'] / GIB:.2f} GiB",
                      w["xl"]["maxrss_mib"] / GIB <= TARGETS["xl_mem_gib"]))
+    c = res["cli"]
+    for key in ("help", "run_help"):
+        rows.append((f"`{c['commands'][key]}`, start to exit", f"< {TARGETS['cli_s']:g} s",
+                     f"{c[key]['median_s']:.2f} s ({c[key]['cpu_median_s']:.2f} s CPU)",
+                     c[key]["median_s"] < TARGETS["cli_s"]))
     out += ["### Targets", "", "| target | goal | measured | status |", "|---|---|---|---|"]
-    out += [f"| {a} | {b} | {c} | {_status(d)} |" for a, b, c, d in rows]
+    out += [f"| {a} | {b} | {cc} | {_status(d)} |" for a, b, cc, d in rows]
     if "xl" not in w:
         out += ["", "(--quick: xl not run.)"]
 
-    out += ["", "### Kernel speed-ups (medium town)", "",
-            f"Arrays of one model step of a medium town after 12 months "
-            f"({k['shape']['nodes']} nodes, {k['shape']['units']} units, "
-            f"{k['shape']['candidates']:,} stop candidates). Median of "
-            f"{reps['kernel_numba']} numba calls and {reps['kernel_reference']} (reference) or "
-            f"{max(reps['kernel_reference'], 10)} (vectorised) NumPy calls, raw backend functions "
-            "(wrapper checks excluded). **Vectorised** = `sim.kernels.vectorised`, the numba "
-            "kernel's own algorithm in whole-array NumPy: the honest measure of what compiling "
-            "buys. **Reference** = the reference twin the model's `--backend reference` runs: "
-            "for `push_flows` an interpreted per-path loop, for `visitor_flows` a different "
-            "(per-round) formulation in NumPy; for the other two kernels it is the vectorised "
-            "version.", "",
-            "| kernel | numba | vectorised NumPy, same algorithm | speed-up | reference twin | "
-            "speed-up | max. rel. difference (vectorised / reference) |",
-            "|---|---|---|---|---|---|---|"]
-    for name in ("visitor_flows", "push_flows", "local_vacancy", "update_asking_rents"):
-        r = k[name]
-        same = " (= reference)" if r["vectorised_is_reference"] else ""
-        out.append(f"| {name} | {_ms(r['numba']['median_s'])} | "
-                   f"{_ms(r['vectorised']['median_s'])}{same} | "
-                   f"**{r['speedup_vectorised']:.0f}x** | {_ms(r['reference']['median_s'])} | "
-                   f"{r['speedup']:.0f}x | {r['max_rel_diff_vectorised']:.1e} / "
-                   f"{r['max_rel_diff']:.1e} |")
-    vf = k["visitor_flows"]
-    out.append(f"| visitor_flows, previous per-round kernel (numba) | "
-               f"{_ms(vf['previous_kernel']['median_s'])} | | | "
-               f"{_ms(vf['reference']['median_s'])} | {vf['speedup_previous_kernel']:.0f}x | "
-               f"{vf['max_rel_diff_previous_kernel']:.1e} (vs current) |")
+    # ---- kernels
+    out += ["", "### Kernels: numba, reference twin, vectorised NumPy", "",
+            "Arrays of one model month (medium and large after their burn-in; xl without "
+            "burn-in, its first month: the kernels' cost depends on the array shapes, not on the "
+            "state). Raw backend functions (wrapper checks excluded), BLAS on one thread as in "
+            f"the model; median of 3-{reps['kernel_max']} calls (as many as fit in about "
+            f"{reps['kernel_budget_s']:g} s). **Reference** = the twin `--backend reference` "
+            "runs. **Vectorised** = `sim.kernels.vectorised`, the numba kernel's own algorithm in "
+            "whole-array NumPy; for `visitor_flows`, `local_vacancy` and `update_asking_rents` "
+            "that is the reference twin itself, for `push_flows` the twin is an interpreted "
+            "per-path loop and the vectorised version a separate one. Ratio = NumPy time / "
+            "numba time.", "",
+            "| town | kernel | numba | reference twin | ratio | vectorised NumPy | ratio | "
+            "max. rel. difference (ref. / vect.) |", "|---|---|---|---|---|---|---|---|"]
+    for size, ks in k.items():
+        for name in KERNEL_NAMES:
+            r = ks[name]
+            vec = ("= reference" if r["vectorised_is_reference"]
+                   else _ms(r["vectorised"]["median_s"]))
+            vr = "" if r["vectorised_is_reference"] else _x(r["speedup_vectorised"])
+            ref_t = _ms(r["reference"]["median_s"]) if r["reference"] else "not run"
+            rd = f"{r['max_rel_diff']:.1e}" if r["max_rel_diff"] is not None else "-"
+            out.append(f"| {size} | {name} | {_ms(r['numba']['median_s'])} | {ref_t} | "
+                       f"{_x(r['speedup'])} | {vec} | {vr} | {rd} / "
+                       f"{r['max_rel_diff_vectorised']:.1e} |")
+    out += ["", "`push_flows` reference on xl: not run (its interpreted walk over every "
+            "origin-destination path takes minutes).", "",
+            "**Matrix-product floor of `visitor_flows`** (`yardstick.py`): the same matrix "
+            "products as one kernel call, on arrays of the same shapes, and nothing else; in "
+            "numba (`np.dot`, SciPy's OpenBLAS, as the kernel) and in NumPy (`@`, NumPy's "
+            "OpenBLAS, as the twin). Floor / kernel = the share of a call that is dense "
+            "linear algebra.", "",
+            "| town | nodes | units | kernel non-zero | floor, numba | floor / numba kernel | "
+            "floor, NumPy | floor / reference twin |", "|---|---|---|---|---|---|---|---|"]
+    for size, ks in k.items():
+        f, s = ks["floor"], ks["shape"]
+        out.append(f"| {size} | {s['nodes']:,} | {s['units']:,} | "
+                   f"{100 * s['kernel_nonzero_share']:.0f}% | {_ms(f['numba']['median_s'])} | "
+                   f"{100 * f['fraction_numba']:.0f}% | {_ms(f['numpy']['median_s'])} | "
+                   f"{100 * f['fraction_reference']:.0f}% |")
 
-    if "cli" in res:
-        out += ["", render_cli(res["cli"])]
+    # ---- BLAS threads
+    b = res["blas"]
+    out += ["", "### BLAS threads: one (the model's setting) against the default", "",
+            "`visitor_flows` on the arrays above, with BLAS limited to one thread "
+            "(`sim.threads.one_blas_thread`) and with OpenBLAS's default "
+            f"({next(iter(b.values()))['default_threads']} threads), calls interleaved; "
+            "median (max).", "",
+            "| town | numba: one thread | numba: default | default / one | NumPy twin: one | "
+            "NumPy twin: default | default / one | load |", "|---|---|---|---|---|---|---|---|"]
+    for size, r in b.items():
+        nb, rf = r["numba"], r["reference"]
+        out.append(f"| {size} | {_ms(nb['one_s'])} ({_ms(nb['one_max_s'])}) | "
+                   f"{_ms(nb['default_s'])} ({_ms(nb['default_max_s'])}) | "
+                   f"{nb['default_over_one']:.2f} | {_ms(rf['one_s'])} ({_ms(rf['one_max_s'])}) | "
+                   f"{_ms(rf['default_s'])} ({_ms(rf['default_max_s'])}) | "
+                   f"{rf['default_over_one']:.2f} | {_load(res, 'blas_' + size)} |")
+    wb = res.get("whole_blas", {})
+    if wb:
+        out += ["", "Whole runs (town, set-up, burn-in and 12 years; fresh processes, one and "
+                "default alternating), median (min-max) wall time, and the CPU time of all "
+                f"the process's threads ({_load(res, 'whole_blas')}):", "",
+                "| town | runs | one BLAS thread: wall | CPU | default BLAS threads: wall | CPU | "
+                "default / one (wall) | flow kernels per month: one / default |",
+                "|---|---|---|---|---|---|---|---|"]
+        for size, r in wb.items():
+            one, d = r["one"], r["default"]
+            out.append(f"| {size} | {one['repeats']} + {d['repeats']} | {one['total_s']:.2f} s "
+                       f"({one['total_s_min']:.2f}-{one['total_s_max']:.2f}) | "
+                       f"{one['total_cpu_s']:.2f} s | {d['total_s']:.2f} s "
+                       f"({d['total_s_min']:.2f}-{d['total_s_max']:.2f}) | "
+                       f"{d['total_cpu_s']:.2f} s | {d['total_s'] / one['total_s']:.2f} | "
+                       f"{_ms(one['flow_kernels_step_s'])} / {_ms(d['flow_kernels_step_s'])} |")
 
-    out += ["", "### Bare-loop yardstick (flow + footfall kernels)", "",
-            f"Median of {reps['yardstick']} calls. Legs = candidate legs of every source carrying "
-            "visitors, over all (purpose, age band, stop round) walks, plus exit legs.", "",
-            "| town | legs walked | bare loop | kernel (current) | kernel / bare throughput "
-            "| previous per-round kernel | previous / bare |", "|---|---|---|---|---|---|---|"]
-    for town, r in y.items():
-        out.append(f"| {town} | {r['legs']:,} | {_ms(r['bare']['median_s'])} "
-                   f"({r['bare_legs_per_s'] / 1e9:.2f} G legs/s) | {_ms(r['kernel']['median_s'])}"
-                   f" | {100 * r['fraction']:.0f}% | {_ms(r['previous_kernel']['median_s'])} | "
-                   f"{100 * r['fraction_previous_kernel']:.0f}% |")
-
+    # ---- compile
     c = res["compile"]
     out += ["", "### JIT compile time (fresh process per measurement)", "",
             f"Cold: empty `NUMBA_CACHE_DIR` (compiles and writes the cache); warm: the same "
-            f"cache (loads machine code). Median of {c['cold']['repeats']} processes each.", "",
+            f"cache (loads machine code; the first kernel also pays numba's one-time set-up). "
+            f"Median of {c['cold']['repeats']} processes each. Not included in any other "
+            "timing.", "",
             "| kernel | cold (compile) | warm (cache load) |", "|---|---|---|"]
     for name, cold in c["cold"]["first_call_s"].items():
         out.append(f"| {name} | {cold:.2f} s | {c['warm']['first_call_s'][name]:.3f} s |")
     out.append(f"| **all kernels** | **{c['cold']['total_s']:.2f} s** | "
                f"**{c['warm']['total_s']:.3f} s** |")
 
-    out += ["", f"### Whole runs: {MONTHS} monthly steps (12 years)", "",
-            "Each repeat in a fresh process with a warm numba cache; kernels loaded before the "
-            "clock starts. Setup = town generation + `CityCentreModel(town)` (street "
-            "network, all-pairs shortest paths, stop-candidate lists, initial state); run = "
-            "`run_months(144)`. Peak memory = `ru_maxrss` of the process "
-            f"(a process that only imports the model and loads the kernels peaks at "
-            f"{w['baseline']['maxrss_mib']:.0f} MiB; VmHWM {w['baseline']['hwm_mib']:.0f} MiB).",
-            "",
-            "| town | units | nodes | candidates | repeats | setup | run (median, min-max) "
-            "| per step | flow kernels / step | peak memory (ru_maxrss / VmHWM) |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    # ---- whole runs
+    out += ["", f"### Whole runs: {MONTHS} recorded months (12 years) per town size", "",
+            "Each repeat in a fresh process with a warm numba cache, kernels loaded before the "
+            "clock starts. Town = `generate_town`; set-up = `CityCentreModel(town)` without its "
+            "burn-in (street network, all-pairs shortest paths, decay kernel, initial state); "
+            "burn-in = the months under start-year drivers until the centre is stationary "
+            "(`sim.burnin`, part of every run); 12 years = `run_months(144)` (recorded). "
+            "Total CPU = CPU time of the process over the whole run (on a busy machine wall "
+            "time also counts waiting for a core). Months/s and the kernels' share are of the "
+            "recorded months. Peak memory = "
+            "`ru_maxrss` of the process (a process that only imports the model and loads the "
+            f"kernels peaks at {w['baseline']['maxrss_mib']:.0f} MiB). Medians.", "",
+            "| town | units | nodes | repeats | town + set-up | burn-in (months) | 12 years "
+            "(min-max) | total (min-max) | total CPU | months/s | ms/month | kernels' share of "
+            "a month (flows + footfall) | peak memory |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in sorted(((n, r) for n, r in w.items() if n != "baseline"),
                           key=lambda nr: nr[1]["n_units"]):
-        ks = r["kernel_step_s"]
-        out.append(f"| {name} | {r['n_units']:,} | {r['n_nodes']:,} | {r['n_candidates']:,} | "
-                   f"{r['repeats']} | {r['setup_s']:.2f} s | {r['sim_s']:.2f} s "
-                   f"({r['sim_s_min']:.2f}-{r['sim_s_max']:.2f}) | {_ms(r['step_s'])} | "
-                   f"{_ms(ks['visitor_flows'] + ks['push_flows'])} | "
-                   f"{r['maxrss_mib']:,.0f} / {r['hwm_mib']:,.0f} MiB |")
+        months = sorted(set(r["burn_in_months"]))
+        bm = "/".join(str(x) for x in months)
+        out.append(f"| {name} | {r['n_units']:,} | {r['n_nodes']:,} | {r['repeats']} | "
+                   f"{r['town_s'] + r['init_s']:.2f} s | {r['burn_in_s']:.2f} s ({bm}) | "
+                   f"{r['sim_s']:.2f} s ({r['sim_s_min']:.2f}-{r['sim_s_max']:.2f}) | "
+                   f"{r['total_s']:.2f} s ({r['total_s_min']:.2f}-{r['total_s_max']:.2f}) | "
+                   f"{r['total_cpu_s']:.2f} s | {r['months_per_s']:,.0f} | "
+                   f"{1e3 * r['step_s']:.3g} | {100 * r['kernel_share']:.0f}% "
+                   f"({100 * r['flow_kernels_step_s'] / r['step_s']:.0f}%) | "
+                   f"{r['maxrss_mib']:,.0f} MiB |")
+    out += ["", f"Load during the whole runs: {_load(res, 'whole_runs')}."]
 
+    if "cli" in res:
+        out += ["", render_cli(res["cli"]), "", f"({_load(res, 'cli')}.)"]
+
+    # ---- scaling
     t = res["trip_scaling"]
+    sc = res["scaling_fit"]
     out += ["", "### Scaling", "", "![scaling](scaling.png)", "",
             f"Left: medium town, catchment population scaled by the factor ({t[0]['months']} "
-            f"months per run, median of {t[0]['repeats']} runs; 'replayed' = `visitor_flows` + "
-            f"`push_flows` on the last month's arrays, median of {t[0]['kernel_repeats']} calls). "
-            "Right: the whole runs above.", "",
-            "| catchment factor | trips / month | ms per step | flow kernels, ms per call "
-            "(in run) | flow kernels, ms per call (replayed) | idiomatic Mesa, one day |",
-            "|---|---|---|---|---|---|"]
+            f"recorded months per run after the burn-in, median of {t[0]['repeats']} runs; "
+            "'replayed' = `visitor_flows` + `push_flows` on the last month's arrays, median of "
+            f"{t[0]['kernel_repeats']} calls; group agents: `mesa_idiomatic.GroupRounds`, median "
+            f"of {t[0]['group_repeats']}). Right: the whole runs above.", "",
+            "| catchment factor | trips / month | ms per month | flow kernels, ms per month "
+            "(in run) | flow kernels, ms (replayed) | Mesa, one agent per visitor group, one "
+            "month | Mesa, one agent per visitor, one day |", "|---|---|---|---|---|---|---|"]
     for r in t:
         idi = (f"{_ms(r['idiomatic_day_s'])} ({r['idiomatic_visitors']:,} agents)"
                if "idiomatic_day_s" in r else "")
         out.append(f"| {r['catchment_factor']:g} | {r['trips_per_month']:,.0f} | "
                    f"{1e3 * r['step_s']:.2f} | {1e3 * r['flow_kernels_step_s']:.3f} | "
-                   f"{1e3 * r['flow_kernels_isolated_s']:.3f} | {idi} |")
-    sc = res["scaling_fit"]
+                   f"{1e3 * r['flow_kernels_isolated_s']:.3f} | {_ms(r['group_agents_s'])} | "
+                   f"{idi} |")
     out += ["", f"Log-log slopes. Against trips: flow kernels {sc['kernels_vs_trips']:.2f} "
-            f"(replayed; {sc['kernels_in_run_vs_trips']:.2f} in the run), whole step "
-            f"{sc['step_vs_trips']:.2f}. Against units: whole step {sc['step_vs_units']:.2f}, "
-            f"flow kernels {sc['kernels_vs_units']:.2f}, stop candidates "
-            f"{sc['candidates_vs_units']:.2f}; flow kernels against candidates "
-            f"{sc['kernels_vs_candidates']:.2f}."]
+            f"(replayed; {sc['kernels_in_run_vs_trips']:.2f} in the run), whole month "
+            f"{sc['step_vs_trips']:.2f}. Against units: whole month {sc['step_vs_units']:.2f}, "
+            f"flow kernels {sc['kernels_vs_units']:.2f}, burn-in + set-up "
+            f"{sc['setup_vs_units']:.2f}; against street nodes: flow kernels "
+            f"{sc['kernels_vs_nodes']:.2f} (the node-pair work is nodes^2 per product)."]
 
-    out += ["", "### Idiomatic Mesa version (one agent per visitor)", "",
-            "| town | visitors per day | idiomatic: one day (create + `shuffle_do`) | "
-            "µs per visitor | kernel path: one month (`_flows`) | ratio | "
-            "every day of the month (x30.4) | ratio |", "|---|---|---|---|---|---|---|---|"]
+    # ---- idiomatic
+    out += ["", "### Idiomatic Mesa versions", "",
+            "Per visitor: one `mesa.Agent` per sampled visitor for one representative day "
+            "(create + `shuffle_do`); a month is about 30.4 such days. Per group: one "
+            "`mesa.Agent` per (purpose, age band, node) group stepping through the stop rounds, "
+            "the exact expected flows (max. rel. difference to `visitor_flows` given). Model: "
+            "the flow submodel `_flows` for a month (attractiveness, trip starts, `visitor_flows`,"
+            " `push_flows`). Ratio = Mesa time / model time.", "",
+            "| town | per visitor: visitors per day | one day | µs per visitor | x30.4 days "
+            "| ratio (one day / month) | per group: groups, group steps | one month | ratio | "
+            "max. rel. difference | model: one month |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in res["idiomatic"]:
         out.append(f"| {r['size']} | {r['visitors_per_day']:,} | {_ms(r['idiomatic_day_s'])} | "
-                   f"{r['idiomatic_us_per_visitor']:.0f} | {_ms(r['kernel_path_s'])} | "
-                   f"{r['ratio']:,.0f}x | {_ms(r['idiomatic_all_days_s'])} | "
-                   f"{r['ratio_all_days']:,.0f}x |")
+                   f"{r['idiomatic_us_per_visitor']:.0f} | {_ms(r['idiomatic_all_days_s'])} | "
+                   f"{r['ratio']:,.0f}x / {r['ratio_all_days']:,.0f}x | {r['groups_start']:,}, "
+                   f"{r['group_steps']:,} | {_ms(r['group_month_s'])} | "
+                   f"{r['ratio_groups']:,.0f}x | {r['group_max_rel_diff']:.1e} | "
+                   f"{_ms(r['kernel_path_s'])} |")
+
+    # ---- fidelity
     f = res["fidelity"]
     out += ["", "### Statistical fidelity of sampled visitors", "",
             f"Small town ({f['nodes']} street nodes, {f['trips_per_month']:,.0f} trips/month). "
@@ -757,15 +941,23 @@ def render(res: dict) -> str:
     out += ["", f"Log-log slope of RMSE vs n: {f['loglog_slope']:.2f} (1/√n is -0.5). Expected "
             "flows: 0 (no sampling noise)."]
 
+    # ---- profile
     p = res["profile"]
+    total = p["total_s"]
     out += ["", "### Profile of a medium run (pyinstrument)", "",
-            f"144 steps, {p['run_s']:.2f} s under the profiler; full tree in "
-            "[profile_medium.txt](profile_medium.txt).", "",
-            "| part of `CityCentreModel.step` | time | share of run |", "|---|---|---|"]
+            f"Set-up with {p['burn_in_months']} months of burn-in ({p['setup_s']:.2f} s under "
+            f"the profiler) and {MONTHS} recorded months ({p['run_s']:.2f} s); "
+            f"`CityCentreModel.month` (burn-in and recorded months) takes {p['month_s']:.2f} s "
+            f"of {total:.2f} s. Full tree in "
+            "[profile_medium.txt](profile_medium.txt); the parts of a month, summed over all "
+            "months (record_month: recorded months only):", "",
+            "| part of a month | time | share of the profiled total |", "|---|---|---|"]
     for name, s in list(p["parts_s"].items())[:12]:
-        out.append(f"| {name} | {s:.3f} s | {100 * s / p['run_s']:.1f}% |")
-    out += ["", "Kernel wrappers inside the step: " + ", ".join(
-        f"{n} {s:.3f} s ({100 * s / p['run_s']:.1f}%)" for n, s in p["kernels_s"].items()) + "."]
+        out.append(f"| {name} | {s:.3f} s | {100 * s / total:.1f}% |")
+    out += ["", "Inside them, the largest: " + "; ".join(
+        f"{n} {s:.3f} s ({100 * s / total:.1f}%)" for n, s in list(p["inner_s"].items())[:8])
+        + ".", "", "Kernel wrappers: " + ", ".join(
+        f"{n} {s:.3f} s ({100 * s / total:.1f}%)" for n, s in p["kernels_s"].items()) + "."]
     return "\n".join(out)
 
 
@@ -785,30 +977,47 @@ def loglog_slope(x, y) -> float:
     return float(np.polyfit(np.log(x), np.log(y), 1)[0])
 
 
+class Loads(dict):
+    """Load average (1 min) at the start and end of each part of the suite."""
+
+    def part(self, name: str):
+        outer = self
+
+        class _Part:
+            def __enter__(self):
+                outer[name] = [load(), None]
+
+            def __exit__(self, *exc):
+                outer[name][1] = load()
+
+        return _Part()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true",
-                    help="fewer repeats, no xl run, fewer scaling points (~1 min)")
+                    help="fewer repeats, no xl town, fewer scaling points (a few minutes)")
     ap.add_argument("--cli-only", action="store_true",
-                    help="only the command-line timing, printed (README and results.json are "
+                    help="only the command-line timings, printed (README and results.json are "
                          "left alone); for a re-measurement when the machine is quiet")
     opts = ap.parse_args()
     if opts.cli_only:
-        load = os.getloadavg()
-        cli = bench_cli(REPEATS["full"]["cli"])
-        section = render_cli(cli)
-        print(f"{dt.datetime.now():%Y-%m-%d %H:%M}, load average {load[0]:.2f} at start, "
-              f"{os.getloadavg()[0]:.2f} at end\n\n{section}")
+        start = load()
+        cli = bench_cli(REPEATS["full"]["cli"], REPEATS["full"]["cli_run"])
+        print(f"{dt.datetime.now():%Y-%m-%d %H:%M}, load average {start:.2f} at start, "
+              f"{load():.2f} at end\n\n{render_cli(cli)}")
         print(json.dumps(cli))
         return
     mode = "quick" if opts.quick else "full"
     reps = REPEATS[mode]
     t_start = time.perf_counter()
+    loads = Loads()
     res: dict = {"mode": mode, "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-                 "machine": machine_info(), "repeats": reps, "targets": TARGETS}
+                 "machine": machine_info(), "repeats": reps, "targets": TARGETS, "load": loads}
 
     log("JIT compile time (cold / warm cache, fresh processes)")
-    res["compile"] = bench_compile(reps["compile"])
+    with loads.part("compile"):
+        res["compile"] = bench_compile(reps["compile"])
     cache_dir = res["compile"].pop("cache_dir")
     os.environ["NUMBA_CACHE_DIR"] = cache_dir  # every later process and import: warm cache
     sys.path.insert(0, str(HERE))
@@ -816,41 +1025,49 @@ def main() -> None:
         # Whole runs first: worker processes are started while this process is still small
         # (Linux carries a parent's peak RSS into a vforked child's ru_maxrss).
         log("whole runs (fresh process per repeat)")
-        res["whole_runs"] = bench_whole_runs(reps["whole"], EXTRA_SIZES[mode],
-                                             reps["extra_sizes"])
+        with loads.part("whole_runs"):
+            res["whole_runs"] = bench_whole_runs(reps["whole"], EXTRA_SIZES[mode],
+                                                 reps["extra_sizes"])
+        log("whole runs, one BLAS thread against the default, interleaved")
+        with loads.part("whole_blas"):
+            res["whole_blas"] = bench_whole_blas(reps["whole_blas"])
         log("command line, start to exit (fresh processes)")
-        res["cli"] = bench_cli(reps["cli"])
+        with loads.part("cli"):
+            res["cli"] = bench_cli(reps["cli"], reps["cli_run"])
         from _worker import warm_kernels
 
         warm_kernels()
-        from sim.model import CityCentreModel
+        from sim.threads import blas_controller, one_blas_thread
 
-        log("kernel speed-ups at medium")
-        medium = CityCentreModel("medium", rng=1)
-        medium.run_months(12)
-        res["kernels"], args = bench_kernels(medium, reps)
-        log("bare-loop yardstick")
-        res["yardstick"] = {"medium": bench_yardstick(args, reps["yardstick"])}
-        if mode == "full":
-            large = CityCentreModel("large", rng=1)
-            large.run_months(12)
-            res["yardstick"]["large"] = bench_yardstick(capture_kernel_inputs(large),
-                                                        max(5, reps["yardstick"] // 5))
-            del large
-        del medium, args
+        ctrl = blas_controller()
+        res["kernels"], res["blas"] = {}, {}
+        for size in KERNEL_SIZES[mode]:
+            log(f"kernels at {size}")
+            with loads.part(f"kernels_{size}"), one_blas_thread(ctrl):
+                res["kernels"][size], args = bench_kernels(size, reps)
+            if size in BLAS_SIZES:
+                log(f"BLAS threads at {size}")
+                with loads.part(f"blas_{size}"):
+                    res["blas"][size] = bench_blas(args, reps["blas"])
+            del args
 
-        log("scaling with the number of trips")
-        res["trip_scaling"] = bench_trip_scaling(TRIP_FACTORS[mode], IDIOMATIC_FACTORS[mode],
-                                                 reps["trip_months"], reps["trip_repeats"],
-                                                 reps["kernel_numba"])
-        log("idiomatic Mesa version")
-        res["idiomatic"] = [bench_idiomatic("small", reps)]
-        if mode == "full":
-            res["idiomatic"].append(bench_idiomatic("medium", {**reps, "idiomatic": 3}))
-        log("statistical fidelity of sampled visitors")
-        res["fidelity"] = bench_fidelity(FIDELITY_N[mode], reps["fidelity"])
+        with one_blas_thread(ctrl):
+            log("scaling with the number of trips")
+            with loads.part("trip_scaling"):
+                res["trip_scaling"] = bench_trip_scaling(
+                    TRIP_FACTORS[mode], IDIOMATIC_FACTORS[mode], reps["trip_months"],
+                    reps["trip_repeats"], reps["kernel_path"], reps["groups"])
+            log("idiomatic Mesa versions")
+            with loads.part("idiomatic"):
+                res["idiomatic"] = [bench_idiomatic("small", reps)]
+                if mode == "full":
+                    res["idiomatic"].append(bench_idiomatic("medium", {**reps, "idiomatic": 3}))
+            log("statistical fidelity of sampled visitors")
+            with loads.part("fidelity"):
+                res["fidelity"] = bench_fidelity(FIDELITY_N[mode], reps["fidelity"])
         log("profile of a medium run")
-        res["profile"] = bench_profile()
+        with loads.part("profile"):
+            res["profile"] = bench_profile()
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
 
@@ -858,15 +1075,15 @@ def main() -> None:
     sized = [v for k, v in res["whole_runs"].items() if k != "baseline"]
     trips = [r["trips_per_month"] for r in t]
     units = [v["n_units"] for v in sized]
-    kern = [v["kernel_step_s"]["visitor_flows"] + v["kernel_step_s"]["push_flows"] for v in sized]
+    kern = [v["flow_kernels_step_s"] for v in sized]
     res["scaling_fit"] = {
         "kernels_vs_trips": loglog_slope(trips, [r["flow_kernels_isolated_s"] for r in t]),
         "kernels_in_run_vs_trips": loglog_slope(trips, [r["flow_kernels_step_s"] for r in t]),
         "step_vs_trips": loglog_slope(trips, [r["step_s"] for r in t]),
         "step_vs_units": loglog_slope(units, [v["step_s"] for v in sized]),
         "kernels_vs_units": loglog_slope(units, kern),
-        "kernels_vs_candidates": loglog_slope([v["n_candidates"] for v in sized], kern),
-        "candidates_vs_units": loglog_slope(units, [v["n_candidates"] for v in sized]),
+        "kernels_vs_nodes": loglog_slope([v["n_nodes"] for v in sized], kern),
+        "setup_vs_units": loglog_slope(units, [v["setup_s"] for v in sized]),
     }
     plot_scaling(t, res["whole_runs"], HERE / "scaling.png")
     res["machine"]["loadavg_end"] = os.getloadavg()
