@@ -108,7 +108,8 @@ def _sales(m: CityCentreModel) -> None:
         mine = np.flatnonzero((u.owner == owner_id) & u.active & u.eligible)
         order = mine[np.lexsort((-u.area[mine], ~u.vacant[mine]))]
         for unit in order:
-            values = unit_values(p, u, book)
+            # A sale changes only the sold unit (its owner, and its book if vacant), so the
+            # values of the units the seller keeps are those computed above.
             v_owner = float(values[u.owner == owner_id].sum())
             if book.debt[owner_id] <= p.covenant_ltv * v_owner:
                 break
