@@ -560,3 +560,59 @@ def test_fuzz_scenario_loader(text: str, tmp_path: Path) -> None:
         load_scenario(path)
     except ScenarioError as e:
         assert "\n" not in str(e)
+
+
+_SPEC_BASE = {
+    "experiment": {"name": "fuzz", "towns": ["small"], "scenarios": ["baseline"],
+                   "policies": ["none", "compaction"], "replicates": 2, "years": 1},
+    "grid": {"contagion_strength": [0.5, 1.0]},
+    "analysis": {"window_months": 12},
+}
+_SPEC_FIELDS = {
+    "experiment": ("name", "towns", "scenarios", "policies", "replicates", "seed", "start",
+                   "years", "town_seed", "backend", "colour"),
+    "grid": ("contagion_strength", "no_such_param", "compaction.intensity", "online_share_fashion"),
+    "sample": ("method", "n", "seed", "levels", "ranges"),
+    "outputs": ("tables", "timeseries_columns", "units_years"),
+    "analysis": ("outcomes", "window_months", "bootstrap", "confidence", "reference",
+                 "robustness_scenarios"),
+}
+_spec_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
+    st.sampled_from(["small", "baseline", "none", "compaction+blurring", "blurring:intensity=9",
+                     "morris", "lhs", "timeseries", "vacancy_rate", "nowhere"]))
+_spec_value = st.recursive(_spec_leaf, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=2)),
+    max_leaves=6)
+
+
+@st.composite
+def _mutated_spec(draw) -> dict:
+    doc = copy.deepcopy(_SPEC_BASE)
+    for _ in range(draw(st.integers(1, 3))):
+        table = draw(st.sampled_from(sorted(_SPEC_FIELDS)))
+        key = draw(st.sampled_from(_SPEC_FIELDS[table]))
+        if draw(st.integers(0, 9)) == 0:
+            doc[table] = draw(_spec_value)  # a whole table replaced by junk
+        else:
+            if not isinstance(doc.get(table), dict):
+                doc[table] = {}
+            doc[table][key] = draw(_spec_value)
+    return doc
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(doc=_mutated_spec())
+def test_fuzz_experiment_loader(doc: dict) -> None:
+    """Any mutation of a valid experiment spec validates or fails with a one-line SpecError
+    naming the source (never another exception)."""
+    from sim.batch.spec import SpecError, parse_spec
+
+    try:
+        spec = parse_spec(doc, source="fuzz.toml")
+    except SpecError as e:
+        assert "\n" not in str(e) and str(e).startswith("fuzz.toml")
+    else:
+        assert spec.experiment.replicates >= 1
