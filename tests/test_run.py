@@ -200,3 +200,16 @@ def test_cli_user_scenario_file_runs(tmp_path):
     assert res.exit_code == 0, res.stderr
     meta = json.loads((out / "run.json").read_text())
     assert meta["scenario"] == "mine" and meta["sources"]["online_share_fashion"] == "me"
+
+
+def test_command_line_imports_are_lazy() -> None:
+    """`binnenstad --help` and every command's start must not pay for Mesa, pandas, numba or
+    matplotlib (issue 8: lazy imports); they are imported inside the commands that need them."""
+    import subprocess
+    import sys
+
+    code = ("import sys, sim.cli; heavy = [m for m in ('mesa', 'pandas', 'numba', "
+            "'matplotlib', 'scipy', 'pyabc', 'SALib', 'distributed') if m in sys.modules]; "
+            "print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

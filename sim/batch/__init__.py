@@ -15,7 +15,18 @@ Command line: ``binnenstad sweep SPEC``, ``binnenstad analyse DIR``,
 
 from __future__ import annotations
 
-from .spec import ExperimentSpec, SpecError, load_spec
-from .sweep import SweepResult, run_many, sweep
+from importlib import import_module
+from typing import Any
 
 __all__ = ["ExperimentSpec", "SpecError", "SweepResult", "load_spec", "run_many", "sweep"]
+
+# Lazy (PEP 562): `binnenstad --help` imports the batch command line, which must not pull in
+# Mesa, pandas and numba through the spec and sweep modules.
+_HOME = {"ExperimentSpec": "spec", "SpecError": "spec", "load_spec": "spec",
+         "SweepResult": "sweep", "run_many": "sweep", "sweep": "sweep"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(import_module(f".{_HOME[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
