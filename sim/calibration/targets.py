@@ -229,6 +229,11 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            "[OV] trend 01 (Locatus)", "below", 0.0, 0.02, "fit", shop_floor_change(2006, 2012),
            needs_year=2012),
     # ---- checks: not fitted (out of sample, or not a medium-centre statement)
+    Target("vacancy_2012_national", "NL central shopping areas: vacancy 7.7% in 2012",
+           "[OV] trend 01 (Locatus)", "level", 0.077, 0.025, "check",
+           vacancy_in((2012, 1), (2012, 12)),
+           tolerance_note="a national mean over central shopping areas of every size; one "
+                          "medium centre deviates from it: sd 2.5 points", needs_year=2012),
     Target("vacancy_2016", "NL shop vacancy about 10% in 2016 (G32 cities 6% to 20%)",
            "[G32]", "level", 0.10, 0.035, "check", vacancy_in((2016, 1), (2016, 12)),
            tolerance_note="a national mean; G32 cities range 6-20%: sd 3.5 points",
