@@ -5,8 +5,8 @@ line magics (``%matplotlib inline``) only matter inside Jupyter and are dropped;
 the non-interactive Agg backend and ``plt.show`` does nothing.
 
 Notebooks whose study takes minutes have a size switch: they read the environment variable
-``BINNENSTAD_NOTEBOOK_SIZE`` (`SIZE_ENV`) and run a small town, two years and two replicates when
-it is ``small``. The tests set it, so the whole file stays within seconds per notebook.
+``BINNENSTAD_NOTEBOOK_SIZE`` (`SIZE_ENV`) and run a small town, one or two years and two
+replicates when it is ``small``. The tests set it, so each notebook runs within seconds.
 """
 
 from __future__ import annotations
