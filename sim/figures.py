@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -350,6 +351,7 @@ def plot_scenarios(
     ax: Axes | None = None,
     ylabel: str | None = None,
     title: str | None = None,
+    legend: bool = True,
 ) -> Axes:
     """Compare scenarios: per scenario, the mean over replicates and a band across replicates.
 
@@ -364,6 +366,7 @@ def plot_scenarios(
         percent: show the outcome in percent; default: when its name says it is a rate or share.
         ax: axes to draw on.
         ylabel, title: override the labels.
+        legend: draw a legend (switch it off on all but one panel of a multi-panel figure).
 
     Scenarios are drawn in order of first appearance, each with its own colour and line style.
     """
@@ -390,6 +393,11 @@ def plot_scenarios(
     what = outcome.replace("_", " ") + (" (%)" if scale == 100.0 else "")
     ax.set_ylabel(ylabel or what)
     ax.set_xlabel(time)
+    if pd.api.types.is_datetime64_any_dtype(df[time]):
+        # Concise dates (2018, Apr, Jul, ...): full dates overlap on a narrow panel.
+        locator = mdates.AutoDateLocator(maxticks=7)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     if band is None:
         spread = "no band"
     elif band == "range":
@@ -398,7 +406,8 @@ def plot_scenarios(
         spread = f"band: {100 * band[0]:g}% to {100 * band[1]:g}% of replicates"
     ax.set_title(title or f"{outcome.replace('_', ' ')} by scenario "
                           f"(mean of {n_rep} replicates; {spread})", fontsize=10)
-    ax.legend(frameon=False, fontsize=8)
+    if legend:
+        ax.legend(frameon=False, fontsize=8)
     ax.grid(alpha=0.3)
     return ax
 

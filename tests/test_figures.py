@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import to_rgb
+from matplotlib.dates import ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.path import Path as MplPath
 
@@ -94,6 +95,17 @@ def test_scenario_plot_mean_and_band():
     assert ys.min() == pytest.approx(10.0) and ys.max() == pytest.approx(18.0)
     ax = plot_scenarios(df, "vacancy_rate", time="step", band=None, ax=Figure().add_subplot())
     assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
+
+
+def test_scenario_plot_dates_and_legend_switch():
+    df = _tidy()
+    df["date"] = pd.Timestamp("2018-01-01") + pd.to_timedelta(31 * df["step"], unit="D")
+    ax = plot_scenarios(df, ax=Figure().add_subplot())
+    assert isinstance(ax.xaxis.get_major_formatter(), ConciseDateFormatter)
+    assert ax.get_legend() is not None
+    ax = plot_scenarios(df, legend=False, ax=Figure().add_subplot())
+    assert ax.get_legend() is None
+    assert [ln.get_label() for ln in ax.get_lines()] == ["baseline", "corona"]
 
 
 def test_scenario_plot_rejects_a_frame_without_its_columns():
