@@ -376,16 +376,21 @@ def plot_timeseries(ts: pd.DataFrame, manifest: pd.DataFrame, outcome: Outcome,
     pols = list(dict.fromkeys(keys["policy"]))
     fig = Figure(figsize=(4.2 * len(scens), 3.6))
     axes = np.atleast_1d(fig.subplots(1, len(scens), sharey=True, squeeze=False)[0])
-    colours = ["black" if p == "none" else f"C{i % 10}" for i, p in enumerate(pols)]
+    from ..figures import SERIES_COLOURS
+
+    # Colour-blind-safe (Okabe-Ito); past seven arms the line style tells them apart.
+    palette = [c for c in SERIES_COLOURS if c != "#000000"]
+    colours = ["black" if p == "none" else palette[i % len(palette)] for i, p in enumerate(pols)]
+    styles = ["--" if p == "none" else ("-", ":")[(i // len(palette)) % 2]
+              for i, p in enumerate(pols)]
     for ax, sc in zip(axes, scens, strict=True):
         sub = d[d["scenario"] == sc]
-        for pol, col in zip(pols, colours, strict=True):
+        for pol, col, ls in zip(pols, colours, styles, strict=True):
             g = sub[sub["policy"] == pol].groupby("date")[outcome.column]
             if not len(g):
                 continue
             mean, lo, hi = g.mean(), g.quantile(0.1), g.quantile(0.9)
-            ax.plot(mean.index, mean.to_numpy(), color=col, lw=1.4,
-                    ls="--" if pol == "none" else "-", label=pol)
+            ax.plot(mean.index, mean.to_numpy(), color=col, lw=1.4, ls=ls, label=pol)
             ax.fill_between(mean.index, lo.to_numpy(), hi.to_numpy(), color=col, alpha=0.15,
                             lw=0)
         ax.set_title(sc, fontsize=9)

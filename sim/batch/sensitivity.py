@@ -122,6 +122,8 @@ def plot_indices(indices: pd.DataFrame, stochastic: pd.DataFrame, title: str = "
     ST (bars, with intervals); the seed share of the replicate means in the panel title."""
     from matplotlib.figure import Figure
 
+    from ..figures import OKABE_ITO
+
     outs = list(dict.fromkeys(indices["outcome"]))
     ncols = min(3, len(outs))
     nrows = math.ceil(len(outs) / ncols)
@@ -134,13 +136,15 @@ def plot_indices(indices: pd.DataFrame, stochastic: pd.DataFrame, title: str = "
         y = np.arange(len(d))
         if d["method"].iloc[0] == "morris":
             scale = float(d["mu_star"].max()) or 1.0
-            ax.barh(y, d["mu_star"] / scale, xerr=d["mu_star_conf"] / scale, color="C0",
-                    alpha=0.8, label="mu*")
-            ax.plot(d["sigma"] / scale, y, "o", color="C3", ms=4, label="sigma")
+            ax.barh(y, d["mu_star"] / scale, xerr=d["mu_star_conf"] / scale,
+                    color=OKABE_ITO["blue"], alpha=0.8, label="mu*")
+            ax.plot(d["sigma"] / scale, y, "o", color=OKABE_ITO["vermillion"], ms=4, label="sigma")
             ax.set_xlabel("relative to largest mu*", fontsize=8)
         else:
-            ax.barh(y - 0.2, d["S1"], height=0.4, xerr=d["S1_conf"], color="C0", label="S1")
-            ax.barh(y + 0.2, d["ST"], height=0.4, xerr=d["ST_conf"], color="C1", label="ST")
+            ax.barh(y - 0.2, d["S1"], height=0.4, xerr=d["S1_conf"], color=OKABE_ITO["blue"],
+                    label="S1")
+            ax.barh(y + 0.2, d["ST"], height=0.4, xerr=d["ST_conf"], color=OKABE_ITO["orange"],
+                    label="ST")
             ax.set_xlabel("Sobol index", fontsize=8)
         ax.set_yticks(y, d["factor"], fontsize=7)
         ax.invert_yaxis()
