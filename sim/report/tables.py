@@ -409,6 +409,9 @@ def build_tables(data: SweepData) -> ReportTables:
         notes.append("Public cost and housing added are reported but not judged: the verdicts "
                      "count the futures in which a lever improves vacancy, vacant floor area, "
                      "shops or footfall.")
+    if int(manifest["replicate"].nunique()) < 2:
+        notes.append("One replicate per future and arm: effects have no interval and no verdict "
+                     "(one seed is one story); use several replicates, 10 for a council.")
     if len(scenarios) == 1:
         notes.append("One future only: the [P31] verdict needs several futures to say whether a "
                      "lever is robust.")
