@@ -238,6 +238,19 @@ def test_vacancy_split_adds_up(rows):
     np.testing.assert_allclose(used + counted, rate(va, ea) - rate(vr, er), atol=1e-12)
 
 
+def test_arms_with_their_own_settings_split_from_the_list():
+    from sim.report.cli import split_arms
+
+    assert split_arms("none,compaction,blurring,compaction+blurring") == [
+        "none", "compaction", "blurring", "compaction+blurring"]
+    assert split_arms("none, compaction:grant=100,start=2016 ,blurring") == [
+        "none", "compaction:grant=100,start=2016", "blurring"]
+    assert split_arms("compaction+blurring:start=2016,intensity=2,none") == [
+        "compaction+blurring:start=2016,intensity=2", "none"]
+    assert split_arms("none,compaction+blurring:start=2016") == [
+        "none", "compaction+blurring:start=2016"]
+
+
 def test_months_active():
     assert months_active(2015, 2018, 20) == 240
     assert months_active(2015, 2013, 12) == 120

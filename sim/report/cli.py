@@ -7,6 +7,7 @@ one line ``binnenstad: error: ...`` to stderr and exit 2 before anything is writ
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -24,6 +25,22 @@ def _fail(message: str) -> None:
 
 def _names(text: str) -> list[str]:
     return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def split_arms(text: str) -> list[str]:
+    """Comma-separated arms, where a lever's own ``key=value`` settings are comma-separated too:
+    ``none,compaction:grant=100,start=2016,blurring`` -> ``["none",
+    "compaction:grant=100,start=2016", "blurring"]`` (a piece ``key=value`` without a lever name
+    continues the arm before it)."""
+    arms: list[str] = []
+    for piece in (p.strip() for p in text.split(",")):
+        if not piece:
+            continue
+        if arms and re.fullmatch(r"[A-Za-z_]\w*\s*=[^:+]*", piece):
+            arms[-1] += "," + piece
+        else:
+            arms.append(piece)
+    return arms
 
 
 def report_cmd(
@@ -76,7 +93,7 @@ def compare_cmd(
     from .render import HTML_FILE, write_report
 
     t0 = time.perf_counter()
-    scen, arms = _names(scenarios), _names(policies)
+    scen, arms = _names(scenarios), split_arms(policies)
     if workers is not None and workers < 1:
         _fail(f"--workers must be at least 1 (got {workers})")
     try:
