@@ -156,6 +156,14 @@ def test_realised_quantities_per_arm(compared: Path):
         assert r.loc[(sc, pol), "public cost (EUR)"] == pytest.approx(c)
 
 
+def test_compare_again_resumes(compared: Path, capsys: pytest.CaptureFixture):
+    _cli(["compare", "--town", "small", "--scenarios", ",".join(FUTURES), "--policies",
+          ",".join(ARMS), "--replicates", "2", "--years", "1", "--workers", "1", "--quiet",
+          "--no-figures", "--out", str(compared)])
+    assert "(0 run now, 8 already done)" in capsys.readouterr().err
+    _cli(["report", str(compared)])  # the figures back, for the tests below
+
+
 def test_report_again_replaces_the_old_one(compared: Path):
     _cli(["report", str(compared), "--no-figures"])
     html = (compared / "report" / "index.html").read_text()
