@@ -397,6 +397,11 @@ from .calibration.cli import register as _register_calibration  # noqa: E402
 
 _register_calibration(app)
 
+# Reports (report, compare).
+from .report.cli import register as _register_report  # noqa: E402
+
+_register_report(app)
+
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (``argv`` defaults to ``sys.argv[1:]``)."""

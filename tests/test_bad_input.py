@@ -131,6 +131,16 @@ def _file_in_the_way(tmp: Path) -> None:
     (tmp / "taken").write_text("a file")
 
 
+def _empty_sweep(tmp: Path) -> None:
+    """A results folder whose manifest lists runs none of which finished."""
+    import pandas as pd
+
+    (tmp / "sweep").mkdir()
+    pd.DataFrame({"run_id": ["a", "b"], "town": "small", "scenario": "baseline",
+                  "policy": "none", "point": 0, "replicate": [0, 1], "seed": [1, 2],
+                  "status": "pending"}).to_parquet(tmp / "sweep" / "manifest.parquet")
+
+
 # ------------------------------------------------------------------------ the catalogue
 RUN = ["run", "--town", "small", "--years", "1"]
 CLI_CASES: dict[str, Case] = {
@@ -355,6 +365,30 @@ CLI_CASES: dict[str, Case] = {
                                        ["online_share_daily is matched twice"]),
     "scenario help unknown": Case(["scenarios", "nope"], ["unknown scenario 'nope'", "baseline"]),
     "policy help unknown": Case(["policies", "nope"], ["unknown policy 'nope'", "compaction"]),
+    # binnenstad compare and binnenstad report (issue 10)
+    "scenario unknown in compare": Case(
+        ["compare", "--town", "small", "--scenarios", "baseline,nope", "--quiet"],
+        ["--scenarios", "unknown scenario 'nope'", "binnenstad_united"]),
+    "policy unknown in compare": Case(
+        ["compare", "--town", "small", "--policies", "none,nope", "--quiet"],
+        ["--policies", "unknown policy 'nope'", "compaction"]),
+    "policy setting out of range in compare": Case(
+        ["compare", "--town", "small", "--policies", "none,compaction:grant=-1", "--quiet"],
+        ["--policies", "grant", "0 to 5000"]),
+    "town unknown in compare": Case(["compare", "--town", "nope", "--quiet"],
+                                    ["--town", "unknown town 'nope'", "small"]),
+    "replicates zero in compare": Case(["compare", "--town", "small", "--replicates", "0"],
+                                       ["--replicates", "at least 1", "got 0"]),
+    "years zero in compare": Case(["compare", "--town", "small", "--years", "0"],
+                                  ["--years", "at least 1"]),
+    "out of another experiment in compare": Case(
+        ["compare", "--town", "small", "--out", "mine", "--quiet"], ["mine", "not empty"],
+        setup=_folder_with_foreign_file),
+    "report not a sweep": Case(["report", "{tmp}"], ["not a sweep", "manifest.parquet"]),
+    "report no folder": Case(["report", "{tmp}/nowhere"], ["nowhere", "no such folder"]),
+    "report empty sweep": Case(["report", "{tmp}/sweep"],
+                               ["empty sweep", "no finished runs", "2 pending"],
+                               setup=_empty_sweep),
 }
 
 

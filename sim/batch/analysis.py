@@ -60,6 +60,7 @@ _OUTCOMES = (
     Outcome("structural_vacancy", "vacancy_structural_1y", "structural vacancy (> 1 year)",
             "fraction of retail-eligible units", "lower"),
     Outcome("vacant_floor_area", "vacant_floor_area", "vacant floor area", "m2", "lower"),
+    Outcome("shops", "n_shops", "shops", "number of occupied shop units", "higher"),
     Outcome("footfall", "footfall_total", "footfall", "persons/day (sum over street nodes)",
             "higher"),
     Outcome("shop_revenue", "shop_revenue", "shop revenue", "EUR/month", "higher"),

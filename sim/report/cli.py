@@ -1,0 +1,135 @@
+"""Command line of reports: ``binnenstad report DIR`` and ``binnenstad compare``.
+
+`register` adds both to the main typer app (`sim.cli.app`). User mistakes (a folder that is not a
+sweep, an empty sweep, unknown names, replicates < 1, a folder holding another experiment) print
+one line ``binnenstad: error: ...`` to stderr and exit 2 before anything is written.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .compare import DEFAULT_ARMS, P31_FUTURES
+
+
+def _fail(message: str) -> None:
+    print(f"binnenstad: error: {' '.join(str(message).split())}", file=sys.stderr)
+    raise typer.Exit(2)
+
+
+def _names(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def split_arms(text: str) -> list[str]:
+    """Comma-separated arms, where a lever's own ``key=value`` settings are comma-separated too:
+    ``none,compaction:grant=100,start=2016,blurring`` -> ``["none",
+    "compaction:grant=100,start=2016", "blurring"]`` (a piece ``key=value`` without a lever name
+    continues the arm before it)."""
+    arms: list[str] = []
+    for piece in (p.strip() for p in text.split(",")):
+        if not piece:
+            continue
+        if arms and re.fullmatch(r"[A-Za-z_]\w*\s*=[^:+]*", piece):
+            arms[-1] += "," + piece
+        else:
+            arms.append(piece)
+    return arms
+
+
+def report_cmd(
+    folder: Annotated[Path, typer.Argument(help="Results folder of a sweep (binnenstad sweep or "
+                                                "binnenstad compare).")],
+    figures: Annotated[bool, typer.Option(help="Embed figures in the page.")] = True,
+) -> None:
+    """Write FOLDER/report/index.html (self-contained, printable) and FOLDER/report/tables.xlsx:
+    effects of each lever in each future with intervals, the [P31] verdict per lever, what the
+    levers mean and realised, the stock change behind vacancy, limits and how to reproduce."""
+    from .errors import ReportError
+    from .render import HTML_FILE, write_report
+
+    try:
+        target = write_report(folder, with_figures=figures)
+    except ReportError as exc:
+        _fail(str(exc))
+    print(f"report: {target / HTML_FILE} (and tables.xlsx)", file=sys.stderr)
+
+
+def compare_cmd(
+    town: Annotated[str, typer.Option(help="Town preset or town file.")] = "medium",
+    scenarios: Annotated[str, typer.Option(
+        help="Futures, comma-separated (binnenstad scenarios lists them).")] = ",".join(
+        P31_FUTURES),
+    policies: Annotated[str, typer.Option(
+        help="Arms, comma-separated; 'none' is the reference, lever+lever combines, "
+             "lever:key=value sets (binnenstad policies lists them).")] = ",".join(DEFAULT_ARMS),
+    replicates: Annotated[int, typer.Option(
+        help="Replicates (seeds) per future x arm; arms share seeds (common random "
+             "numbers).")] = 10,
+    years: Annotated[int | None, typer.Option(
+        help="Simulated years [default: each future to its own end year].")] = None,
+    start: Annotated[int | None, typer.Option(
+        help="First year of every run [default: each future's own start year].")] = None,
+    seed: Annotated[int, typer.Option(help="Root seed of the replicate seeds.")] = 0,
+    workers: Annotated[int | None, typer.Option(
+        help="Local worker processes [default: every available core].")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Results folder [default: outputs/compare_<town>/]; run again to resume.")] = None,
+    figures: Annotated[bool, typer.Option(help="Embed figures in the report.")] = True,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Compare levers across futures in one command: run every future x arm x replicate (each
+    future from its own start year) and write the report (OUT/report/index.html, tables.xlsx)."""
+    from ..batch.executor import ExecutorError
+    from ..batch.store import StoreError
+    from .compare import compare_spec
+    from .errors import ReportError
+    from .render import HTML_FILE, write_report
+
+    t0 = time.perf_counter()
+    scen, arms = _names(scenarios), split_arms(policies)
+    if workers is not None and workers < 1:
+        _fail(f"--workers must be at least 1 (got {workers})")
+    try:
+        target = out if out is not None else Path("outputs") / compare_spec(
+            town, scen, arms, replicates, years, start, seed).experiment.name
+        spec = compare_spec(town, scen, arms, replicates, years, start, seed, target)
+    except ReportError as exc:
+        _fail(str(exc))
+    from ..batch.sweep import sweep
+
+    try:
+        res = sweep(spec, target, workers=workers, progress=not quiet)
+    except (StoreError, ExecutorError) as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        print(f"binnenstad: interrupted; finished runs are kept in {target}/; run the same "
+              "command again to resume", file=sys.stderr)
+        raise typer.Exit(130) from None
+    t_runs = time.perf_counter() - t0
+    print(f"{len(res.manifest)} runs: {res.n_ok} ok, {res.n_failed} failed ({res.ran} run now, "
+          f"{res.skipped} already done) in {t_runs:.0f} s", file=sys.stderr)
+    try:
+        report = write_report(target, with_figures=figures)
+    except ReportError as exc:
+        print(f"binnenstad: error: {exc}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    print(f"report: {report / HTML_FILE} (and tables.xlsx); {time.perf_counter() - t0:.0f} s "
+          "in all", file=sys.stderr)
+    if res.n_failed:
+        first = res.manifest.loc[res.manifest["status"] == "failed", "error"].iloc[0]
+        print(f"failed runs are listed in {target}/manifest.parquet; first error: {first}",
+              file=sys.stderr)
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``report`` and ``compare`` to the main command-line app."""
+    app.command("report")(report_cmd)
+    app.command("compare")(compare_cmd)

@@ -1,0 +1,474 @@
+"""The tables of a council report, computed from a sweep's results folder.
+
+Everything statistical is the sweep layer's (`sim.batch.analysis`): per-run outcomes over the
+final window, effects paired by replicate seed (common random numbers) with bootstrap intervals,
+and the [P31] robustness verdict. This module picks the report's outcomes, converts them to the
+units a planner reads (vacancy in percentage points), and adds what the analysis does not give:
+the set-up in plain words, what each lever setting means, what each arm realised (units
+converted, euros spent, dwellings added, months the lever acted) and the stock change behind a
+vacancy change (`sim.report.stock`).
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..batch.analysis import (
+    OUTCOMES,
+    Outcome,
+    _rng,
+    available_outcomes,
+    bootstrap_ci,
+    outcome_values,
+    paired_effects,
+    robustness,
+    summarise,
+)
+from .errors import ReportError
+from .stock import decompose_vacancy
+
+#: Outcomes of the effects table, in the order the council reads them.
+REPORT_OUTCOMES = ("vacancy_rate", "vacant_floor_area", "shops", "footfall", "housing_added",
+                   "public_cost")
+
+#: Outcome -> (factor to display units, unit of an effect, unit of a level). Others: as recorded.
+DISPLAY: dict[str, tuple[float, str, str]] = {
+    "vacancy_rate": (100.0, "percentage points", "% of retail-eligible units"),
+    "vacant_floor_area": (1.0, "m2", "m2"),
+    "shops": (1.0, "shops", "shops"),
+    "footfall": (1.0, "persons/day", "persons/day"),
+    "housing_added": (1.0, "dwellings", "dwellings"),
+    "public_cost": (1.0, "EUR", "EUR"),
+}
+#: Outcomes reported but not judged by the [P31] verdict: spending money is a cost of a lever,
+#: not a way it helps the centre.
+NOT_JUDGED = ("public_cost", "housing_added")
+
+#: Timeseries columns the report reads (beyond the outcomes').
+STOCK_COLUMNS = ("n_vacant", "n_units_retail_eligible", "retail_floor_area",
+                 "vacant_floor_area", "conversions", "public_cost", "housing_added")
+
+
+def display(outcome: str) -> tuple[float, str, str]:
+    """``(scale, effect unit, level unit)`` of an outcome in the report."""
+    if outcome in DISPLAY:
+        return DISPLAY[outcome]
+    unit = OUTCOMES[outcome].unit
+    return 1.0, unit, unit
+
+
+def verdict_label(verdict: str, good: int, n_futures: int) -> str:
+    """The [P31] verdict in words: ``robust: helps in 3 of 4 futures``, ``gamble: ...``."""
+    if n_futures <= 0 or not verdict:
+        return ""
+    tail = f"helps in {good} of {n_futures} future{'s' if n_futures != 1 else ''}"
+    if n_futures == 1:
+        return f"{tail} (one future: robustness cannot be judged)"
+    return {"safe": f"robust: {tail}", "gamble": f"gamble: {tail}",
+            "conditional": f"conditional: {tail}",
+            "no_help": f"does not help: {tail}"}.get(verdict, tail)
+
+
+# ------------------------------------------------------------------------------ loading
+@dataclass
+class SweepData:
+    """What a report needs from a results folder."""
+
+    root: Path
+    meta: dict[str, Any]
+    spec_text: str
+    spec_raw: dict[str, Any]
+    manifest: pd.DataFrame
+    timeseries: pd.DataFrame
+    settings: Any
+
+
+def load_sweep(root: str | Path) -> SweepData:
+    """Read a sweep's results folder (read only); `ReportError` if it is not a sweep or has no
+    finished run."""
+    import pyarrow.dataset as pads
+    from pydantic import ValidationError
+
+    from ..batch.spec import AnalysisTable
+    from ..batch.store import DESIGN_FILE, MANIFEST_FILE, SPEC_FILE, Store, StoreError
+
+    root = Path(root)
+    if not root.is_dir():
+        raise ReportError(f"{root}: no such folder; give the results folder of a sweep "
+                          "(binnenstad sweep or binnenstad compare)")
+    if not (root / MANIFEST_FILE).is_file():
+        raise ReportError(f"{root}: not a sweep ({MANIFEST_FILE} missing); give the results "
+                          "folder of binnenstad sweep or binnenstad compare")
+    store = Store(root)
+    try:
+        meta = store.meta() or {}
+        manifest = (store.manifest() if (root / DESIGN_FILE).is_file()
+                    else pd.read_parquet(root / MANIFEST_FILE))
+    except (StoreError, OSError, ValueError) as exc:
+        raise ReportError(f"{root}: unreadable sweep ({' '.join(str(exc).split())})") from None
+    n_ok = int((manifest["status"] == "ok").sum()) if "status" in manifest else 0
+    if n_ok == 0:
+        counts = manifest["status"].value_counts() if "status" in manifest else {}
+        raise ReportError(f"{root}: empty sweep: no finished runs ({len(manifest)} runs: "
+                          f"{int(counts.get('failed', 0))} failed, "
+                          f"{int(counts.get('pending', 0))} pending); run or resume it with "
+                          "binnenstad sweep")
+    if not (root / "timeseries").is_dir():
+        raise ReportError(f"{root}: no timeseries table (not kept by [outputs] tables); the "
+                          "report needs it")
+    spec_text = ""
+    raw: dict[str, Any] = {}
+    try:
+        spec_text = (root / SPEC_FILE).read_text(encoding="utf-8")
+        raw = tomllib.loads(spec_text)
+        settings = AnalysisTable.model_validate(raw.get("analysis", {}))
+    except FileNotFoundError:
+        settings = AnalysisTable()
+    except (tomllib.TOMLDecodeError, ValidationError, OSError) as exc:
+        raise ReportError(f"{root / SPEC_FILE}: [analysis]: {' '.join(str(exc).split())}"
+                          ) from None
+    schema = pads.dataset(root / "timeseries", format="parquet", partitioning="hive").schema
+    wanted = {"step", "date", *(o.column for o in OUTCOMES.values()), *STOCK_COLUMNS}
+    ts = store.read("timeseries", columns=[c for c in schema.names if c in wanted])
+    return SweepData(root, meta, spec_text, raw, manifest, ts, settings)
+
+
+# ------------------------------------------------------------------------------ tables
+@dataclass
+class ReportTables:
+    """The report's tables (DataFrames in display units) and its facts in plain words."""
+
+    setup: dict[str, Any]
+    reference: str
+    outcomes: list[Outcome]
+    effects: pd.DataFrame
+    effects_wide: pd.DataFrame
+    verdicts: pd.DataFrame
+    levers: pd.DataFrame
+    realised: pd.DataFrame
+    stock: pd.DataFrame
+    levels: pd.DataFrame
+    values: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        """Sheet name -> table, as written to ``tables.xlsx``."""
+        setup = pd.DataFrame(self.setup["facts"], columns=["item", "value"])
+        futures = pd.DataFrame(self.setup["futures"])
+        return {"set-up": setup, "futures": futures, "effects": self.effects_wide,
+                "effects_long": self.effects, "verdicts": self.verdicts,
+                "lever_settings": self.levers, "realised": self.realised,
+                "vacancy_stock_change": self.stock, "levels": self.levels}
+
+
+def _ordered(df: pd.DataFrame, orders: dict[str, list[str]]) -> pd.DataFrame:
+    """Sort rows by the given column orders (spec order, not alphabetical)."""
+    if df.empty:
+        return df
+    keys = []
+    for col, order in orders.items():
+        if col in df.columns:
+            rank = {v: i for i, v in enumerate(order)}
+            df = df.assign(**{f"_{col}": df[col].map(rank).fillna(len(order))})
+            keys.append(f"_{col}")
+    return df.sort_values(keys, kind="stable").drop(columns=keys).reset_index(drop=True)
+
+
+def _lever_starts(arm: str) -> list[tuple[str, float]]:
+    """``[(lever, start year)]`` of an arm's levers (its settings parsed and validated)."""
+    from ..batch.factors import split_arm
+    from ..policies import parse_policy
+
+    out = []
+    for name, _ in split_arm(arm):
+        part = next(p for p in arm.split("+") if p.strip().partition(":")[0].strip() == name)
+        out.append((name, float(parse_policy(part.strip()).values["start"])))
+    return out
+
+
+def months_active(lever_start: float, start: int, years: int) -> int:
+    """Months of a run (from January ``start``, ``years`` long) in which a lever that acts from
+    January ``lever_start`` acts."""
+    first = max(float(lever_start), float(start))
+    return int(np.clip(round((start + years - first) * 12), 0, years * 12))
+
+
+def lever_settings(arms: list[str], reference: str, varied: set[str]) -> pd.DataFrame:
+    """One row per lever x setting (as used in the sweep's arms): value, unit, default, meaning
+    (from the lever's typed settings, `sim.policies.base.Setting`) and the arms using it."""
+    from ..batch.factors import split_arm
+    from ..policies import POLICIES, parse_policy
+
+    def shown(x: Any) -> str:
+        if isinstance(x, bool):
+            return "yes" if x else "no"
+        return f"{x:g}" if isinstance(x, float) else str(x)
+
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for arm in arms:
+        if arm == reference:
+            continue
+        for name, _ in split_arm(arm):
+            part = next(p for p in arm.split("+")
+                        if p.strip().partition(":")[0].strip() == name).strip()
+            lever = parse_policy(part)
+            cls = POLICIES[name]
+            summary = (cls.__doc__ or "").strip().splitlines()[0]
+            for key, s in cls.spec().items():
+                value = shown(lever.values[key])
+                if f"{name}.{key}" in varied:
+                    value += " (varied by the design)"
+                row = rows.setdefault((name, key, value), {
+                    "lever": name, "what it does": summary, "setting": key, "value": value,
+                    "unit": s.unit, "default": shown(s.default), "meaning": s.doc, "arms": []})
+                if arm not in row["arms"]:
+                    row["arms"].append(arm)
+    out = pd.DataFrame(list(rows.values()), columns=["lever", "what it does", "setting", "value",
+                                                     "unit", "default", "meaning", "arms"])
+    out["arms"] = out["arms"].map(", ".join)
+    out = out.sort_values("lever", kind="stable").reset_index(drop=True)
+    # The lever's one-line description once, on its first row.
+    out.loc[out["lever"].duplicated(), "what it does"] = ""
+    return out
+
+
+def _window(ts: pd.DataFrame, window: int) -> pd.DataFrame:
+    return ts.sort_values(["run_id", "step"]).groupby("run_id", sort=False).tail(window)
+
+
+def realised(ts: pd.DataFrame, manifest: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
+    """Per town x point x future x arm, means over replicates of what the arm realised: units
+    converted (sum over the run), public cost (EUR, cumulative), dwellings added, months the
+    lever acted, and EUR per dwelling added."""
+    ok = manifest[manifest["status"] == "ok"]
+    ts = ts.sort_values(["run_id", "step"])
+    g = ts.groupby("run_id", sort=True)
+    per = pd.DataFrame({"run_id": sorted(ts["run_id"].unique())}).set_index("run_id")
+    if "conversions" in ts:
+        per["conversions"] = g["conversions"].sum()
+    for c in ("public_cost", "housing_added"):
+        if c in ts:
+            per[c] = g[c].last()
+    d = ok[["run_id", "town", "point", "scenario", "policy", "start", "years"]].merge(
+        per.reset_index(), on="run_id")
+    rows = []
+    for (town, point, sc, pol), grp in d.groupby(["town", "point", "scenario", "policy"]):
+        start, years = int(grp["start"].iloc[0]), int(grp["years"].iloc[0])
+        acts = [(n, months_active(s, start, years)) for n, s in _lever_starts(pol)]
+        row = {"town": town, "point": point, "future": sc, "arm": pol, "runs": len(grp),
+               "years": f"{start}-{start + years}",
+               "months lever active": max((m for _, m in acts), default=0),
+               "lever months": ", ".join(f"{n} {m}" for n, m in acts) or "-"}
+        if "conversions" in grp:
+            row["units converted"] = float(grp["conversions"].mean())
+        if "public_cost" in grp:
+            row["public cost (EUR)"] = float(grp["public_cost"].mean())
+        if "housing_added" in grp:
+            row["dwellings added"] = float(grp["housing_added"].mean())
+            cost, dw = row.get("public cost (EUR)", math.nan), row["dwellings added"]
+            row["EUR per dwelling added"] = cost / dw if dw > 0 else math.nan
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    scen = list(dict.fromkeys(manifest["scenario"]))
+    return _ordered(df, {"town": list(dict.fromkeys(manifest["town"])), "future": scen,
+                         "arm": arms})
+
+
+def stock_change(ts: pd.DataFrame, manifest: pd.DataFrame, reference: str, arms: list[str],
+                 window: int, n_boot: int, confidence: float, seed: int) -> pd.DataFrame:
+    """Per town x point x future x arm: the vacancy change against the reference split into
+    'more units used' and 'fewer units counted' (percentage points, mean over replicate pairs
+    with bootstrap intervals), and the stock changes behind it (units, m2), each the mean over
+    the final ``window`` months of the paired differences."""
+    need = {"n_vacant", "n_units_retail_eligible"}
+    if not need <= set(ts.columns):
+        return pd.DataFrame()
+    ok = manifest[manifest["status"] == "ok"]
+    keys = ["town", "scenario", "point", "replicate"]
+    cols = ["run_id", "step", *[c for c in ("n_vacant", "n_units_retail_eligible",
+                                            "retail_floor_area", "vacant_floor_area")
+                                if c in ts.columns]]
+    w = _window(ts[cols], window).merge(ok[["run_id", "policy", *keys]], on="run_id")
+    ref = w[w["policy"] == reference].drop(columns=["run_id", "policy"])
+    arm = w[w["policy"] != reference].drop(columns=["run_id"])
+    d = arm.merge(ref, on=[*keys, "step"], suffixes=("", "_ref"))
+    if d.empty:
+        return pd.DataFrame()
+    used, counted = decompose_vacancy(d["n_vacant"], d["n_units_retail_eligible"],
+                                      d["n_vacant_ref"], d["n_units_retail_eligible_ref"])
+    d["used"], d["counted"] = used * 100.0, counted * 100.0
+    d["total"] = d["used"] + d["counted"]
+    d["d_eligible"] = d["n_units_retail_eligible"] - d["n_units_retail_eligible_ref"]
+    d["d_in_use"] = d["d_eligible"] - (d["n_vacant"] - d["n_vacant_ref"])
+    extra = []
+    for c, name in (("retail_floor_area", "d_floor"), ("vacant_floor_area", "d_vacant_floor")):
+        if c in d.columns:
+            d[name] = d[c] - d[f"{c}_ref"]
+            extra.append(name)
+    parts = ["total", "used", "counted", "d_eligible", "d_in_use", *extra]
+    pairs = d.groupby(["town", "point", "scenario", "policy", "replicate"])[parts].mean()
+    rows = []
+    for (town, point, sc, pol), grp in pairs.groupby(level=["town", "point", "scenario",
+                                                            "policy"]):
+        row = {"town": town, "point": point, "future": sc, "arm": pol, "pairs": len(grp)}
+        for p, label in (("total", "vacancy change (pp)"),
+                         ("used", "of which more units used (pp)"),
+                         ("counted", "of which fewer units counted (pp)")):
+            x = grp[p].to_numpy()
+            lo, hi = bootstrap_ci(x, n_boot, confidence,
+                                  _rng(seed, repr(("stock", town, point, sc, pol, p))))
+            row[label] = float(x.mean())
+            row[f"{label} low"], row[f"{label} high"] = lo, hi
+        row["retail-eligible units (change)"] = float(grp["d_eligible"].mean())
+        row["units in use (change)"] = float(grp["d_in_use"].mean())
+        if "d_floor" in grp:
+            row["retail floor area (m2, change)"] = float(grp["d_floor"].mean())
+        if "d_vacant_floor" in grp:
+            row["vacant floor area (m2, change)"] = float(grp["d_vacant_floor"].mean())
+        rows.append(row)
+    scen = list(dict.fromkeys(manifest["scenario"]))
+    return _ordered(pd.DataFrame(rows), {"town": list(dict.fromkeys(manifest["town"])),
+                                         "future": scen, "arm": arms})
+
+
+def _to_display(df: pd.DataFrame, cols: list[str], unit_kind: int) -> pd.DataFrame:
+    df = df.copy()
+    scale = df["outcome"].map(lambda o: display(o)[0])
+    for c in cols:
+        df[c] = df[c] * scale
+    df.insert(df.columns.get_loc("outcome") + 1, "unit",
+              df["outcome"].map(lambda o: display(o)[unit_kind]))
+    return df
+
+
+def build_tables(data: SweepData) -> ReportTables:
+    """All tables and facts of the report (see the module docstring)."""
+    s, manifest, ts = data.settings, data.manifest, data.timeseries
+    notes: list[str] = []
+    arms = list(dict.fromkeys(manifest["policy"]))
+    scenarios = list(dict.fromkeys(manifest["scenario"]))
+    towns = list(dict.fromkeys(manifest["town"]))
+    ok = manifest[manifest["status"] == "ok"]
+    reference = s.reference if s.reference in set(ok["policy"]) else (
+        next(a for a in arms if a in set(ok["policy"])))
+    if reference != s.reference:
+        notes.append(f"This sweep has no {s.reference!r} arm: effects are measured against the "
+                     f"first arm, {reference!r}.")
+    outcomes = available_outcomes(ts.columns, list(REPORT_OUTCOMES))
+    missing = [o for o in REPORT_OUTCOMES if o not in {x.name for x in outcomes}]
+    if missing:
+        notes.append(f"Not recorded in this sweep, left out: {', '.join(missing)}.")
+    values = outcome_values(manifest, ts, outcomes, s.window_months)
+    orders = {"town": towns, "future": scenarios, "lever": arms, "arm": arms,
+              "outcome": list(REPORT_OUTCOMES)}
+    raw_effects = paired_effects(values, reference, s.bootstrap, s.confidence, s.seed)
+    eff = raw_effects.rename(columns={"scenario": "future", "policy": "lever"})
+    eff["label"] = eff["outcome"].map(lambda o: OUTCOMES[o].label)
+    eff = _to_display(eff, ["mean", "ci_low", "ci_high", "reference_mean"], 1)
+    eff = _ordered(eff[["town", "point", "future", "lever", "outcome", "unit", "label", "mean",
+                        "ci_low", "ci_high", "n", "reference_mean", "judgement"]],
+                   {"town": towns, "lever": arms, "future": scenarios,
+                    "outcome": list(REPORT_OUTCOMES)})
+    wide = pd.DataFrame()
+    if not eff.empty:
+        parts = []
+        for o in outcomes:
+            e = eff[eff["outcome"] == o.name].set_index(["town", "point", "lever", "future"])
+            head = f"{o.label} ({display(o.name)[1]})"
+            parts.append(e[["mean", "ci_low", "ci_high"]].rename(columns={
+                "mean": f"{head} mean", "ci_low": f"{head} low", "ci_high": f"{head} high"}))
+        wide = _ordered(pd.concat(parts, axis=1).reset_index(),
+                        {"town": towns, "lever": arms, "future": scenarios})
+    robust_scen = [x for x in (s.robustness_scenarios or []) if x in scenarios] or None
+    rob = robustness(raw_effects[~raw_effects["outcome"].isin(NOT_JUDGED)], robust_scen)
+    rob = rob.rename(columns={"policy": "lever", "n_scenarios": "n_futures",
+                              "good_in": "helps in", "bad_in": "harms in"})
+    rob["verdict in words"] = [verdict_label(v, g, n) for v, g, n in
+                               zip(rob["verdict"], rob["good"], rob["n_futures"], strict=True)]
+    rob = _ordered(rob[["town", "point", "lever", "outcome", "n_futures", "good", "neutral",
+                        "bad", "verdict", "verdict in words", "helps in", "harms in"]], orders)
+    levels = summarise(values, s.bootstrap, s.confidence, s.seed).rename(
+        columns={"scenario": "future", "policy": "arm"})
+    levels = _ordered(_to_display(levels, ["mean", "sd", "ci_low", "ci_high"], 2)[
+        ["town", "point", "future", "arm", "outcome", "unit", "n", "mean", "sd", "ci_low",
+         "ci_high"]], orders)
+    varied = {f["name"] for f in data.meta.get("factors", []) if f.get("kind") == "lever"}
+    levers = lever_settings(arms, reference, varied)
+    real = realised(ts, manifest, arms)
+    stock = stock_change(ts, manifest, reference, arms, s.window_months, s.bootstrap,
+                         s.confidence, s.seed)
+    setup = _setup(data, reference, towns, scenarios, arms)
+    if not rob.empty:
+        notes.append("Public cost and housing added are reported but not judged: the verdicts "
+                     "count the futures in which a lever improves vacancy, vacant floor area, "
+                     "shops or footfall.")
+    if int(manifest["replicate"].nunique()) < 2:
+        notes.append("One replicate per future and arm: effects have no interval and no verdict "
+                     "(one seed is one story); use several replicates, 10 for a council.")
+    if len(scenarios) == 1:
+        notes.append("One future only: the [P31] verdict needs several futures to say whether a "
+                     "lever is robust.")
+    if int((manifest["status"] != "ok").sum()):
+        notes.append(f"{int((manifest['status'] != 'ok').sum())} of {len(manifest)} runs did not "
+                     "finish (failed or pending) and are left out; pairs need both runs.")
+    return ReportTables(setup, reference, outcomes, eff, wide, rob, levers, real, stock, levels,
+                        values, notes)
+
+
+def _setup(data: SweepData, reference: str, towns: list[str], scenarios: list[str],
+           arms: list[str]) -> dict[str, Any]:
+    """The question and set-up in plain words."""
+    from ..scenarios.loader import load_scenario
+
+    m, s = data.manifest, data.settings
+    exp = data.spec_raw.get("experiment", {})
+    futures = []
+    for sc in scenarios:
+        rows = m[m["scenario"] == sc]
+        start = int(rows["start"].iloc[0]) if "start" in rows else None
+        years = int(rows["years"].iloc[0]) if "years" in rows else None
+        try:
+            desc = load_scenario(sc).description
+        except Exception:  # a scenario file moved since the sweep: the name is enough
+            desc = ""
+        futures.append({"future": sc, "description": desc, "start year": start,
+                        "years": years, "end year": (start + years) if start and years else None})
+    seeds = m.drop_duplicates("replicate").sort_values("replicate")["seed"].tolist()
+    n_rep = int(m["replicate"].nunique())
+    counts = m["status"].value_counts()
+    versions = data.meta.get("versions", {})
+    facts = [
+        ("experiment", data.meta.get("name") or exp.get("name", "")),
+        ("description", data.meta.get("description") or exp.get("description", "")),
+        ("towns", ", ".join(towns)),
+        ("futures (scenarios)", ", ".join(scenarios)),
+        ("arms (levers compared)", ", ".join(arms)),
+        ("reference arm", reference),
+        ("replicates per future x arm", n_rep),
+        ("root seed", exp.get("seed", 0)),
+        ("replicate seeds", ", ".join(str(x) for x in seeds)),
+        ("town seed", exp.get("town_seed", 0)),
+        ("runs", f"{len(m)} ({int(counts.get('ok', 0))} finished, "
+                 f"{int(counts.get('failed', 0))} failed, {int(counts.get('pending', 0))} "
+                 "pending)"),
+        ("outcome window", f"mean of the last {s.window_months} months of each run "
+                           "(cumulative quantities: the final value)"),
+        ("intervals", f"{s.confidence:.0%} percentile bootstrap ({s.bootstrap} resamples) of "
+                      "the mean over replicates"),
+        ("model version", versions.get("binnenstad", "unknown")),
+        ("git commit", data.meta.get("git_commit") or "unknown"),
+        ("created", data.meta.get("created", "")),
+    ]
+    return {"facts": [(k, str(v)) for k, v in facts], "futures": futures, "towns": towns,
+            "scenarios": scenarios, "arms": arms, "replicates": n_rep, "seeds": seeds,
+            "root_seed": exp.get("seed", 0), "versions": versions,
+            "git_commit": data.meta.get("git_commit"), "name": facts[0][1],
+            "description": facts[1][1], "n_points": int(m["point"].nunique()),
+            "window": s.window_months, "confidence": s.confidence, "bootstrap": s.bootstrap}
