@@ -87,8 +87,9 @@ class CalibrationResult:
     generations: pd.DataFrame    # t, epsilon, particles, evaluations, acceptance_rate
     summary: pd.DataFrame        # per parameter: prior, posterior quantiles, width ratio
     chosen: dict[str, float]     # weighted posterior medians
-    runs_per_second: float
-    wall_seconds: float
+    runs_per_second: float       # every run / the generations' sampling time (resume-safe)
+    wall_seconds: float          # this invocation (a resume starts a new clock)
+    runs_this_call: int = 0      # runs simulated by this invocation (0: nothing left to do)
 
 
 def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
@@ -140,6 +141,7 @@ def run_abc(cfg: CalibrationConfig, out: Path, executor: Any, progress: Any = No
         history = pyabc.History(f"sqlite:///{db}")
         abc.load(f"sqlite:///{db}", history.id)
         done = history.max_t + 1
+        before = int(history.total_nr_simulations)
         log(f"resuming {cfg.run.name}: {done} generation(s) done")
     else:
         if db.exists():
@@ -149,6 +151,7 @@ def run_abc(cfg: CalibrationConfig, out: Path, executor: Any, progress: Any = No
                                          "started": dt.datetime.now(dt.UTC).isoformat(),
                                          "commit": git_commit()}, indent=2))
         done = 0
+        before = 0
     remaining = max(cfg.budget.max_generations - done, 0)
     if remaining:
         history = abc.run(minimum_epsilon=cfg.budget.min_epsilon,
@@ -158,28 +161,35 @@ def run_abc(cfg: CalibrationConfig, out: Path, executor: Any, progress: Any = No
     else:
         history = abc.history
     wall = time.perf_counter() - t0
-    return collect(cfg, history, wall)
+    return collect(cfg, history, wall, before)
 
 
-def collect(cfg: CalibrationConfig, history: Any, wall: float) -> CalibrationResult:
-    """The posterior and diagnostics from a pyabc history."""
+def collect(cfg: CalibrationConfig, history: Any, wall: float, sims_before: int = 0
+            ) -> CalibrationResult:
+    """The posterior and diagnostics from a pyabc history; ``sims_before``: particles the
+    history held when this invocation started (a resume), so the speed is this call's own."""
     frame, w = history.get_distribution()
     posterior = pd.DataFrame({n: frame[abc_name(n)].to_numpy() for n in cfg.priors})
     posterior["weight"] = w
     pop = history.get_population()
     posterior["distance"] = [p.distance for p in pop.particles]
     pops = history.get_all_populations()
+    sampling_s = float(pops.wall_time.sum())  # every generation, the calibration sample too
     pops = pops[pops.t >= 0]
     gens = pd.DataFrame({"t": pops.t.to_numpy(), "epsilon": pops.epsilon.to_numpy(),
                          "particles": pops.particles.to_numpy(),
-                         "evaluations": pops.samples.to_numpy()})
+                         "evaluations": pops.samples.to_numpy(),
+                         "end_time": pd.to_datetime(pops.population_end_time).to_numpy(),
+                         "wall_s": pops.wall_time.to_numpy(dtype=float)})
     gens["acceptance_rate"] = gens.particles / gens.evaluations
+    runs = (int(history.total_nr_simulations) - sims_before) * cfg.run.replicates
     total_runs = int(history.total_nr_simulations) * cfg.run.replicates
     summary = summarise(posterior, cfg.priors)
     chosen = dict(zip(summary.parameter, summary.posterior_median, strict=True))
     return CalibrationResult(posterior, gens, summary, chosen,
-                             runs_per_second=total_runs / wall if wall > 0 else float("nan"),
-                             wall_seconds=wall)
+                             runs_per_second=total_runs / sampling_s if sampling_s > 0
+                             else float("nan"),
+                             wall_seconds=wall, runs_this_call=runs)
 
 
 def fit_table(cfg: CalibrationConfig, values: dict[str, float], seeds: list[int],

@@ -108,8 +108,9 @@ def calibration_report(cfg: Any, result: Any, fit: pd.DataFrame, prior_fit: pd.D
         "",
         f"**Run.** {len(g)} generations, {int(g.evaluations.sum())} particles simulated "
         f"({int(g.evaluations.sum()) * cfg.run.replicates} runs) in "
-        f"{result.wall_seconds / 60:.1f} min: {result.runs_per_second:.2f} runs per second. "
-        f"Final threshold {g.epsilon.iloc[-1]:.3g}; mean posterior distance "
+        f"{g.wall_s.sum() / 60:.1f} min of sampling (`generations.csv`): "
+        f"{result.runs_per_second:.2f} runs per second. "
+        + f"Final threshold {g.epsilon.iloc[-1]:.3g}; mean posterior distance "
         f"{np.average(result.posterior.distance, weights=result.posterior.weight):.3g}.",
         "",
         "## Parameters",
