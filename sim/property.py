@@ -55,6 +55,10 @@ class OwnerBook:
         self.debt = np.append(self.debt, float(debt))
         return self.n - 1
 
+#: Relative tolerance of the covenant test: floating-point hygiene, not a behavioural parameter
+#: (a loan-to-value within 1e-9 of the covenant is on it).
+COVENANT_ROUNDING = 1e-9
+
 
 def unit_yield(p: Params, u: UnitState, book: OwnerBook) -> np.ndarray:
     """Yield (fraction per year) the owner capitalises each unit's rent at."""
@@ -130,9 +134,11 @@ def reservation_rents(p: Params, u: UnitState, book: OwnerBook, values: np.ndarr
 
 def breaching_owners(p: Params, values: np.ndarray, u: UnitState, book: OwnerBook
                      ) -> np.ndarray:
-    """Ids of owners whose loan-to-value exceeds the covenant."""
+    """Ids of owners whose loan-to-value exceeds the covenant. Owners who sold down to the
+    covenant sit exactly on it; a breach must exceed it by more than rounding
+    (`COVENANT_ROUNDING`), or the kernel backends' last-digit differences would decide sales."""
     ltv = loan_to_value(values, u, book)
-    return np.flatnonzero((book.debt > 0) & (ltv > p.covenant_ltv))
+    return np.flatnonzero((book.debt > 0) & (ltv > p.covenant_ltv * (1.0 + COVENANT_ROUNDING)))
 
 
 def covenant_allows_sale(p: Params, u: UnitState, book: OwnerBook, unit: int, price: float

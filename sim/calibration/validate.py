@@ -332,10 +332,10 @@ def _report(out: Path, targets: pd.DataFrame, spatial: pd.DataFrame, swing: pd.D
         "",
         md_table(swing),
         "",
-        "Not mapped: the [OV] cross-section of Overijssel centres (Almelo to Deventer) and the "
-        "national averages (7.7% of outlets in central shopping areas 2012) are not compared "
-        "with town presets, because the presets are stylised centres of three sizes, not "
-        "samples of actual Dutch centres.",
+        "Not mapped: the [OV] cross-section of Overijssel centres (Almelo to Deventer) is not "
+        "compared with town presets, because the presets are stylised centres of three sizes, "
+        "not samples of actual Dutch centres (the national mean of 2012 is a check target of "
+        "the medium town above).",
         "",
         "## Emergent spatial patterns",
         "",
