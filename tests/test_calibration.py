@@ -264,3 +264,40 @@ def test_config_loader_accepts_the_shipped_config():
     assert set(cfg.priors) <= set(cfg.screening.priors)
     with pytest.raises(CalibrationConfigError):
         load_config(Path("no/such/file.toml"))
+
+
+
+@pytest.fixture(scope="module")
+def installed_fit() -> pd.DataFrame:
+    """Every target of the calibration window at the installed values, over the 10 replicate
+    seeds of `binnenstad validate` (a reduced validation: 7 years instead of 18)."""
+    from sim.calibration.fit import fit_table
+    from sim.calibration.model import replicate_seeds
+    from sim.calibration.validate import VALIDATION_SEED_ROOT
+
+    cfg = load_config(Path(__file__).parent.parent / "experiments" / "calibration"
+                      / "historical.toml")
+    with make_executor(2) as ex:
+        return fit_table(cfg, {}, replicate_seeds(VALIDATION_SEED_ROOT, 10), ex).set_index(
+            "target")
+
+
+#: Fit targets that do not hold significantly at the installed values over these seeds (strict
+#: expected failures below; docs/calibration.md reports them).
+NOT_MET = ("aanloop_rises_faster", "outlets_grow_larger")
+
+
+def test_installed_values_meet_the_calibration_window_targets(installed_fit):
+    """The sources' levels and directions of 2007-2013 [OV][G32] hold at the installed values
+    (those that do not are the next test)."""
+    fit = installed_fit[installed_fit.role == "fit"].drop(index=list(NOT_MET))
+    assert (fit.result == "pass").all(), fit[fit.result != "pass"][["model_mean", "result"]]
+
+
+@pytest.mark.xfail(strict=True, reason="finding: with the calibrated values the aanloopstraten' "
+                   "vacancy rises faster than the core's, and the mean outlet grows larger, on "
+                   "average but not significantly over 10 runs (the fit traded them for the "
+                   "levels); docs/calibration.md")
+@pytest.mark.parametrize("target", NOT_MET)
+def test_installed_values_directions_not_met(installed_fit, target):
+    assert installed_fit.result[target] == "pass"
