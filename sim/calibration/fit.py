@@ -90,6 +90,7 @@ class CalibrationResult:
     runs_per_second: float       # every run / the generations' sampling time (resume-safe)
     wall_seconds: float          # this invocation (a resume starts a new clock)
     runs_this_call: int = 0      # runs simulated by this invocation (0: nothing left to do)
+    effective_sample_size: float = float("nan")  # of the last generation's weights (Kish)
 
 
 def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
@@ -106,9 +107,13 @@ def summarise(posterior: pd.DataFrame, priors: dict[str, tuple[float, float]]) -
         x = posterior[name].to_numpy()
         q025, q50, q975 = (_weighted_quantile(x, w, q) for q in (0.025, 0.5, 0.975))
         ratio = (q975 - q025) / (hi - lo)
+        a025, a50, a975 = np.quantile(x, [0.025, 0.5, 0.975])
         rows.append({"parameter": name, "prior_low": lo, "prior_high": hi,
                      "posterior_median": q50, "posterior_q025": q025, "posterior_q975": q975,
-                     "width_ratio": ratio, "identified": bool(ratio < IDENTIFIED_WIDTH)})
+                     "width_ratio": ratio, "identified": bool(ratio < IDENTIFIED_WIDTH),
+                     "accepted_median": float(a50), "accepted_q025": float(a025),
+                     "accepted_q975": float(a975),
+                     "accepted_width_ratio": float((a975 - a025) / (hi - lo))})
     return pd.DataFrame(rows)
 
 
@@ -186,10 +191,13 @@ def collect(cfg: CalibrationConfig, history: Any, wall: float, sims_before: int 
     total_runs = int(history.total_nr_simulations) * cfg.run.replicates
     summary = summarise(posterior, cfg.priors)
     chosen = dict(zip(summary.parameter, summary.posterior_median, strict=True))
+    w = posterior["weight"].to_numpy(dtype=float)
+    ess = float(w.sum() ** 2 / np.sum(w**2)) if w.sum() > 0 else float("nan")
     return CalibrationResult(posterior, gens, summary, chosen,
                              runs_per_second=total_runs / sampling_s if sampling_s > 0
                              else float("nan"),
-                             wall_seconds=wall, runs_this_call=runs)
+                             wall_seconds=wall, runs_this_call=runs,
+                             effective_sample_size=ess)
 
 
 def fit_table(cfg: CalibrationConfig, values: dict[str, float], seeds: list[int],

@@ -111,7 +111,13 @@ def calibration_report(cfg: Any, result: Any, fit: pd.DataFrame, prior_fit: pd.D
         f"{g.wall_s.sum() / 60:.1f} min of sampling (`generations.csv`): "
         f"{result.runs_per_second:.2f} runs per second. "
         + f"Final threshold {g.epsilon.iloc[-1]:.3g}; mean posterior distance "
-        f"{np.average(result.posterior.distance, weights=result.posterior.weight):.3g}.",
+        f"{np.average(result.posterior.distance, weights=result.posterior.weight):.3g}. "
+        f"Effective sample size of the last generation's weights: "
+        f"{result.effective_sample_size:.1f} of {len(result.posterior)}"
+        + (" - **the weights are degenerate**: the weighted quantiles rest on a few particles; "
+           "read the unweighted spread of the accepted particles (`accepted_*` columns) as the "
+           "set of values that fit within the final threshold."
+           if result.effective_sample_size < 0.2 * len(result.posterior) else "."),
         "",
         "## Parameters",
         "",
