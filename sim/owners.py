@@ -250,6 +250,7 @@ def _merges(m: CityCentreModel) -> None:
         u.months_vacant[keep] = min(u.months_vacant[keep], u.months_vacant[give])
         u.area[keep] += u.area[give]
         u.area[give] = 0.0
+        u.months_vacant[give] = 0  # no longer a unit: its clock moved to the whole
         u.active[give] = False
         u.parent[give] = keep
         m.log_event(int(keep), "merge", cause=f"with unit {give}")

@@ -102,10 +102,6 @@ def test_ageing_cuts_fashion(ageing_contrast):
     assert clearly_below_zero(d_fashion), d_fashion
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "finding: an older catchment has fewer shops of every branch; the share of daily goods and "
-    "personal care rises by only 0.3 points (se 0.3, 10 seeds), because the 65+ spend less in "
-    "total as well as differently; see docs/ODD.md 8.3"))
 def test_ageing_shifts_the_mix_toward_daily_goods_and_care(ageing_contrast):
     """[OV]: the 65+ shift between branches: daily goods and care hold up while fashion goes,
     so their share of the shops rises."""

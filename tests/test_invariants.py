@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sim.functions import Function
@@ -87,6 +87,8 @@ def test_spending_conserved(small_run):
        appeal=st.floats(0.0, 1.0),
        step=st.floats(0.0, 0.2),
        debt=st.floats(0.0, 1.5))
+# a merge left the absorbed unit's vacancy clock running (found by this test)
+@example(seed=22966, contagion=1.0, appeal=0.0625, step=0.0, debt=0.0)
 def test_invariants_property(seed, contagion, appeal, step, debt):
     """Invariants hold and spending is conserved for any seed, contagion strength, spread of
     tenants' appeal, owners' rent cuts and leverage."""

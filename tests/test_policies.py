@@ -243,6 +243,10 @@ def test_popup_programme_brings_popups_and_fills_units():
     _direction(paired("popup_programme", lambda r: late(r, "vacant_floor_area")), higher=False)
 
 
+@pytest.mark.xfail(strict=True, reason="finding (calibrated values): the vacancy ordinance does "
+                   "not clearly lower aanloop vacancy (-1.2 points [-6.3, +3.9] over 10 seeds): "
+                   "forced lettings draw entrants into long-vacant weak units where many fail "
+                   "again; see docs/ODD.md 8.3")
 def test_vacancy_ordinance_lowers_vacancy_in_the_approach_streets():
     """[OV]: the owner must accept a proposed tenant after N months."""
     _direction(paired("vacancy_ordinance", lambda r: late(r, "vacancy_rate_aanloop")),

