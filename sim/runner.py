@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 import re
-import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import validate as v
 from .invariants import assert_frames, assert_invariants, check_enabled
 from .outdir import ResultsFolder
+from .provenance import git_commit, package_versions
 from .scenarios.loader import CentreScenario
 from .scenarios.whatif import apply_whatifs
 from .town import Town
@@ -48,22 +46,10 @@ class RunResult:
 
 
 def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for pkg in ("binnenstad", "mesa", "numpy", "numba", "pandas", "pyarrow", "scipy"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
+    return package_versions(("scipy",), python=True)
 
 
-def _git_commit() -> str | None:
-    try:
-        res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
-                             capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return res.stdout.strip() or None
+_git_commit = git_commit
 
 
 #: Longest readable prefix of a default folder name (the hash follows it).

@@ -9,18 +9,17 @@ scheduler fails here); only then lock the folder, write the spec and design, and
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..provenance import git_commit, package_versions
 from .design import Design, expand
 from .executor import WorkerDied, make_executor
 from .spec import ExperimentSpec, SpecError, load_spec, parse_spec
@@ -81,22 +80,10 @@ class SweepResult:
 
 
 def _versions() -> dict[str, str]:
-    out = {}
-    for pkg in ("binnenstad", "mesa", "numpy", "numba", "pandas", "pyarrow", "SALib"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
+    return package_versions(("SALib",))
 
 
-def _git_commit() -> str | None:
-    try:
-        res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
-                             capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return res.stdout.strip() or None
+_git_commit = git_commit
 
 
 def tasks_for(design: Design, root: Path) -> list[Task]:

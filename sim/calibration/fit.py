@@ -23,7 +23,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..provenance import git_commit as commit_of_tree
 from .config import CalibrationConfig
 from .model import RAW, ParticleModel, distance, replicate_seeds
 from .sampler import ExecutorSampler
@@ -66,13 +66,7 @@ def config_hash(cfg: CalibrationConfig) -> str:
 
 
 def git_commit() -> str:
-    try:
-        res = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"],
-                             cwd=Path(__file__).parent, capture_output=True, text=True,
-                             timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return res.stdout.strip() or "unknown"
+    return commit_of_tree(short=10) or "unknown"
 
 
 class ResumeError(ValueError):
