@@ -204,9 +204,14 @@ def run(
         help="Also write the tables as CSV files (for spreadsheets).")] = False,
 ) -> None:
     """Run one simulation and write timeseries/units/events Parquet tables, run.json and figures."""
+    from .startup import preload
+
+    preload()  # Mesa, pandas, numba with the garbage collector paused: see sim/startup.py
     from . import validate as v
+    from .outdir import ResultsFolder
+    from .runner import default_out, prepare
     from .scenarios.loader import ScenarioError
-    from .scenarios.whatif import parse_assignments, parse_scales
+    from .scenarios.whatif import apply_whatifs, parse_assignments, parse_scales
 
     policies = list(policy or [])
     try:
@@ -225,10 +230,6 @@ def run(
         v.check_policies(policies, "--policy")
     except ValueError as exc:
         _fail(str(exc))
-
-    from .outdir import ResultsFolder
-    from .runner import default_out, prepare
-    from .scenarios.whatif import apply_whatifs
 
     try:
         twn, sc, _ = prepare(town, scenario, policies, years, seed, town_seed)
@@ -331,15 +332,16 @@ def scenarios(
              "expectations.")] = None,
 ) -> None:
     """List the scenario presets, or explain one (binnenstad scenarios NAME)."""
-    if name is None:
-        from .scenarios.loader import available_scenarios
+    from .startup import collector_paused
 
+    with collector_paused():  # Mesa: see sim/startup.py
+        from .scenarios.loader import ScenarioError, available_scenarios
+    if name is None:
         for preset, desc in available_scenarios().items():
             print(f"{preset:28s} {desc}")
         print("\nbinnenstad scenarios NAME explains one.")
         return
     from .help_text import scenario_help
-    from .scenarios.loader import ScenarioError
 
     try:
         print(scenario_help(name))
@@ -353,7 +355,10 @@ def policies(
         help="A policy lever: print its mechanism, sources and every setting.")] = None,
 ) -> None:
     """List the policy levers, or explain one (binnenstad policies NAME)."""
-    from .policies import PolicyError, available_policies
+    from .startup import collector_paused
+
+    with collector_paused():  # see sim/startup.py
+        from .policies import PolicyError, available_policies
 
     if name is None:
         for lever, desc in available_policies().items():

@@ -70,10 +70,13 @@ def test_reproducible_across_processes(tmp_path):
 
 
 def test_cli_run_writes_everything(tmp_path):
+    import gc
+
     out = tmp_path / "run"
     res = CliRunner().invoke(app, ["run", "--town", "small", "--years", "1", "--seed", "2",
                                    "--out", str(out), "--quiet"])
     assert res.exit_code == 0, res.output
+    assert gc.isenabled()  # the start-up pause (sim/startup.py) ends before the simulation
     for name in ("timeseries.parquet", "units.parquet", "events.parquet", "run.json",
                  "vacancy_by_zone.png", "map.png", "footfall.png"):
         assert (out / name).is_file(), name

@@ -39,6 +39,9 @@ def _errors() -> tuple[type[Exception], ...]:
 
 def _run_sweep(spec_path: Path, out: Path | None, workers: int | None, scheduler: str | None,
                quiet: bool, retry_failed: bool, timeout: float, need_sensitivity: bool = False):
+    from ..startup import preload
+
+    preload()  # the model's libraries with the garbage collector paused (sim/startup.py)
     from .spec import load_spec
     from .sweep import sweep
 

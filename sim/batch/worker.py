@@ -53,6 +53,9 @@ def _scenario(path: str, overrides: str, scales: tuple[tuple[str, float], ...]) 
 
 def warm_up() -> None:
     """Import the model and load its numba kernels (process-pool initializer)."""
+    from ..startup import preload
+
+    preload()  # the model's libraries with the garbage collector paused (sim/startup.py)
     from ..runner import run
 
     run("small", years=1, figures=False)

@@ -62,6 +62,9 @@ def calibrate_cmd(
     quiet: QuietOpt = False,
 ) -> None:
     """Fit the free parameters to the source documents' targets (ABC-SMC with pyabc)."""
+    from ..startup import preload
+
+    preload()  # the model's libraries with the garbage collector paused (sim/startup.py)
     from ..batch.executor import ExecutorError
     from .config import CalibrationConfigError, load_config
     from .fit import ResumeError

@@ -86,6 +86,9 @@ def compare_cmd(
 ) -> None:
     """Compare levers across futures in one command: run every future x arm x replicate (each
     future from its own start year) and write the report (OUT/report/index.html, tables.xlsx)."""
+    from ..startup import preload
+
+    preload()  # the model's libraries with the garbage collector paused (sim/startup.py)
     from ..batch.executor import ExecutorError
     from ..batch.store import StoreError
     from .compare import compare_spec
