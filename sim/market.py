@@ -208,10 +208,7 @@ def evaluate(view: MarketView, searchers: list[Searcher], candidates: list[np.nd
     grant = np.where(eligible, view.relocation_grant[un], 0.0) * area * 12.0 / p.lease_months
     surplus = np.where(moving, surplus - view.reloc_annual * area + grant, surplus)
     matches: list[Match] = []
-    order = np.lexsort((un, -surplus, si))  # per searcher, best surplus first (ties: unit id)
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = si[order][1:] != si[order][:-1]
-    for j in order[first]:
+    for j in _best_per_searcher(si, un, surplus):
         s = searchers[int(si[j])]
         if not bid[j] >= ask[j]:
             continue
@@ -222,6 +219,26 @@ def evaluate(view: MarketView, searchers: list[Searcher], candidates: list[np.nd
         matches.append(Match(s, int(un[j]), int(br[j]), float(rent[j]), float(surplus[j]),
                              float(subsidy[j])))
     return matches, seen
+
+
+def _best_per_searcher(si: np.ndarray, un: np.ndarray, surplus: np.ndarray) -> np.ndarray:
+    """Index of each searcher's best row: the largest surplus, ties to the lowest unit id, then
+    to the first row; rows are grouped by searcher (``si`` non-decreasing). The same rows as
+    the first of each group in ``np.lexsort((un, -surplus, si))``, without sorting."""
+    if len(si) == 0:
+        return np.empty(0, dtype=np.int64)
+    if np.isnan(surplus).any():  # NaN has no maximum; the sort puts it last
+        order = np.lexsort((un, -surplus, si))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = si[order][1:] != si[order][:-1]
+        return order[first]
+    new_group = np.r_[True, si[1:] != si[:-1]]
+    starts = np.flatnonzero(new_group)
+    group = np.cumsum(new_group) - 1
+    top = surplus == np.maximum.reduceat(surplus, starts)[group]
+    lowest = np.minimum.reduceat(np.where(top, un, np.iinfo(np.int64).max), starts)
+    rows = np.flatnonzero(top & (un == lowest[group]))
+    return rows[np.r_[True, group[rows][1:] != group[rows][:-1]]]
 
 
 def assign(matches: list[Match]) -> list[Match]:

@@ -102,10 +102,16 @@ def _sales(m: CityCentreModel) -> None:
     breach = breaching_owners(p, values, u, book)
     if len(breach) == 0:
         return
+    # Only units that are active and retail-eligible are for sale; an owner in breach with none
+    # left (its units converted or dormant) has nothing to sell this month.
+    sellable = u.active & u.eligible
+    breach = breach[np.bincount(u.owner[sellable], minlength=book.n)[breach] > 0]
+    if len(breach) == 0:
+        return
     market = evidence_rent(p, u, m.clock) * u.area / unit_yield(p, u, book)
     for owner_id in breach:
         seller = m.owners[int(owner_id)]
-        mine = np.flatnonzero((u.owner == owner_id) & u.active & u.eligible)
+        mine = np.flatnonzero((u.owner == owner_id) & sellable)
         order = mine[np.lexsort((-u.area[mine], ~u.vacant[mine]))]
         for unit in order:
             # A sale changes only the sold unit (its owner, and its book if vacant), so the

@@ -175,21 +175,21 @@ class Recorder:
         ltv = loan_to_value(unit_values(m.p, u, m.owner_book), u, m.owner_book)
         kinds = np.array(OWNER_KIND_NAMES)[m.owner_book.kind[u.owner]]
         second = np.where(u.second_function >= 0, fn[np.maximum(u.second_function, 0)], "")
-        frame = pd.DataFrame({
+        columns = {
             "year": np.full(u.n, year, dtype=np.int64),
             "step": np.full(u.n, m.steps, dtype=np.int64),
             "unit_id": np.arange(u.n, dtype=np.int64),
             "x": t.unit_x, "y": t.unit_y,
-            "zone": pd.Categorical(np.array(ZONE_NAMES)[u.zone], categories=ZONE_NAMES),
+            "zone": pd.Categorical.from_codes(u.zone, categories=list(ZONE_NAMES)),
             "function": fn[u.function],
             "branch": np.where(commercial, fn[u.function], ""),
-            "is_vacant": u.vacant.copy(),
-            "floor_area": u.area.copy(),
+            "is_vacant": u.vacant,
+            "floor_area": u.area,
             "rent": np.where(u.vacant, u.asking_rent, u.contract_rent),
-            "footfall": u.footfall.copy(),
+            "footfall": u.footfall,
             "months_vacant": u.months_vacant.astype(np.int64),
-            "chain": u.chain.copy(), "popup": u.popup.copy(),
-            "retail_eligible": u.eligible.copy(),
+            "chain": u.chain, "popup": u.popup,
+            "retail_eligible": u.eligible,
             "revenue": u.revenue + u.revenue_online,
             "owner_type": kinds,
             "anchor": np.array(["", *ANCHOR_NAMES[1:]])[u.anchor],  # "" for none
@@ -197,11 +197,12 @@ class Recorder:
             "owner_id": u.owner.astype(np.int64),
             # capped at 99 for an owner whose debt exceeds a worthless portfolio
             "owner_debt_ltv": np.minimum(ltv[u.owner], 99.0),
-            "asking_rent": u.asking_rent.copy(),
+            "asking_rent": u.asking_rent,
             "contract_rent": np.where(u.vacant, 0.0, u.contract_rent),
-            "book_rent": u.book_rent.copy(),
-        })
-        self.unit_frames.append(frame.iloc[live].reset_index(drop=True))
+            "book_rent": u.book_rent,
+        }
+        # Only the live units, selected before the frame is built (indexing copies each column).
+        self.unit_frames.append(pd.DataFrame({k: v[live] for k, v in columns.items()}))
 
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         ts = pd.DataFrame(self.rows, columns=TIMESERIES_COLUMNS)

@@ -396,10 +396,11 @@ def test_resident_households_age_and_renew(model):
     m.p.resident_move_out = 0.0
     assert not r.age_one_year(rng) or r.ages.min() > 95
     np.testing.assert_allclose(r.ages, before + 1)
+    assert r.youngest == r.ages.min()
     m.p.resident_move_out = 1.0
     assert r.age_one_year(rng)
     r.renew(rng)
-    assert 1 <= r.size <= 4 and r.ages.max() <= 99
+    assert 1 <= r.size <= 4 and r.ages.max() <= 99 and r.youngest == r.ages.min()
 
 
 def test_centre_households_are_small(model):
