@@ -27,6 +27,10 @@ from .state import UnitState
 
 #: Anchors that are not run as businesses at risk (municipal culture, the market square).
 PROTECTED = (int(Anchor.CULTURE), int(Anchor.MARKET_SQUARE))
+#: Lookup by anchor code (True for the protected ones): ``IS_PROTECTED[u.anchor]`` is
+#: ``np.isin(u.anchor, PROTECTED)`` without the set operation every month.
+IS_PROTECTED = np.isin(np.arange(len(Anchor)), PROTECTED)
+IS_PROTECTED.flags.writeable = False
 #: Retirement age of a tenancy nobody retires from (a chain outlet, an empty unit): an age no
 #: entrepreneur reaches, kept finite so that every state array stays finite.
 NEVER_RETIRES = 1000.0
@@ -38,7 +42,7 @@ def closure_decisions(p: Params, u: UnitState, clock: int, calendar_month: int,
     """``({cause: bool mask over units}, succession mask)``. ``draws`` is a (units,) array of
     uniform numbers from the ``closures`` stream, drawn in full every month so that the stream
     stays aligned across policy variants."""
-    shop = u.occupied_commercial & ~np.isin(u.anchor, PROTECTED)
+    shop = u.occupied_commercial & ~IS_PROTECTED[u.anchor]
     indep = shop & ~u.chain & ~u.popup
     chain = shop & u.chain & ~u.popup
     out: dict[str, np.ndarray] = {}

@@ -19,7 +19,7 @@ from .economics import (
     passers_term,
     required_profit,
 )
-from .exits import PROTECTED, closure_decisions
+from .exits import IS_PROTECTED, closure_decisions
 from .functions import Anchor, Function
 from .market import MarketView, Searcher, admissible, assign, candidate_units, evaluate
 from .owners import alternative_rents
@@ -172,11 +172,11 @@ def lease_ends(m: CityCentreModel) -> list[Searcher]:
             user.leave()
     due = np.flatnonzero(u.occupied_commercial & ~u.popup & (u.lease_end <= m.clock))
     # Municipal culture and the market square are not run for profit: they renew as they are.
-    public = due[np.isin(u.anchor[due], PROTECTED)]
+    public = due[IS_PROTECTED[u.anchor[due]]]
     for unit in public:
         m.sign_lease(int(unit), float(u.contract_rent[unit]), popup=False)
         u.startup_monthly[unit] = 0.0
-    due = due[~np.isin(u.anchor[due], PROTECTED)]
+    due = due[~IS_PROTECTED[u.anchor[due]]]
     if len(due) == 0:
         m.pending_renewals = {}
         return []
