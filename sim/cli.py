@@ -355,10 +355,7 @@ def policies(
         help="A policy lever: print its mechanism, sources and every setting.")] = None,
 ) -> None:
     """List the policy levers, or explain one (binnenstad policies NAME)."""
-    from .startup import collector_paused
-
-    with collector_paused():  # see sim/startup.py
-        from .policies import PolicyError, available_policies
+    from .policies import PolicyError, available_policies
 
     if name is None:
         for lever, desc in available_policies().items():

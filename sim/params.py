@@ -8,11 +8,15 @@ never by editing parameters.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .functions import BRANCH_NAMES, COMMERCIAL, N_FUNCTIONS, PURPOSE_NAMES, Function
-from .scenarios.loader import CentreScenario
 from .scenarios.schema import PARAMS, TRAJECTORIES
+
+if TYPE_CHECKING:  # the loader brings Mesa; `binnenstad policies` should not need it
+    from .scenarios.loader import CentreScenario
 
 
 class Trajectory:

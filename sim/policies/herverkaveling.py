@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from ..agents import PropertyOwner
 from ..functions import Anchor
 from ..inputs import Effects
 from ..property import FUND, covenant_allows_sale, evidence_rent, unit_yield
 from .base import Lever, Setting
 
 if TYPE_CHECKING:
+    from ..agents import PropertyOwner
     from ..model import CityCentreModel
 
 
@@ -64,6 +64,8 @@ class Herverkaveling(Lever):
                 break
             model.municipality.pay(self.cost_per_unit, self.name)
             if self._fund is None:
+                from ..agents import PropertyOwner  # Mesa: only once a lever acts
+
                 self._fund = PropertyOwner(model, book.add(FUND, 0.0))
                 model.owners.append(self._fund)
             model.owners[int(u.owner[unit])].sell(int(unit), self._fund, float(price[unit]))
