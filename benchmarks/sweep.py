@@ -306,7 +306,7 @@ def main() -> None:
     from sim.provenance import git_commit
 
     res: dict = {"date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "mode": mode,
-                 "machine": _machine(), "git_commit": (git_commit() or "")[:10] or None}
+                 "machine": _machine(), "git_commit": git_commit(short=10)}
 
     warm_up()  # load the numba kernels in this process before any clock starts
     res["throughput"] = throughput(sizes, sizes["repeats"])

@@ -99,12 +99,10 @@ def _sales(m: CityCentreModel) -> None:
     market value until the covenant holds again [OV: banks withdraw from commercial property]."""
     p, u, book = m.p, m.units, m.owner_book
     values = unit_values(p, u, book)
-    breach = breaching_owners(p, values, u, book)
-    if len(breach) == 0:
-        return
     # Only units that are active and retail-eligible are for sale; an owner in breach with none
     # left (its units converted or dormant) has nothing to sell this month.
     sellable = u.active & u.eligible
+    breach = breaching_owners(p, values, u, book)
     breach = breach[np.bincount(u.owner[sellable], minlength=book.n)[breach] > 0]
     if len(breach) == 0:
         return

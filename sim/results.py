@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.render_only:
         base, levers, manifest = load()
     else:
-        from .runner import _git_commit
+        from .provenance import git_commit
 
         base, levers = measure(args.seeds, args.workers)
         RESULTS.mkdir(parents=True, exist_ok=True)
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         levers.to_csv(RESULTS / "lever_runs.csv", index=False)
         manifest = {"seeds": args.seeds, "town": TOWN, "base_years": BASE_YEARS,
                     "lever_years": LEVER_YEARS, "late": list(LATE),
-                    "git_commit": _git_commit() or "unknown"}
+                    "git_commit": git_commit() or "unknown"}
         (RESULTS / "manifest.json").write_text(json.dumps(manifest, indent=2))
     write_docs(base, levers, manifest)
     print(f"results written to {RESULTS} and rendered into docs/ODD.md and README.md")

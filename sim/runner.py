@@ -49,9 +49,6 @@ def _versions() -> dict[str, str]:
     return package_versions(("scipy",), python=True)
 
 
-_git_commit = git_commit
-
-
 #: Longest readable prefix of a default folder name (the hash follows it).
 _PREFIX_CHARS = 100
 
@@ -252,7 +249,7 @@ def _simulate(twn: Town, sc: CentreScenario, levers: list[Any], policies: list[s
         "units": sc.units,
         "sources": sc.sources,
         "versions": _versions(),
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "invariants_checked": check,
         "wall_time_s": {"setup": round(t1 - t0, 4), "simulate": round(t2 - t1, 4)},
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -27,6 +27,14 @@ TimeoutOpt = Annotated[float, typer.Option(help="Seconds to wait for the Dask sc
 def _fail(message: str) -> None:
     print(f"binnenstad: error: {message}", file=sys.stderr)
     raise typer.Exit(2)
+
+
+def interrupted(what: str, folder: Path | None) -> NoReturn:
+    """Ctrl-C in a resumable command: one line saying what is kept in ``folder``, exit 130."""
+    kept = (f"; finished {what} are kept in {folder}/; run the same command again to resume"
+            if folder else "")
+    print(f"binnenstad: interrupted{kept}", file=sys.stderr)
+    raise typer.Exit(130) from None
 
 
 def _errors() -> tuple[type[Exception], ...]:
@@ -57,9 +65,7 @@ def _run_sweep(spec_path: Path, out: Path | None, workers: int | None, scheduler
     except _errors() as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        print(f"binnenstad: interrupted; finished runs are kept in {target}/; run the same "
-              "command again to resume" if target else "binnenstad: interrupted", file=sys.stderr)
-        raise typer.Exit(130) from None
+        interrupted("runs", target)
     print(f"{len(res.manifest)} runs: {res.n_ok} ok, {res.n_failed} failed "
           f"({res.ran} run now, {res.skipped} already done); results in {target}/",
           file=sys.stderr)

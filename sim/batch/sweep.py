@@ -83,9 +83,6 @@ def _versions() -> dict[str, str]:
     return package_versions(("SALib",))
 
 
-_git_commit = git_commit
-
-
 def tasks_for(design: Design, root: Path) -> list[Task]:
     """One `Task` per run of the design, writing under ``root``."""
     o = design.spec.outputs
@@ -146,7 +143,7 @@ def sweep(spec: ExperimentSpec | str | Path, out: str | Path, *, workers: int | 
                 "factors": [{"name": f.name, "kind": f.kind, "dtype": f.dtype}
                             for f in design.factors],
                 "created": datetime.now(UTC).isoformat(),
-                "versions": _versions(), "git_commit": _git_commit()}
+                "versions": _versions(), "git_commit": git_commit()}
         store.init(meta, spec.text, design.table())
         statuses = store.statuses()
         done = {rid for rid, r in statuses.items()

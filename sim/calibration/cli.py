@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..batch.cli import QuietOpt, SchedulerOpt, TimeoutOpt, WorkersOpt
+from ..batch.cli import QuietOpt, SchedulerOpt, TimeoutOpt, WorkersOpt, interrupted
 
 #: Seeds of the fit table at the chosen values (fit and check targets with 95% intervals).
 FIT_SEEDS = 10
@@ -94,9 +94,7 @@ def calibrate_cmd(
     except (ResumeError, ExecutorError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        print(f"binnenstad: interrupted; finished generations are kept in {folder}/; run the "
-              "same command again to resume", file=sys.stderr)
-        raise typer.Exit(130) from None
+        interrupted("generations", folder)
 
 
 def _screen(cfg: Any, folder: Path, ex: Any, bar: Any) -> None:

@@ -89,6 +89,7 @@ def compare_cmd(
     from ..startup import preload
 
     preload()  # the model's libraries with the garbage collector paused (sim/startup.py)
+    from ..batch.cli import interrupted
     from ..batch.executor import ExecutorError
     from ..batch.store import StoreError
     from .compare import compare_spec
@@ -112,9 +113,7 @@ def compare_cmd(
     except (StoreError, ExecutorError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        print(f"binnenstad: interrupted; finished runs are kept in {target}/; run the same "
-              "command again to resume", file=sys.stderr)
-        raise typer.Exit(130) from None
+        interrupted("runs", target)
     t_runs = time.perf_counter() - t0
     print(f"{len(res.manifest)} runs: {res.n_ok} ok, {res.n_failed} failed ({res.ran} run now, "
           f"{res.skipped} already done) in {t_runs:.0f} s", file=sys.stderr)
