@@ -114,11 +114,16 @@ class ResultsFolder:
             raise
     """
 
-    def __init__(self, target: str | os.PathLike[str]) -> None:
+    def __init__(self, target: str | os.PathLike[str],
+                 replaceable: frozenset[str] | None = RESULT_FILES) -> None:
+        """``replaceable``: the file names an existing folder may hold to be replaced (None: a
+        folder the program owns whole, such as a sweep's ``report/``, is replaced whatever it
+        holds)."""
         text = os.fspath(target)
         if not str(text).strip():
             raise ResultsFolderError(f"output folder must be a path, got {text!r}")
         self.target = Path(text)
+        self.replaceable = replaceable
         self.tmp: Path | None = None
         self._lock_fd: int | None = None
         self._lock_path: Path | None = None
@@ -282,16 +287,16 @@ class ResultsFolder:
                 shutil.rmtree(path, ignore_errors=True)
 
     def _check_replaceable(self) -> None:
-        if not self.path.exists():
+        if not self.path.exists() or self.replaceable is None:
             return
         try:
             names = sorted(os.listdir(self.path))
         except OSError as e:
             raise self._fail(f"cannot read it ({_why(e)})") from None
-        foreign = [n for n in names if n not in RESULT_FILES
+        foreign = [n for n in names if n not in self.replaceable
                    or not (self.path / n).is_file() or (self.path / n).is_symlink()]
         if foreign:
             raise self._fail(
                 f"holds {foreign[0]!r}, which is not a result file; allowed: a new path, an empty "
                 "folder or a previous results folder (files: "
-                f"{', '.join(sorted(RESULT_FILES))})")
+                f"{', '.join(sorted(self.replaceable))})")

@@ -169,6 +169,7 @@ def test_report_again_replaces_the_old_one(compared: Path):
     html = (compared / "report" / "index.html").read_text()
     assert "data:image/png" not in html and "<table class=\"effects\"" in html
     assert not [p for p in compared.iterdir() if p.name.startswith(".tmp-")]
+    assert not [p for p in compared.iterdir() if ".binnenstad-" in p.name]  # tmp, old, lock
     _cli(["report", str(compared)])  # leave the figures for the browser test
 
 
@@ -304,3 +305,4 @@ def test_page_in_headless_chromium(compared: Path, tmp_path: Path):
             browser.close()
     assert outside == []
     assert (tmp_path / "report.pdf").stat().st_size > 10_000
+

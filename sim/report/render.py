@@ -12,9 +12,6 @@ from __future__ import annotations
 import base64
 import io
 import math
-import os
-import shutil
-import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import metadata
@@ -25,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..batch.analysis import MAX_FIGURE_GROUPS, OUTCOMES
+from .errors import ReportError
 from .tables import ReportTables, build_tables, display, load_sweep
 
 REPORT_DIR = "report"
@@ -240,26 +238,25 @@ def write_report(root: str | Path, with_figures: bool = True) -> Path:
     """Build ``root/report/`` (index.html, tables.xlsx) from the sweep in ``root``; return the
     report folder. Raises `ReportError` (before anything is written) if ``root`` holds no sweep
     with finished runs."""
-    from ..batch.store import TMP_PREFIX
+    from ..outdir import ResultsFolder, ResultsFolderError
 
     root = Path(root)
     data = load_sweep(root)
     t = build_tables(data)
     figs = figures(t, data.timeseries, data.manifest) if with_figures else []
     html = render_html(context(root, t, figs, data.spec_text))
-    target = root / REPORT_DIR
-    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}report-", dir=root))
-    old: Path | None = None
+    # Replaced as a whole like a run's results (sim/outdir.py: temporary sibling, swap, lock).
     try:
-        (tmp / HTML_FILE).write_text(html, encoding="utf-8")
-        write_xlsx(tmp / XLSX_FILE, t.sheets())
-        os.chmod(tmp, 0o755)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}old-report-", dir=root))
-            os.replace(target, old / REPORT_DIR)
-        os.replace(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    return target
+        folder = ResultsFolder(root / REPORT_DIR, replaceable=None).open()
+    except ResultsFolderError as exc:
+        raise ReportError(str(exc)) from None
+    try:
+        (folder.tmp / HTML_FILE).write_text(html, encoding="utf-8")
+        write_xlsx(folder.tmp / XLSX_FILE, t.sheets())
+        folder.commit()
+    except ResultsFolderError as exc:
+        raise ReportError(str(exc)) from None
+    except BaseException:
+        folder.abort()
+        raise
+    return folder.path
