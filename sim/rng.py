@@ -33,3 +33,19 @@ def stream(seed: int, name: str) -> np.random.Generator:
 def streams(seed: int, names: tuple[str, ...] = STREAM_NAMES) -> dict[str, np.random.Generator]:
     """Return ``{name: generator}`` for the named streams of a run."""
     return {name: stream(seed, name) for name in names}
+
+
+class Streams:
+    """The run's named random streams (`stream`), each created on first use."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = int(seed)
+        self._live: dict[str, np.random.Generator] = {}
+
+    def get(self, name: str) -> np.random.Generator:
+        if name not in self._live:
+            self._live[name] = stream(self.seed, name)
+        return self._live[name]
+
+    def __getitem__(self, name: str) -> np.random.Generator:
+        return self._live[name]

@@ -131,7 +131,7 @@ def test_cli_bad_policy_setting_exits_2(tmp_path):
 # ---------------------------------------------------------------------------- interface
 def test_levers_change_inputs_only_through_effects():
     """Every lever's monthly effects are typed `Effects` on inputs; the model's parameters are
-    never edited, so a month's effects can be recomputed without compounding."""
+    never edited (purity of effects(): `test_effects_are_pure`)."""
     levers = [parse_policy(s) for s in LEVERS if s not in ("demolition", "herverkaveling")]
     m = CityCentreModel("small", "baseline", levers, rng=2, start_year=2015)
     before = {k: np.array(v, copy=True) for k, v in vars(m.p).items()
@@ -146,6 +146,67 @@ def test_levers_change_inputs_only_through_effects():
     core = m.units.zone == 0
     assert np.all(m.inputs.unit_attraction[core & m.units.active] > 1.0)
     assert m.inputs.rent_subsidy.max() > 0 and m.inputs.arrivals.max() > 1.0
+
+
+def _snapshot(m) -> dict:
+    """Everything an effects() call must leave alone: the budget and spending, every random
+    stream's state, every lever's and mechanism's own state, the unit table."""
+    import copy
+
+    from mesa import Agent
+
+    def state(obj) -> dict:
+        return {k: ("agent", v.unique_id) if isinstance(v, Agent) else copy.deepcopy(v)
+                for k, v in vars(obj).items()}
+
+    return {
+        "budget": (m.municipality.budget_left, m.municipality.public_cost,
+                   dict(m.municipality.spent_by)),
+        "streams": {k: copy.deepcopy(g.bit_generator.state) for k, g in m.streams._live.items()},
+        "levers": [state(lv) for lv in m.municipality.policies],
+        "mechanisms": [state(x) for x in m.mechanisms],
+        "units": {c: getattr(m.units, c).copy() for c in m.units.columns()},
+        "events": len(m.ledger.events),
+    }
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, np.ndarray):
+        return np.array_equal(a, b, equal_nan=True)
+    return a == b
+
+
+@pytest.mark.parametrize(("scenario", "levers"), [
+    ("baseline", LEVERS),
+    ("autarkische_binnenstad", ("popup_programme",)),
+    ("exclusieve_binnenstad", ("vacancy_ordinance", "starter_support:threshold=0")),
+])
+def test_effects_are_pure(scenario, levers):
+    """Calling every lever's and mechanism's effects() again changes nothing (budget, random
+    streams, lever and mechanism state, units, events) and returns the same effects: paying,
+    drawing and voting happen once a month in `prepare`."""
+    from sim.inputs import COMBINE
+
+    m = CityCentreModel("small", scenario, [parse_policy(s) for s in levers], rng=2,
+                        start_year=2018)
+    m.run_months(3)
+    assert m.municipality.public_cost > 0 or scenario != "baseline"
+    before = _snapshot(m)
+    objs = [*m.mechanisms, *m.municipality.policies]
+    first = [o.effects(m) if o in m.mechanisms else o.effects_for(m) for o in objs]
+    second = [o.effects(m) if o in m.mechanisms else o.effects_for(m) for o in objs]
+    after = _snapshot(m)
+    for key in before:
+        assert _same(before[key], after[key]), key
+    for o, e1, e2 in zip(objs, first, second, strict=True):
+        assert (e1 is None) == (e2 is None), o.name
+        if e1 is not None:
+            for f in COMBINE:
+                assert _same(getattr(e1, f), getattr(e2, f)), (o.name, f)
 
 
 def test_model_keeps_its_own_lever_copies():
