@@ -85,7 +85,7 @@ def start_state(m: CityCentreModel) -> Month:
     per_floor = np.maximum(1, np.round(u.area / p.dwelling_size)).astype(np.int64)
     ledger.start_tenancies({"dwellings": np.where(housing, per_floor * (1 + u.upper_floors),
                                                   upper)})
-    res_rng = m.stream("residents")
+    res_rng = m.stream("start_households")
     for unit in np.flatnonzero(u.dwellings):
         m.households.move_in(int(unit), int(u.dwellings[unit]), res_rng)
     m.households.refresh()

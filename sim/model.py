@@ -102,7 +102,7 @@ class CityCentreModel(CalendarView, MonthView, Model):
         self.seed = seed
         self.calendar = Calendar(start_year=int(start_year),
                                  origin_year=min(int(start_year), int(scenario.start_year)))
-        self.streams = Streams(seed)
+        self.streams = Streams(seed, lambda: self.calendar.clock)
         if isinstance(town, str):
             town = generate_town(town, seed=town_seed)
         elif not isinstance(town, Town):
@@ -157,13 +157,14 @@ class CityCentreModel(CalendarView, MonthView, Model):
         self.recorder.snapshot_units(year=self.start_year - 1)
 
     def stream(self, name: str) -> np.random.Generator:
-        """The random stream of mechanism ``name`` (see `sim.rng`). Each lever draws from its
+        """This month's random stream of mechanism ``name`` (see `sim.rng`: each mechanism has
+        its own, derived from the root seed, its name and the month). Each lever draws from its
         own ``policy:<name>`` stream, so levers do not shift each other."""
         return self.streams.get(name)
 
     def _popup_lease_months(self) -> int:
         lo, hi = self.p.popup_lease_months
-        return int(self.stream("entry").integers(int(lo), int(hi) + 1))
+        return int(self.stream("popup_lease").integers(int(lo), int(hi) + 1))
 
     def driver(self, name: str) -> float:
         """Driver ``name`` this month (shock drivers are neutral during the burn-in)."""

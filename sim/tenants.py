@@ -206,7 +206,7 @@ def relocation_searcher(m: CityCentreModel, mo: Month, k: int, home_surplus: flo
 def _arrivals(m: CityCentreModel, mo: Month) -> None:
     """New searchers this month (Poisson by type) join those still looking."""
     u, p, i = m.units, m.p, mo.inputs
-    rng = m.stream("entry")
+    rng = m.stream("arrivals")
     n_active = float(u.active.sum())
     rate = m.driver("entrant_arrival_rate") * n_active / 100.0
     mix = np.asarray(p.entrant_mix, dtype=float)
@@ -266,7 +266,7 @@ def search_and_match(m: CityCentreModel, mo: Month, leaving: list[Searcher]) -> 
     signed = assign(matches)
     moved: set[int] = set()
     done: set[int] = set()
-    popup_rng = m.stream("entry")
+    traits = m.stream("shop_traits")
     for match in signed:
         s = match.searcher
         if s.kind == "relocation":
@@ -289,7 +289,7 @@ def search_and_match(m: CityCentreModel, mo: Month, leaving: list[Searcher]) -> 
                 m.ledger.open_shop(match.unit, match.branch, chain=e.chain, popup=e.popup,
                                    rent=match.rent, cost_factor=e.cost_factor,
                                    birth_clock=e.birth_clock, subsidy=match.subsidy,
-                                   rng=popup_rng, costs=mo.costs)
+                                   rng=traits, costs=mo.costs)
                 Shop(m, match.unit)
                 done.add(id(e))
                 e.remove()

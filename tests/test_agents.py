@@ -33,9 +33,16 @@ def model():
 
 
 def _a_shop(m, chain=False):
+    """A shop of the kind asked for (the settled start state of a small town holds few
+    independents: if there is none, one chain outlet is handed to an independent operator)."""
     u = m.units
-    cand = [k for k, s in m.shop_at.items() if u.chain[k] == chain and not u.popup[k]
-            and u.anchor[k] == Anchor.NONE]
+    plain = [k for k in m.shop_at if not u.popup[k] and u.anchor[k] == Anchor.NONE]
+    cand = [k for k in plain if u.chain[k] == chain]
+    if not cand:
+        k = plain[0]
+        u.chain[k], u.chain_id[k] = chain, (-1 if not chain else u.chain_id[k])
+        u.retire_age[k] = 60.0 if not chain else u.retire_age[k]
+        cand = [k]
     return m.shop_at[cand[0]]
 
 

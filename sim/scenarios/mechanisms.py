@@ -65,9 +65,10 @@ class Mechanism:
     def switched_on(p: Params) -> bool:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def rng(self, model: CityCentreModel) -> np.random.Generator:
-        """This mechanism's own random stream ``shocks:<name>`` of the run's root seed."""
-        return model.stream(f"shocks:{self.name}")
+    def rng(self, model: CityCentreModel, purpose: str = "") -> np.random.Generator:
+        """This month's stream ``shocks:<name>`` of this mechanism (``shocks:<name>:<purpose>``
+        for a second use, so that one use's draws never shift another's)."""
+        return model.stream(f"shocks:{self.name}" + (f":{purpose}" if purpose else ""))
 
     def events(self, model: CityCentreModel) -> None:
         """Exogenous events of this month (default: none)."""
@@ -194,7 +195,7 @@ class UpperFloorHousing(Mechanism):
         new = rng.binomial(free, min(rate, 1.0))
         for unit in np.flatnonzero(new):
             model.ledger.add_dwellings(int(unit), int(new[unit]))
-            model.households.move_in(int(unit), int(new[unit]), rng)
+            model.households.move_in(int(unit), int(new[unit]), self.rng(model, "households"))
 
 
 class InwardMoves(Mechanism):
@@ -310,7 +311,7 @@ class TemporaryCentres(Mechanism):
             pool = np.arange(t.n_nodes)
         k = min(int(p.temporary_centres), len(pool))
         w = model.node_footfall[pool] + 1.0
-        nodes = self.rng(model).choice(pool, size=k, replace=False, p=w / w.sum())
+        nodes = self.rng(model, "move").choice(pool, size=k, replace=False, p=w / w.sum())
         dx = t.unit_x[:, None] - t.node_x[nodes][None, :]
         dy = t.unit_y[:, None] - t.node_y[nodes][None, :]
         self.mask = np.any(dx * dx + dy * dy <= p.temporary_centre_radius ** 2, axis=1)
