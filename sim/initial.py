@@ -118,7 +118,7 @@ def start_state(m: CityCentreModel) -> Month:
     age_open = draw_age(p, rng, n)
     lo, hi = p.retirement_age
     ledger.start_tenancies({
-        "opened": opened, "review_month": (opened - 1) % 12 + 1,
+        "opened": opened,
         "birth_clock": opened - np.round(12 * age_open).astype(np.int64),
         "retire_age": np.where(shop & ~u.chain, rng.uniform(lo, hi, n), NEVER_RETIRES),
         "lease_end": rng.integers(1, int(p.lease_months) + 1, n)})

@@ -136,7 +136,6 @@ class Ledger:
         u.popup[unit] = popup
         u.popup_start[unit] = c.clock
         u.opened[unit] = c.clock
-        u.review_month[unit] = c.calendar_month
         u.innovativeness[unit] = rng.beta(*p.innovativeness_beta)
         u.appeal[unit] = float(draw_appeal(p, rng))
         u.online_channel[unit] = False

@@ -143,8 +143,6 @@ COLUMNS: tuple[Column, ...] = (
     _C("birth_clock", "int", "month", "month the entrepreneur was born", _LEDGER, tenant=True),
     _C("retire_age", "float", "years", "age at which the entrepreneur retires (never for a "
        "chain or an empty unit)", _LEDGER, tenant=True, initial=1000.0),
-    _C("review_month", "int", "1-12", "calendar month of a chain's yearly outlet review (its "
-       "opening month)", _LEDGER, tenant=True),
     _C("subsidy_until", "int", "month", "month until which the tenant's rent subsidy runs",
        _LEDGER, tenant=True),
     _C("subsidy_share", "float", "fraction", "share of the rent the municipality pays while the "
