@@ -155,6 +155,7 @@ class CityCentreModel(CalendarView, MonthView, Model):
         self.municipality.public_cost = 0.0
         self.municipality.spent_by = {}
         self.recorder.snapshot_units(year=self.start_year - 1)
+        self.recorder.fix_stock()
 
     def stream(self, name: str) -> np.random.Generator:
         """This month's random stream of mechanism ``name`` (see `sim.rng`: each mechanism has

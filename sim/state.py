@@ -103,6 +103,9 @@ COLUMNS: tuple[Column, ...] = (
        tenant=True, vacate=-1, initial=-1),
     _C("eligible", "bool", "-", "zoning allows a commercial tenant (retail-eligible): the "
        "denominator of the vacancy rate", _LEDGER, convert=False, split=COPY),
+    _C("last_use", "int", "code", "use of the unit's last tenant, kept while it stands empty "
+       "(-1 for none): what a new use replaces", _LEDGER,
+       vacate=Rule("the leaving tenant's use"), split=COPY, initial=-1),
     _C("chain", "bool", "-", "the tenant is a chain outlet", _LEDGER, tenant=True,
        vacate=False),
     _C("chain_id", "int", "-", "the chain's brand (-1 for an independent)", _LEDGER,

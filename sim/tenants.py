@@ -21,7 +21,15 @@ from .economics import (
 )
 from .exits import IS_PROTECTED, closure_decisions, surrender_terms
 from .functions import Anchor, Function
-from .market import MarketView, Searcher, admissible, assign, candidate_units, evaluate
+from .market import (
+    MarketView,
+    Searcher,
+    admissible,
+    assign,
+    candidate_units,
+    evaluate,
+    stranded,
+)
 from .owners import alternative_rents, book_start_rents
 
 if TYPE_CHECKING:
@@ -296,6 +304,7 @@ def search_and_match(m: CityCentreModel, mo: Month, leaving: list[Searcher]) -> 
                  else c for c, s in zip(cands, searchers, strict=True)]
     matches, seen = evaluate(view, searchers, cands)
     signed = assign(matches)
+    mo.stranded = stranded(matches, signed)
     moved: set[int] = set()
     done: set[int] = set()
     traits = m.stream("shop_traits")

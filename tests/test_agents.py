@@ -386,11 +386,11 @@ def test_owner_merges_two_neighbouring_empty_units_when_the_whole_lets_for_more(
 
 
 # ---------------------------------------------------------------------------- matching
-def test_leases_are_signed_best_surplus_first_one_per_unit():
+def test_each_unit_and_searcher_signs_once_in_a_stable_matching():
     s1, s2 = Searcher(agent=None, kind="starter", branches=np.array([2])), Searcher(
         agent=None, kind="chain", branches=np.array([2]))
-    out = assign([Match(s1, 5, 2, 100.0, 1e3), Match(s2, 5, 2, 100.0, 5e3),
-                  Match(s1, 6, 2, 100.0, 2e3)])
+    out = assign([Match(s1, 5, 2, 100.0, 1e3, index=0), Match(s2, 5, 2, 100.0, 5e3, index=1),
+                  Match(s1, 6, 2, 100.0, 2e3, index=0)])
     assert [(m.searcher, m.unit) for m in out] == [(s2, 5), (s1, 6)]
 
 
