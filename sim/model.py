@@ -39,7 +39,7 @@ from .params import Params
 from .property import LettingEvidence, OwnerBook
 from .record import Recorder
 from .rng import Streams
-from .scenarios.loader import CentreScenario, load_scenario
+from .scenarios.loader import USER_OVERRIDE, CentreScenario, load_scenario, override_params
 from .scenarios.mechanisms import build_mechanisms
 from .space import build_street_network, mesa_space
 from .threads import blas_controller, one_blas_thread
@@ -100,25 +100,38 @@ class CityCentreModel(CalendarView, MonthView, Model):
         scenario = scenario.for_run(seed)
         super().__init__(rng=seed, scenario=scenario)
         self.seed = seed
-        self.calendar = Calendar(start_year=int(start_year),
-                                 origin_year=min(int(start_year), int(scenario.start_year)))
+        history = centre_history(scenario)
+        origin = min(int(start_year), int(scenario.start_year),
+                     int(history.start_year) if history is not None else 10**4)
+        self.calendar = Calendar(start_year=int(start_year), origin_year=origin)
         self.streams = Streams(seed, lambda: self.calendar.clock)
         if isinstance(town, str):
             town = generate_town(town, seed=town_seed)
         elif not isinstance(town, Town):
             raise TypeError(f"town must be a preset name or a Town, got {type(town).__name__}")
         self.p = Params(scenario)
+        #: before the scenario's own years the centre lives its history: the historical
+        #: scenario's parameters and drivers; the scenario's own take over from its start year
+        #: (its drivers chained to the history, `Params.with_history`)
+        self._own_params: Params | None = None
+        self._own_from = float(scenario.start_year)
+        if history is not None:
+            self.p.with_history(history, self._own_from)
+            self._own_params, self.p = self.p, Params(history)
         self.kernels = Kernels(backend)
-        self.town, self.slot_parent = owners.with_slots(town, self.p)
+        # The spatial constants (slots, networks, stop-choice geometry, office rents by place)
+        # are the scenario's own from the start.
+        own = self._own_params or self.p
+        self.town, self.slot_parent = owners.with_slots(town, own)
 
         # Space: the Mesa network for agents, the static street geometry for the kernels.
         self.space = mesa_space(self.town, self.random)
-        self.net = build_street_network(self.town, self.p.contagion_radius)
-        self.geometry = flows.flow_geometry(self.p, self.town, self.net)
+        self.net = build_street_network(self.town, own.contagion_radius)
+        self.geometry = flows.flow_geometry(own, self.town, self.net)
         t = self.town
         #: what a typical office user pays for each unit (EUR/m2/yr; `economics.office_rents`)
         self.office_rent = economics.office_rents(
-            self.p, t.unit_x, t.unit_y, t.unit_zone, t.node_x[t.entry_node],
+            own, t.unit_x, t.unit_y, t.unit_zone, t.node_x[t.entry_node],
             t.node_y[t.entry_node])
 
         self.units = initial.unit_table(self.town, self.slot_parent)
@@ -136,7 +149,7 @@ class CityCentreModel(CalendarView, MonthView, Model):
         self.letting_evidence = LettingEvidence(int(self.units.zone.max()) + 1,
                                                 int(self.p.letting_evidence_months))
         self.municipality = Municipality(self, levers)
-        self.mechanisms = build_mechanisms(scenario, self.p)
+        self.mechanisms = build_mechanisms(scenario, own)
         self.households = Households(self)
         self.recorder = Recorder(self)
         #: national support paid to tenants since recording started (EUR, cumulative)
@@ -237,6 +250,17 @@ class CityCentreModel(CalendarView, MonthView, Model):
         self.ledger.end_month()
         mo.events = self.ledger.counts
         self.last_month = mo
+        self._enter_own_years()
+
+    def _enter_own_years(self) -> None:
+        """From the month the scenario's own years begin, its own parameters hold (before, the
+        centre's history's: see `centre_history`); swapped at the end of the month before, so
+        the model a user holds at the start of the recorded run is the scenario's own."""
+        cal = self.calendar
+        if (self._own_params is not None and not cal.in_burn_in
+                and cal.year_f + 1.0 / 12.0 >= self._own_from - 1e-9):
+            self.p = self.ledger.p = self._own_params
+            self._own_params = None
 
     # ------------------------------------------------------------------ outcomes
     def vacancy_rate(self, mask: np.ndarray | None = None) -> float:
@@ -273,6 +297,27 @@ class CityCentreModel(CalendarView, MonthView, Model):
             self.run_for(1)
             if progress is not None:
                 progress()
+
+
+#: The scenario whose drivers are the centre's history before a scenario's own years begin.
+HISTORY = "historical"
+
+
+def centre_history(scenario: CentreScenario) -> CentreScenario | None:
+    """The ``historical`` scenario, whose drivers a run follows before ``scenario``'s own years
+    (one centre, one history: a run started in year Y has lived through the same years to Y
+    whichever scenario is opened); None for the historical scenario itself and for scenarios
+    that begin no later than it. Parameters the user overrode are overridden in the history too."""
+    if scenario.name == HISTORY:
+        return None
+    history = load_scenario(HISTORY)
+    if int(scenario.start_year) <= int(history.start_year):
+        return None
+    # What the user changed (overrides, sweep factors, calibration draws) holds for the whole
+    # life of the centre; what the scenario's file says holds from its own start year.
+    changed = {k: v for k, v in scenario.params.items()
+               if str(scenario.sources.get(k, "")).startswith(USER_OVERRIDE)}
+    return override_params(history, changed, "override") if changed else history
 
 
 def _check_seed(seed: Any, name: str) -> int:

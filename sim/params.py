@@ -30,6 +30,25 @@ class Trajectory:
         return float(np.interp(year, self.years, self.values))
 
 
+class WithHistory:
+    """A driver that follows the centre's history before ``year0`` (the year the scenario's own
+    data begins) and the scenario from then on. ``values`` are the scenario's own points."""
+
+    def __init__(self, history: Trajectory, own: Trajectory, year0: float) -> None:
+        self.history, self.own, self.year0 = history, own, float(year0)
+
+    @property
+    def years(self) -> np.ndarray:
+        return self.own.years
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.own.values
+
+    def __call__(self, year: float) -> float:
+        return self.history(year) if year < self.year0 else self.own(year)
+
+
 def _as_array(value: dict, keys: tuple[str, ...]) -> np.ndarray:
     branch = keys == tuple(BRANCH_NAMES)
     idx = [int(b) for b in COMMERCIAL] if branch else list(range(len(keys)))
@@ -75,6 +94,13 @@ class Params:
                 out[i, int(Function.MARKET)] = v[p]["market"]
             return out
         raise KeyError(name)
+
+    def with_history(self, history: CentreScenario, year0: float) -> None:
+        """Drivers follow ``history`` (the ``historical`` scenario's record) before ``year0``
+        and this scenario from then on (see `WithHistory`); parameters stay this scenario's."""
+        for name in TRAJECTORIES:
+            self.traj[name] = WithHistory(Trajectory(*history.trajectories[name]),
+                                          self.traj[name], year0)
 
     def driver(self, name: str, year: float, burn_in: bool = False) -> float:
         """Driver ``name`` at ``year``; a shock driver is neutral during the burn-in."""

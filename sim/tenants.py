@@ -187,7 +187,7 @@ def lease_ends(m: CityCentreModel, mo: Month) -> list[Searcher]:
     due = due[~IS_PROTECTED[u.anchor[due]]]
     if len(due) == 0:
         return []
-    leaving = _term_end_exits(m, due)
+    leaving = _term_end_exits(m, due, res[due])
     bid = sitting_bids(m, mo, due)
     viable = (bid >= res[due]) & ~leaving
     rent = np.where(viable, res[due] + theta * (bid - res[due]), np.nan)
@@ -201,16 +201,22 @@ def lease_ends(m: CityCentreModel, mo: Month) -> list[Searcher]:
     return searchers
 
 
-def _term_end_exits(m: CityCentreModel, due: np.ndarray) -> np.ndarray:
+def _term_end_exits(m: CityCentreModel, due: np.ndarray, reservation: np.ndarray) -> np.ndarray:
     """Of the shops whose term ends (``due``), which leave the centre for a reason of their own:
     a chain whose head office would rather trade elsewhere, an independent past its retirement
     age without a successor (they close now); successors take over the others past their
-    retirement age. Returns a bool mask over ``due``."""
+    retirement age. Returns a bool mask over ``due``.
+
+    A head office judges the outlet at the rent a renewal could be had for: the term's end is
+    when the rent is open again, so the smoothed profit is corrected from the contract rent to
+    the owner's ``reservation`` (EUR/m2/yr) before it is set against the periphery's extra
+    margin."""
     u, p = m.units, m.p
     leaving = np.zeros(len(due), dtype=bool)
     chain = u.chain[due]
     advantage = m.driver("periphery_margin_advantage")
-    head_office = chain & (u.profit_ema[due] < advantage * u.revenue_ema[due])
+    renewed_profit = u.profit_ema[due] + (u.contract_rent[due] - reservation) * u.area[due] / 12.0
+    head_office = chain & (renewed_profit < advantage * u.revenue_ema[due])
     age = (m.clock - u.birth_clock[due]) / 12.0
     retiring = ~chain & (age >= u.retire_age[due])
     rng = m.stream("succession")

@@ -173,7 +173,6 @@ def test_independent_surrenders_its_lease_for_the_owners_fee_after_a_lasting_sho
 
 
 def test_retirement_at_the_term_end_unless_a_profitable_shop_finds_a_successor(model):
-    from sim import tenants
 
     m, u, p = model, model.units, model.p
     shops = [k for k in m.shop_at if not u.chain[k] and not u.popup[k] and u.anchor[k] == 0]
@@ -189,27 +188,49 @@ def test_retirement_at_the_term_end_unless_a_profitable_shop_finds_a_successor(m
         u.profit_ema[k] = 100.0
     u.profit_ema[c] = -1.0  # nobody takes over a loss-maker
     p.successor_probability = 1.0
-    out = tenants._term_end_exits(m, np.array([a, c]))
+    out = _exits(m, [a, c])
     assert out.tolist() == [False, True] and a in m.shop_at and c not in m.shop_at
     assert (m.clock - u.birth_clock[a]) / 12.0 < u.retire_age[a]  # the successor is younger
     p.successor_probability = 0.0
-    assert tenants._term_end_exits(m, np.array([b])).tolist() == [True]
+    assert _exits(m, [b]).tolist() == [True]
 
 
 def test_chain_head_office_decides_at_the_term_end_against_the_periphery(model):
-    from sim import tenants
 
     m, u = model, model.units
     k = _a_shop(m, chain=True).unit
-    m.p.traj["periphery_margin_advantage"].values[:] = 0.02
+    _hold_driver(m, "periphery_margin_advantage", 0.02)
     u.revenue_ema[k] = 1e5
     u.profit_ema[k] = 0.05 * 1e5
-    assert not tenants._term_end_exits(m, np.array([k]))[0] and k in m.shop_at
+    assert not _exits(m, [k])[0] and k in m.shop_at
     u.cash[k] = -1e6  # head office carries the cash: no bankruptcy
     assert not _decide(m)["bankruptcy"][k]
     u.profit_ema[k] = 0.01 * 1e5  # 1% margin, the periphery promises 2%
     assert not _decide(m)["bankruptcy"][k]  # no review before the term ends
-    assert tenants._term_end_exits(m, np.array([k]))[0] and k not in m.shop_at
+    # at the term end the rent is open again: an owner who would renew for less keeps it ...
+    cut = 1.5 * 0.01 * 1e5 * 12.0 / u.area[k]  # EUR/m2/yr worth 1.5% of revenue
+    assert not _exits(m, [k], reservation=u.contract_rent[[k]] - cut)[0] and k in m.shop_at
+    # ... one who asks the same rent loses it to the periphery
+    assert _exits(m, [k])[0] and k not in m.shop_at
+
+
+def _hold_driver(m, name, value):
+    """Driver ``name`` at ``value`` from now on, in the centre's history and the scenario's own
+    years alike."""
+    traj = m.p.traj[name]
+    for part in (getattr(traj, "history", None), getattr(traj, "own", traj)):
+        if part is not None:
+            part.values[:] = value
+
+
+def _exits(m, units, reservation=None):
+    """`tenants._term_end_exits` for ``units``, the owners asking the current rent unless
+    ``reservation`` (EUR/m2/yr) says otherwise."""
+    from sim import tenants
+
+    due = np.array(units)
+    res = m.units.contract_rent[due] if reservation is None else np.asarray(reservation)
+    return tenants._term_end_exits(m, due, res)
 
 
 def test_there_is_no_flat_or_contagion_closure_hazard(model):
@@ -324,7 +345,7 @@ def test_owner_converts_where_the_dwelling_is_worth_more(model):
     u.months_vacant[k] = 10**3
     m.inputs.conversion_permit[:] = True
     p.conversion_probability = 1.0
-    m.p.traj["credit_availability"].values[:] = 1.0
+    _hold_driver(m, "credit_availability", 1.0)
     p.housing_rent = np.full(3, 0.0)
     owners._conversions(m, m.last_month)
     assert u.eligible[k]  # housing worth nothing: stays a shop unit
@@ -345,7 +366,7 @@ def test_owner_splits_a_large_empty_unit_into_its_slots(model):
     m.shop_at[k].close("test")
     u.months_vacant[k] = 10**3
     p.conversion_probability = 1.0
-    m.p.traj["credit_availability"].values[:] = 1.0
+    _hold_driver(m, "credit_availability", 1.0)
     area = float(u.area[k])
     active_area = float(u.area[u.active].sum())
     p.subdivision_cost = 0.0
@@ -373,7 +394,7 @@ def test_owner_merges_two_neighbouring_empty_units_when_the_whole_lets_for_more(
         u.months_vacant[k] = 10**3
     u.owner[b] = u.owner[a]
     p.conversion_probability = 1.0
-    m.p.traj["credit_availability"].values[:] = 1.0
+    _hold_driver(m, "credit_availability", 1.0)
     total = u.area[a] + u.area[b]
     # Bids per m2 that grow with floor area: the whole lets for more than the parts.
     monkeypatch.setattr(owners, "best_bids", lambda m_, mo_, units, area: np.asarray(area, float))

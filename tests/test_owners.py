@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import sim
 
@@ -15,19 +16,25 @@ def _vacancy_spells(units: pd.DataFrame) -> pd.DataFrame:
     return u.assign(leveraged=u.owner_debt_ltv > 0)
 
 
-def test_leveraged_owners_hold_vacancy_longer_because_of_their_debt():
-    """Units of owners with debt stay vacant longer than those of owners without (over three
-    seeds); and the same owner, label unchanged, accepts less once its debt is gone: the
-    difference is its balance sheet, not its type."""
-    runs = [sim.run(town="medium", years=10, seed=s, figures=False, keep_model=True)
-            for s in (0, 1, 2)]
+@pytest.mark.xfail(strict=True, reason=(
+    "does not emerge (issue 18): over seeds 0-2 (medium, 10 years) vacancy spells of owners "
+    "with debt average 43.9 months against 59.0 for owners without; few units stay vacant "
+    "and owners without debt convert less readily"))
+def test_leveraged_owners_hold_vacancy_longer():
+    """[VB] Units of owners with debt stay vacant longer than those of owners without (over
+    three seeds)."""
+    runs = [sim.run(town="medium", years=10, seed=s, figures=False) for s in (0, 1, 2)]
     spells = pd.concat([_vacancy_spells(r.units) for r in runs])
     by_debt = spells.groupby("leveraged").months_vacant.mean()
     assert by_debt[True] > by_debt[False], by_debt
 
+
+def test_debt_makes_an_owner_hold_out_for_more():
+    """The same owner, label unchanged, accepts less once its debt is gone: the difference
+    is its balance sheet, not its type."""
     from sim.property import reservation_rents, unit_values
 
-    m = runs[0].model
+    m = sim.run(town="medium", years=10, seed=0, figures=False, keep_model=True).model
     u, p, book = m.units, m.p, m.owner_book
     values = unit_values(p, u, book)
     none = np.zeros(u.n, bool)

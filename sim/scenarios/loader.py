@@ -372,6 +372,10 @@ def _trajectory_points(fpath: Path, name: str, spec: Spec, t: _Trajectory
     return tuple(p[0] for p in values), tuple(p[1] for p in values)
 
 
+#: How a parameter's source begins when the user (an option, a sweep factor, a draw) set it.
+USER_OVERRIDE = "user override"
+
+
 def _apply_overrides(params: dict[str, Any], sources: dict[str, str], overrides: dict[str, Any],
                      label: str) -> None:
     for name, value in overrides.items():
@@ -381,7 +385,7 @@ def _apply_overrides(params: dict[str, Any], sources: dict[str, str], overrides:
                                 f"`binnenstad params` for the {len(PARAMS)} allowed names")
         value = _check_value(Path(label), name, spec, value, name in params)
         params[name] = _merge(params[name], value) if name in params else value
-        sources[name] = f"user override ({label})"
+        sources[name] = f"{USER_OVERRIDE} ({label})"
     if overrides:
         _check_consistency(Path(label), params)
 
