@@ -36,6 +36,7 @@ from .functions import N_FUNCTIONS, Anchor, Function
 from .inputs import MonthInputs, fold, neutral
 from .kernels import Kernels
 from .kernels.flows import decay_kernel, door_decay
+from .limits import MAX_SEED, MAX_YEARS, START_YEARS
 from .params import Params
 from .property import OwnerBook
 from .record import Recorder
@@ -46,9 +47,6 @@ from .space import build_street_network, mesa_space
 from .state import UnitState
 from .threads import blas_controller, one_blas_thread
 from .town import Town, generate_town
-
-#: Longest run the model accepts (years); longer runs are refused, not attempted.
-MAX_YEARS = 200
 
 
 class CityCentreModel(Model):
@@ -91,8 +89,9 @@ class CityCentreModel(Model):
             start_year = scenario.start_year
         if isinstance(start_year, bool) or not isinstance(start_year, int | np.integer):
             raise TypeError(f"start_year must be a whole year, got {start_year!r}")
-        if not 1990 <= int(start_year) <= 2100:
-            raise ValueError(f"start_year {start_year} is out of range; allowed: 1990-2100")
+        if not START_YEARS[0] <= int(start_year) <= START_YEARS[1]:
+            raise ValueError(f"start_year {start_year} is out of range; allowed: "
+                             f"{START_YEARS[0]}-{START_YEARS[1]}")
         levers = _own_levers(policies)
         # A model gets its own scenario instance (Mesa binds a scenario to one running model).
         scenario = scenario.for_run(seed)
@@ -558,8 +557,8 @@ class CityCentreModel(Model):
 def _check_seed(seed: Any, name: str) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
         raise TypeError(f"{name} must be a whole number >= 0, got {seed!r}")
-    if seed < 0 or seed >= 2**63:
-        raise ValueError(f"{name} must be a whole number from 0 to 2**63 - 1, got {seed}")
+    if seed < 0 or seed > MAX_SEED:
+        raise ValueError(f"{name} must be a whole number from 0 to {MAX_SEED}, got {seed}")
     return int(seed)
 
 

@@ -248,7 +248,8 @@ CLI_CASES: dict[str, Case] = {
                                     files={"t.geojson": town_text(
                                         lambda d: _entry(d)["properties"].update(
                                             weight=1e300))}),
-    "town file too large": Case(["run", "--town", "{tmp}/t.geojson"], ["t.geojson", "MiB"],
+    "town file too large": Case(["run", "--town", "{tmp}/t.geojson"],
+                                ["t.geojson", "allowed: at most 1,000 bytes"],
                                 files={"t.geojson": town_text(lambda d: None)},
                                 patch={"sim.town_io.MAX_FILE_BYTES": 1000}),
     "town network over memory limit": Case(["run", "--town", "medium"],

@@ -10,9 +10,12 @@ from __future__ import annotations
 import sys
 import tomllib
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
+
+from ..errors import fail as _fail
+from ..errors import stopped
 
 WorkersOpt = Annotated[int | None, typer.Option(
     help="Local worker processes [default: every available core]; 1 runs in this process.")]
@@ -22,19 +25,6 @@ OutOpt = Annotated[Path | None, typer.Option(
     help="Results folder [default: outputs/<experiment name>/].")]
 QuietOpt = Annotated[bool, typer.Option(help="No progress bar.")]
 TimeoutOpt = Annotated[float, typer.Option(help="Seconds to wait for the Dask scheduler.")]
-
-
-def _fail(message: str) -> None:
-    print(f"binnenstad: error: {message}", file=sys.stderr)
-    raise typer.Exit(2)
-
-
-def interrupted(what: str, folder: Path | None) -> NoReturn:
-    """Ctrl-C in a resumable command: one line saying what is kept in ``folder``, exit 130."""
-    kept = (f"; finished {what} are kept in {folder}/; run the same command again to resume"
-            if folder else "")
-    print(f"binnenstad: interrupted{kept}", file=sys.stderr)
-    raise typer.Exit(130) from None
 
 
 def _errors() -> tuple[type[Exception], ...]:
@@ -65,7 +55,7 @@ def _run_sweep(spec_path: Path, out: Path | None, workers: int | None, scheduler
     except _errors() as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        interrupted("runs", target)
+        stopped("runs", target)
     print(f"{len(res.manifest)} runs: {res.n_ok} ok, {res.n_failed} failed "
           f"({res.ran} run now, {res.skipped} already done); results in {target}/",
           file=sys.stderr)

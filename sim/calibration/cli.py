@@ -15,15 +15,12 @@ from typing import Annotated, Any
 
 import typer
 
-from ..batch.cli import QuietOpt, SchedulerOpt, TimeoutOpt, WorkersOpt, interrupted
+from ..batch.cli import QuietOpt, SchedulerOpt, TimeoutOpt, WorkersOpt
+from ..errors import fail as _fail
+from ..errors import stopped
 
 #: Seeds of the fit table at the chosen values (fit and check targets with 95% intervals).
 FIT_SEEDS = 10
-
-
-def _fail(message: str) -> None:
-    print(f"binnenstad: error: {' '.join(str(message).split())}", file=sys.stderr)
-    raise typer.Exit(2)
 
 
 def _executor(workers: int | None, scheduler: str | None, timeout: float) -> Any:
@@ -94,7 +91,7 @@ def calibrate_cmd(
     except (ResumeError, ExecutorError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        interrupted("generations", folder)
+        stopped("generations", folder)
 
 
 def _screen(cfg: Any, folder: Path, ex: Any, bar: Any) -> None:

@@ -33,8 +33,9 @@ def validate_cmd(
     """Check the model against the source documents' targets over replicated runs; write
     OUT/report.md with figures (hindcast by zone, spatial patterns, Sobol indices)."""
     from ..batch.executor import ExecutorError
+    from ..errors import fail as _fail
     from ..town_io import resolve_town
-    from .cli import _bar, _executor, _fail
+    from .cli import _bar, _executor
     from .config import CalibrationConfigError, load_config
     from .validate import validate
 
@@ -76,5 +77,5 @@ def validate_cmd(
     except KeyboardInterrupt:
         print("binnenstad: interrupted; the validation writes its report only at the end",
               file=sys.stderr)
-        raise typer.Exit(130) from None
+        raise SystemExit(130) from None  # its own line: the command group adds none
     print(f"validation report: {path}", file=sys.stderr)

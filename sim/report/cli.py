@@ -15,12 +15,9 @@ from typing import Annotated
 
 import typer
 
+from ..errors import EXIT_FAILED_RUNS, stopped
+from ..errors import fail as _fail
 from .compare import DEFAULT_ARMS, P31_FUTURES
-
-
-def _fail(message: str) -> None:
-    print(f"binnenstad: error: {' '.join(str(message).split())}", file=sys.stderr)
-    raise typer.Exit(2)
 
 
 def _names(text: str) -> list[str]:
@@ -89,7 +86,6 @@ def compare_cmd(
     from ..startup import preload
 
     preload()  # the model's libraries with the garbage collector paused (sim/startup.py)
-    from ..batch.cli import interrupted
     from ..batch.executor import ExecutorError
     from ..batch.store import StoreError
     from .compare import compare_spec
@@ -113,15 +109,14 @@ def compare_cmd(
     except (StoreError, ExecutorError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        interrupted("runs", target)
+        stopped("runs", target)
     t_runs = time.perf_counter() - t0
     print(f"{len(res.manifest)} runs: {res.n_ok} ok, {res.n_failed} failed ({res.ran} run now, "
           f"{res.skipped} already done) in {t_runs:.0f} s", file=sys.stderr)
     try:
         report = write_report(target, with_figures=figures)
     except ReportError as exc:
-        print(f"binnenstad: error: {exc}", file=sys.stderr)
-        raise typer.Exit(1) from None
+        _fail(str(exc), EXIT_FAILED_RUNS)
     print(f"report: {report / HTML_FILE} (and tables.xlsx); {time.perf_counter() - t0:.0f} s "
           "in all", file=sys.stderr)
     if res.n_failed:

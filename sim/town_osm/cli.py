@@ -13,7 +13,7 @@ town_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_m
 
 
 def _numbers(text: str, n: int, option: str, form: str) -> list[float]:
-    from ..cli import _fail
+    from ..errors import fail as _fail
 
     parts = [p.strip() for p in text.split(",")]
     try:
@@ -49,7 +49,7 @@ def from_osm(
     = None,
 ) -> None:
     """Build a town file from an OpenStreetMap extract (see docs/town_format.md)."""
-    from ..cli import _fail
+    from ..errors import fail as _fail
 
     try:
         from .build import write_town

@@ -23,7 +23,7 @@ def viz(
 
     Served from this computer only (127.0.0.1) and fully offline; stop it with Ctrl+C.
     """
-    from ..cli import _fail
+    from ..errors import fail as _fail
     from .server import port_free, serve
     from .settings import AppSettings, SettingsError, build_scenario, build_town
 
