@@ -148,7 +148,7 @@ class FolderLock:
                 holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
                 os.close(fd)
                 if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                    raise BusyError(busy.format(pid=holder)) from None
+                    raise BusyError(busy.replace("{pid}", holder)) from None
                 raise
             # The previous holder may have unlinked the file between our open() and flock():
             # then we hold a lock on a file nobody else sees; take it again.

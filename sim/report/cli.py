@@ -15,8 +15,9 @@ from typing import Annotated
 
 import typer
 
-from ..errors import EXIT_FAILED_RUNS, stopped
+from ..errors import EXIT_FAILED_RUNS, EXIT_TERMINATED, stopped
 from ..errors import fail as _fail
+from ..signals import Terminated
 from .compare import DEFAULT_ARMS, P31_FUTURES
 
 
@@ -48,12 +49,13 @@ def report_cmd(
     """Write FOLDER/report/index.html (self-contained, printable) and FOLDER/report/tables.xlsx:
     effects of each lever in each future with intervals, the [P31] verdict per lever, what the
     levers mean and realised, the stock change behind vacancy, limits and how to reproduce."""
+    from ..batch.store import StoreError
     from .errors import ReportError
     from .render import HTML_FILE, write_report
 
     try:
         target = write_report(folder, with_figures=figures)
-    except ReportError as exc:
+    except (ReportError, StoreError) as exc:  # StoreError: damaged runs, named; no report
         _fail(str(exc))
     print(f"report: {target / HTML_FILE} (and tables.xlsx)", file=sys.stderr)
 
@@ -86,7 +88,7 @@ def compare_cmd(
     from ..startup import preload
 
     preload()  # the model's libraries with the garbage collector paused (sim/startup.py)
-    from ..batch.executor import ExecutorError
+    from ..batch.executor import ExecutorError, check_workers
     from ..batch.store import StoreError
     from .compare import compare_spec
     from .errors import ReportError
@@ -94,8 +96,11 @@ def compare_cmd(
 
     t0 = time.perf_counter()
     scen, arms = _names(scenarios), split_arms(policies)
-    if workers is not None and workers < 1:
-        _fail(f"--workers must be at least 1 (got {workers})")
+    try:
+        if workers is not None:
+            check_workers(workers)
+    except ExecutorError as exc:
+        _fail(str(exc))
     try:
         target = out if out is not None else Path("outputs") / compare_spec(
             town, scen, arms, replicates, years, start, seed).experiment.name
@@ -110,12 +115,14 @@ def compare_cmd(
         _fail(str(exc))
     except KeyboardInterrupt:
         stopped("runs", target)
+    except Terminated:
+        stopped("runs", target, EXIT_TERMINATED)
     t_runs = time.perf_counter() - t0
     print(f"{len(res.manifest)} runs: {res.n_ok} ok, {res.n_failed} failed ({res.ran} run now, "
           f"{res.skipped} already done) in {t_runs:.0f} s", file=sys.stderr)
     try:
         report = write_report(target, with_figures=figures)
-    except ReportError as exc:
+    except (ReportError, StoreError) as exc:
         _fail(str(exc), EXIT_FAILED_RUNS)
     print(f"report: {report / HTML_FILE} (and tables.xlsx); {time.perf_counter() - t0:.0f} s "
           "in all", file=sys.stderr)

@@ -31,6 +31,8 @@ from ..batch.analysis import (
     robustness,
     summarise,
 )
+from ..limits import MAX_TEXT_FILE_BYTES
+from ..safeio import FileReadError, read_text_limited
 from .errors import ReportError
 from .stock import decompose_vacancy
 
@@ -93,7 +95,6 @@ class SweepData:
 def load_sweep(root: str | Path) -> SweepData:
     """Read a sweep's results folder (read only); `ReportError` if it is not a sweep or has no
     finished run."""
-    import pyarrow.dataset as pads
     from pydantic import ValidationError
 
     from ..batch.spec import AnalysisTable
@@ -126,17 +127,19 @@ def load_sweep(root: str | Path) -> SweepData:
     spec_text = ""
     raw: dict[str, Any] = {}
     try:
-        spec_text = (root / SPEC_FILE).read_text(encoding="utf-8")
+        spec_text = read_text_limited(root / SPEC_FILE, MAX_TEXT_FILE_BYTES)
         raw = tomllib.loads(spec_text)
         settings = AnalysisTable.model_validate(raw.get("analysis", {}))
-    except FileNotFoundError:
-        settings = AnalysisTable()
+    except FileReadError as exc:
+        if not (root / SPEC_FILE).exists():
+            settings = AnalysisTable()
+        else:
+            raise ReportError(f"{root / SPEC_FILE}: {exc}") from None
     except (tomllib.TOMLDecodeError, ValidationError, OSError) as exc:
         raise ReportError(f"{root / SPEC_FILE}: [analysis]: {' '.join(str(exc).split())}"
                           ) from None
-    schema = pads.dataset(root / "timeseries", format="parquet", partitioning="hive").schema
     wanted = {"step", "date", *(o.column for o in OUTCOMES.values()), *STOCK_COLUMNS}
-    ts = store.read("timeseries", columns=[c for c in schema.names if c in wanted])
+    ts = store.read("timeseries", columns=[c for c in store.columns() if c in wanted])
     return SweepData(root, meta, spec_text, raw, manifest, ts, settings)
 
 
