@@ -18,6 +18,7 @@ import typer
 from ..batch.cli import QuietOpt, SchedulerOpt, TimeoutOpt, WorkersOpt
 from ..errors import fail as _fail
 from ..errors import stopped
+from ..safeio import PathNameError, path_name
 
 #: Seeds of the fit table at the chosen values (fit and check targets with 95% intervals).
 FIT_SEEDS = 10
@@ -70,6 +71,11 @@ def calibrate_cmd(
         cfg = load_config(config)
     except CalibrationConfigError as exc:
         _fail(str(exc))
+    if out is None:  # the name becomes a folder: one path component (sim.safeio.path_name)
+        try:
+            path_name(cfg.run.name)
+        except PathNameError as exc:
+            _fail(f"{config}: run.name: {exc}")
     folder = out if out is not None else Path("outputs") / "calibration" / cfg.run.name
     if install:
         _install(folder)

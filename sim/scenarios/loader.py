@@ -155,8 +155,10 @@ def resolve_path(name_or_path: str | Path) -> Path:
         except FileReadError as exc:
             raise ScenarioError(f"{p}: {exc}") from None
         return p
-    preset = SCENARIO_DIR / f"{name_or_path}.toml"
-    if preset.is_file():
+    # A preset is a plain name: "../x" must not reach files outside the preset folder.
+    name = str(name_or_path)
+    preset = SCENARIO_DIR / f"{name}.toml"
+    if not any(c in name for c in "/\\\0") and not name.startswith(".") and preset.is_file():
         return preset
     raise ScenarioError(
         f"unknown scenario {str(name_or_path)!r}; allowed: {', '.join(available_scenarios())} "
