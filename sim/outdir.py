@@ -43,9 +43,12 @@ from pathlib import Path
 from .safeio import PathNameError, no_dangling_link
 from .signals import committed
 
-#: The files a run writes; an existing folder holding anything else is not replaced.
+#: The files a run writes (the CSV copies with ``--csv``) and the animation ``binnenstad
+#: animate`` adds by default; an existing folder holding anything else is not replaced.
+CSV_FILES = frozenset({"timeseries.csv", "units.csv", "events.csv"})
 RESULT_FILES = frozenset({"timeseries.parquet", "units.parquet", "events.parquet", "run.json",
-                          "vacancy_by_zone.png", "map.png", "footfall.png"})
+                          "vacancy_by_zone.png", "map.png", "footfall.png", *CSV_FILES,
+                          "animation.gif", "animation.mp4"})
 _PROBE_BYTES = 64 * 1024
 _LOCK_SUFFIX = ".binnenstad-lock"
 _NAME = re.compile(r"^\.(?P<name>.+)\.binnenstad-(?P<role>tmp|old)-(?P<host>[0-9a-f]{8})-"

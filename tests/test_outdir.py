@@ -16,7 +16,7 @@ import pytest
 import sim
 from sim import runner
 from sim.cli import app
-from sim.outdir import RESULT_FILES, ResultsFolder, ResultsFolderError, _host
+from sim.outdir import CSV_FILES, RESULT_FILES, ResultsFolder, ResultsFolderError, _host
 
 CLI = [sys.executable, "-m", "sim.cli"]
 TABLES = {"timeseries.parquet", "units.parquet", "events.parquet", "run.json"}
@@ -218,7 +218,11 @@ def test_missing_parents_are_made_and_removed_on_failure(tmp_path):
 
 def test_result_file_names_match_what_a_run_writes(tmp_path):
     sim.run(town="small", years=1, out=tmp_path / "r", figures=True)
-    assert {p.name for p in (tmp_path / "r").iterdir()} == RESULT_FILES
+    assert {p.name for p in (tmp_path / "r").iterdir()} == RESULT_FILES - CSV_FILES - {
+        "animation.gif", "animation.mp4"}
+    sim.run(town="small", years=1, out=tmp_path / "r", figures=True, csv=True)  # replaced
+    assert {p.name for p in (tmp_path / "r").iterdir()} == RESULT_FILES - {
+        "animation.gif", "animation.mp4"}
 
 
 def test_default_names_differ_for_every_setting():
