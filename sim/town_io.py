@@ -625,6 +625,10 @@ def resolve_town(spec: str | Path, seed: int = 0) -> Town:
     if key.lower() in PRESETS:
         return generate_town(key.lower(), seed)
     p = Path(key)
-    if p.suffix.lower() in (".geojson", ".json") or p.is_file():
+    try:
+        is_file = p.is_file()
+    except OSError:  # a name longer than the file system allows is no file
+        is_file = False
+    if p.suffix.lower() in (".geojson", ".json") or is_file:
         return load_town(p)
     raise TownFileError(f"unknown town {key!r}; allowed: {', '.join(PRESETS)} or a .geojson file")

@@ -459,6 +459,8 @@ class Store:
         def one(item: tuple[str, dict[str, Any], str, str]) -> tuple[str, Any]:
             rid, info, town, scen = item
             try:
+                if not (self.root / info["path"]).exists():
+                    return rid, f"{info['path']}: missing"
                 data = read_limited(self.root / info["path"], 2**31)
             except FileReadError as exc:
                 return rid, f"{info.get('path')}: {exc}"

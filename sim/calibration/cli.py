@@ -75,7 +75,7 @@ def calibrate_cmd(
         try:
             path_name(cfg.run.name)
         except PathNameError as exc:
-            _fail(f"{config}: run.name: {exc}")
+            _fail(f"{config}: calibration.name: {exc}")
     folder = out if out is not None else Path("outputs") / "calibration" / cfg.run.name
     if install:
         _install(folder)

@@ -49,13 +49,20 @@ def report_cmd(
     """Write FOLDER/report/index.html (self-contained, printable) and FOLDER/report/tables.xlsx:
     effects of each lever in each future with intervals, the [P31] verdict per lever, what the
     levers mean and realised, the stock change behind vacancy, limits and how to reproduce."""
-    from ..batch.store import StoreError
+    from ..batch.store import DESIGN_FILE, Store, StoreError, damage_message
     from .errors import ReportError
     from .render import HTML_FILE, write_report
 
+    store = Store(folder)
+    try:  # a damaged run (file missing, truncated, changed) is named; no report is written
+        bad = store.damaged() if (folder / DESIGN_FILE).is_file() else {}
+    except StoreError as exc:
+        _fail(str(exc))
+    if bad:
+        _fail(damage_message(folder, bad))
     try:
         target = write_report(folder, with_figures=figures)
-    except (ReportError, StoreError) as exc:  # StoreError: damaged runs, named; no report
+    except (ReportError, StoreError) as exc:  # StoreError: damaged runs found while reading
         _fail(str(exc))
     print(f"report: {target / HTML_FILE} (and tables.xlsx)", file=sys.stderr)
 

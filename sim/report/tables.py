@@ -119,7 +119,8 @@ def load_sweep(root: str | Path) -> SweepData:
         counts = manifest["status"].value_counts() if "status" in manifest else {}
         raise ReportError(f"{root}: empty sweep: no finished runs ({len(manifest)} runs: "
                           f"{int(counts.get('failed', 0))} failed, "
-                          f"{int(counts.get('pending', 0))} pending); run or resume it with "
+                          f"{int(counts.get('pending', 0))} pending, "
+                          f"{int(counts.get('damaged', 0))} damaged); run or resume it with "
                           "binnenstad sweep")
     if not (root / "timeseries").is_dir():
         raise ReportError(f"{root}: no timeseries table (not kept by [outputs] tables); the "
