@@ -51,6 +51,8 @@ MAX_UNITS = 20_000
 #: Default limit of the street network's dense matrices (GiB; environment variable
 #: ``BINNENSTAD_MAX_NETWORK_GIB`` changes it).
 MAX_NETWORK_GIB = 4.0
+#: Most bootstrap resamples of an analysis (``[analysis] bootstrap``).
+MAX_BOOTSTRAP = 1_000_000
 #: Most local worker processes of a sweep (``--workers``).
 MAX_WORKERS = 256
 #: Longest wait for a Dask scheduler (``--timeout``, seconds; more than 0).

@@ -32,6 +32,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from ..limits import (
+    MAX_BOOTSTRAP,
     MAX_RUNS,
     MAX_SEED,
     MAX_TEXT_FILE_BYTES,
@@ -111,7 +112,7 @@ class AnalysisTable(_Table):
 
     outcomes: list[str] | None = None
     window_months: int = Field(default=12, ge=1, le=12 * MAX_YEARS)
-    bootstrap: int = Field(default=2000, ge=100, le=1_000_000)
+    bootstrap: int = Field(default=2000, ge=100, le=MAX_BOOTSTRAP)
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0)
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
     reference: str = NONE

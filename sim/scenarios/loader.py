@@ -15,7 +15,9 @@ two trajectory points for the same month, unknown names, wrong units, cycles and
 
 from __future__ import annotations
 
+import hashlib
 import math
+import pickle
 import tomllib
 import warnings
 from pathlib import Path
@@ -166,13 +168,31 @@ def resolve_path(name_or_path: str | Path) -> Path:
     )
 
 
+#: Parsed TOML of recently read scenario files, by the SHA-256 of their text: a sweep checks
+#: every value of a factor by loading the scenario once per value, which would otherwise parse
+#: the same chain of files again each time. A changed file has another key; each use gets a
+#: fresh copy (callers may change what they get).
+_PARSED: dict[bytes, bytes] = {}
+_PARSED_MAX = 64
+
+
+def _parse_cached(text: str) -> dict[str, Any]:
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    if key not in _PARSED:
+        raw = tomllib.loads(text)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = pickle.dumps(raw)
+    return pickle.loads(_PARSED[key])
+
+
 def _read(path: Path) -> _File:
     try:
         text = read_text_limited(path, MAX_TEXT_FILE_BYTES)
     except FileReadError as exc:
         raise ScenarioError(f"{path}: {exc}") from None
     try:
-        raw = tomllib.loads(text)
+        raw = _parse_cached(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
     except RecursionError:
