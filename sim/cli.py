@@ -364,8 +364,10 @@ _register_batch(app)
 
 # Calibration and validation (calibrate, validate).
 from .calibration.cli import register as _register_calibration  # noqa: E402
+from .calibration.validate_cli import register as _register_validation  # noqa: E402
 
 _register_calibration(app)
+_register_validation(app)
 
 # Reports (report, compare).
 from .report.cli import register as _register_report  # noqa: E402

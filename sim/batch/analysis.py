@@ -2,10 +2,10 @@
 arm against the reference arm (``none``), robustness across scenarios with the [P31] verdict,
 and figures.
 
-Outcomes are defined in one table, `OUTCOMES`: the timeseries column each is read from, how a
-run is reduced to one number (the mean over the last ``window_months`` months, or the last value
-for cumulative quantities), and which direction is good. Outcomes whose column the model does
-not record (older results) are skipped.
+Outcomes are defined in one table, `OUTCOMES` (`sim.batch.outcomes`, re-exported here): the
+timeseries column each is read from, how a run is reduced to one number (the mean over the last
+``window_months`` months, or the last value for cumulative quantities), and which direction is good.
+Outcomes whose column the model does not record (older results) are skipped.
 
 Effects are paired per replicate: arm and reference runs of the same town, scenario, point and
 replicate share their seed (common random numbers), so ``effect_r = arm_r - reference_r`` has the
@@ -25,53 +25,13 @@ import os
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .design import KEY_COLUMNS
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """An outcome of a run.
-
-    Attributes:
-        name: outcome name in the analysis tables.
-        column: timeseries column it is computed from.
-        label: axis label.
-        unit: unit of the value.
-        good: ``lower`` or ``higher`` is better; None: no direction (reported, not judged).
-        reduce: ``mean`` over the final window, or ``last`` value (cumulative quantities).
-    """
-
-    name: str
-    column: str
-    label: str
-    unit: str
-    good: Literal["lower", "higher"] | None
-    reduce: Literal["mean", "last"] = "mean"
-
-
-_OUTCOMES = (
-    Outcome("vacancy_rate", "vacancy_rate", "vacancy rate", "fraction of retail-eligible units",
-            "lower"),
-    Outcome("structural_vacancy", "vacancy_structural_1y", "structural vacancy (> 1 year)",
-            "fraction of retail-eligible units", "lower"),
-    Outcome("vacant_floor_area", "vacant_floor_area", "vacant floor area", "m2", "lower"),
-    Outcome("shops", "n_shops", "shops", "number of occupied shop units", "higher"),
-    Outcome("footfall", "footfall_total", "footfall", "persons/day (sum over street nodes)",
-            "higher"),
-    Outcome("shop_revenue", "shop_revenue", "shop revenue", "EUR/month", "higher"),
-    Outcome("diversity", "shannon_diversity", "diversity of the mix", "nats (Shannon)",
-            "higher"),
-    Outcome("public_cost", "public_cost", "public cost", "EUR (cumulative)", "lower", "last"),
-    Outcome("housing_added", "housing_added", "housing added", "dwellings (cumulative)", None,
-            "last"),
-)
-#: name -> `Outcome`; the one place outcomes and their good direction are defined.
-OUTCOMES: dict[str, Outcome] = {o.name: o for o in _OUTCOMES}
+from .outcomes import _OUTCOMES, OUTCOMES, Outcome
 
 VERDICTS = ("safe", "conditional", "gamble", "no_help")
 

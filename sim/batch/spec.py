@@ -461,7 +461,7 @@ def _check_outputs(spec: ExperimentSpec) -> None:
 
 
 def _check_analysis(spec: ExperimentSpec) -> None:
-    from .analysis import OUTCOMES
+    from .outcomes import OUTCOMES
 
     a, src = spec.analysis, spec._source
     for o in a.outcomes or []:

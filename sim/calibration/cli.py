@@ -169,8 +169,7 @@ def _install(folder: Path) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``calibrate`` (and ``validate``) to the main command-line app."""
-    from .validate_cli import validate_cmd
-
+    """Add ``calibrate`` to the main command-line app (``validate`` is registered by
+    `sim.calibration.validate_cli.register`, which imports this module, not the other way
+    round)."""
     app.command("calibrate")(calibrate_cmd)
-    app.command("validate")(validate_cmd)

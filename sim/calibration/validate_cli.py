@@ -79,3 +79,8 @@ def validate_cmd(
               file=sys.stderr)
         raise SystemExit(130) from None  # its own line: the command group adds none
     print(f"validation report: {path}", file=sys.stderr)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``validate`` to the main command-line app."""
+    app.command("validate")(validate_cmd)
