@@ -100,8 +100,10 @@ class OneLineErrors(TyperGroup):
             code = rv if isinstance(rv, int) else 0
             if code == EXIT_INTERRUPTED:  # typer turns KeyboardInterrupt into Exit(130)
                 word = "interrupted"
-            elif sig is not None:
+            elif sig is not None and code == 0:
                 sig.finish()  # the command is done: a signal from now on is only noted
+            elif sig is not None:
+                sig.failed()  # it failed and said so: a signal held meanwhile adds nothing
         except ce.NoArgsIsHelpError as e:
             e.show()
             code = EXIT_USAGE
@@ -122,7 +124,7 @@ class OneLineErrors(TyperGroup):
         if word is not None:  # (a command that printed its own line raised SystemExit)
             print(sig.stop_line(word) if sig is not None else f"binnenstad: {word}",
                   file=sys.stderr)
-        elif sig is not None and sig.late_line():
+        elif sig is not None and code == 0 and sig.late_line():
             print(sig.late_line(), file=sys.stderr)
         if standalone_mode:
             sys.exit(code)

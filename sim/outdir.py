@@ -195,15 +195,17 @@ class ResultsFolder:
     """
 
     def __init__(self, target: str | os.PathLike[str],
-                 replaceable: frozenset[str] | None = RESULT_FILES) -> None:
+                 replaceable: frozenset[str] | None = RESULT_FILES,
+                 folders: frozenset[str] = frozenset()) -> None:
         """``replaceable``: the file names an existing folder may hold to be replaced (None: a
         folder the program owns whole, such as a sweep's ``report/``, is replaced whatever it
-        holds)."""
+        holds); ``folders``: the names of subfolders it may hold (``validate``'s ``sobol/``)."""
         text = os.fspath(target)
         if not str(text).strip():
             raise ResultsFolderError(f"output folder must be a path, got {text!r}")
         self.target = Path(text)
         self.replaceable = replaceable
+        self.folders = folders
         self.tmp: Path | None = None
         self._lock: FolderLock | None = None
         self._made: list[Path] = []  # parent folders created by open(), deepest last
@@ -377,10 +379,16 @@ class ResultsFolder:
             names = sorted(os.listdir(self.path))
         except OSError as e:
             raise self._fail(f"cannot read it ({_why(e)})") from None
-        foreign = [n for n in names if n not in self.replaceable
-                   or not (self.path / n).is_file() or (self.path / n).is_symlink()]
+        def ours(n: str) -> bool:
+            p = self.path / n
+            if p.is_symlink():
+                return False
+            return (n in self.replaceable and p.is_file()) or (n in self.folders and p.is_dir())
+
+        foreign = [n for n in names if not ours(n)]
         if foreign:
+            subs = f"; folders: {', '.join(sorted(self.folders))}" if self.folders else ""
             raise self._fail(
                 f"holds {foreign[0]!r}, which is not a result file; allowed: a new path, an empty "
                 "folder or a previous results folder (files: "
-                f"{', '.join(sorted(self.replaceable))})")
+                f"{', '.join(sorted(self.replaceable))}{subs})")

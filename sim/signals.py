@@ -88,6 +88,14 @@ class Signals:
                                       else "SIGTERM")
             self.pending = None
 
+    def failed(self) -> None:
+        """The command failed and printed its own line (exit 1-3): a signal held meanwhile, or
+        received from now on, is dropped (it would add a second line, and there are no
+        complete results to speak of)."""
+        self.finished = True
+        self.pending = None
+        self.late = None
+
     def stop_line(self, word: str) -> str:
         """The line for a signal that stopped the command (``word``: interrupted/terminated)."""
         if self.folder is not None:

@@ -423,12 +423,16 @@ GRID_1E9 = "[grid]\n" + "".join(
 def _sweep_template() -> Path:
     """A finished tiny sweep (small town, 1 year, arms none and compaction, 2 replicates)."""
     if "sweep" not in _TEMPLATE:
+        import atexit
+        import shutil
         import tempfile
 
         from sim.batch.spec import parse_spec
         from sim.batch.sweep import sweep
 
-        root = Path(tempfile.mkdtemp(prefix="binnenstad-test-sweep-")) / "sweep"
+        base = tempfile.mkdtemp(prefix="binnenstad-test-sweep-")
+        atexit.register(shutil.rmtree, base, True)  # removed when the test process ends
+        root = Path(base) / "sweep"
         spec = parse_spec({"experiment": {"name": "tiny", "towns": ["small"],
                                           "policies": ["none", "compaction"], "replicates": 2,
                                           "years": 1},

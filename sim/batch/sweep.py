@@ -141,10 +141,13 @@ def sweep(spec: ExperimentSpec | str | Path, out: str | Path, *, workers: int | 
     with store.lock():
         store.check(spec_hash)  # under the lock: nobody changes the folder meanwhile
         executor = make_executor(workers, scheduler, initializer=warm_up, timeout=timeout)
+        new = not root.exists()
         with executor:
             try:
                 todo, skipped = _prepare(store, spec, design, spec_hash, retry_failed, root)
             except OSError as exc:
+                if new:  # ours alone (we hold the lock) and nothing was run: leave no trace
+                    shutil.rmtree(root, ignore_errors=True)
                 raise StoreError(f"{root}: cannot write the sweep's files "
                                  f"({exc.strerror or exc}); nothing was run") from None
             failed = 0
@@ -177,10 +180,12 @@ def sweep(spec: ExperimentSpec | str | Path, out: str | Path, *, workers: int | 
                 manifest = _manifest(store)
             if stop is not None:
                 n_ok = int((manifest["status"] == "ok").sum())
+                kept = (f"the {n_ok} finished runs are kept" if n_ok != 1 else
+                        "the 1 finished run is kept")
                 raise StoreError(
-                    f"{root}: cannot write the results ({stop.strerror or stop}); the "
-                    f"{n_ok} finished runs are kept; make room (or make the folder writable) "
-                    "and run the same command again to resume")
+                    f"{root}: cannot write the results ({stop.strerror or stop}); {kept}; make "
+                    "room (or make the folder writable) and run the same command again to "
+                    "resume")
     return SweepResult(root, manifest, ran=ran, skipped=skipped, spec=spec)
 
 

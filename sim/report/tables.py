@@ -438,10 +438,15 @@ def _setup(data: SweepData, reference: str, towns: list[str], scenarios: list[st
         rows = m[m["scenario"] == sc]
         start = int(rows["start"].iloc[0]) if "start" in rows else None
         years = int(rows["years"].iloc[0]) if "years" in rows else None
-        try:
-            desc = load_scenario(sc).description
-        except Exception:  # a scenario file moved since the sweep: the name is enough
-            desc = ""
+        desc = ""
+        # A scenario file is named relative to the spec that named it (as the sweep read it).
+        source = data.meta.get("source")
+        for where in (sc, *([str(Path(source).parent / sc)] if source else [])):
+            try:
+                desc = load_scenario(where).description
+                break
+            except Exception:  # a scenario file moved since the sweep: the name is enough
+                continue
         futures.append({"future": sc, "description": desc, "start year": start,
                         "years": years, "end year": (start + years) if start and years else None})
     seeds = m.drop_duplicates("replicate").sort_values("replicate")["seed"].tolist()

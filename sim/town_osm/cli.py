@@ -61,6 +61,7 @@ def from_osm(
 ) -> None:
     """Build a town file from an OpenStreetMap extract (see docs/town_format.md)."""
     from ..errors import fail as _fail
+    from ..errors import note
 
     try:
         from .build import write_town
@@ -102,6 +103,6 @@ def from_osm(
                             branches=branches)
     except OsmError as exc:
         _fail(str(exc))
-    for note in report.notes:
-        print(f"note: {note}")
+    for line in report.notes:
+        note(line)  # on stderr, like every note
     print(f"wrote {out}: {report.summary()}")
