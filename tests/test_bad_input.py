@@ -600,6 +600,26 @@ OSM_C = [*OSM, "--centre", "52.2511,6.1605"]
 CAL = (Path(__file__).parent.parent / "experiments" / "calibration" / "historical.toml")
 
 
+VALIDATE = ["validate", "--calibration", str(CAL), "--replicates", "2", "--town", "small",
+            "--quiet"]
+
+
+def _a_run(tmp: Path) -> None:
+    """A finished run folder ``tmp/run`` (small town, one year, no figures)."""
+    if "run" not in _TEMPLATE:
+        import atexit
+        import shutil
+        import tempfile
+
+        base = tempfile.mkdtemp(prefix="binnenstad-test-run-")
+        atexit.register(shutil.rmtree, base, True)
+        sim.run(town="small", years=1, out=Path(base) / "run", figures=False)
+        _TEMPLATE["run"] = Path(base) / "run"
+    import shutil
+
+    shutil.copytree(_TEMPLATE["run"], tmp / "run")
+
+
 def _cal(name: str) -> dict[str, str]:
     return {"c.toml": CAL.read_text().replace('name = "historical"', f"name = {name}", 1)}
 
@@ -682,6 +702,37 @@ CLI_CASES_II: dict[str, Case] = {
                                                 ["analysis", "is writing to it"],
                                                 setup=_all(_with_sweep(),
                                                            _hold("sweep/analysis"))),
+    "calibrate into locked folder": Case(["calibrate", str(CAL), "--out", "{tmp}/cal",
+                                          "--quiet"], ["--out", "another calibration (pid"],
+                                         setup=_hold("cal")),
+    "calibrate out dangling link": Case(["calibrate", str(CAL), "--out", "{tmp}/link",
+                                         "--quiet"], ["--out", "symbolic link"],
+                                        setup=_dangling("link")),
+    "calibrate out is a file": Case(["calibrate", str(CAL), "--out", "{tmp}/taken", "--quiet"],
+                                    ["--out", "not a folder"], setup=_file_in_the_way),
+    "calibrate read-only parent": Case(["calibrate", str(CAL), "--out", "{tmp}/cal",
+                                        "--quiet"], ["--out", "cannot write in", "Read-only"],
+                                       patch={"sim.outdir.FolderLock.acquire":
+                                              _raise(errno.EROFS)}),
+    "validate into locked folder": Case([*VALIDATE, "--out", "{tmp}/val"],
+                                        ["val", "another run (pid"], setup=_hold("val")),
+    "validate out dangling link": Case([*VALIDATE, "--out", "{tmp}/link"], ["symbolic link"],
+                                       setup=_dangling("link")),
+    "validate folder of other files": Case([*VALIDATE, "--out", "{tmp}/mine"],
+                                           ["holds 'notes.txt'", "folders: sobol"],
+                                           setup=_folder_with_foreign_file),
+    "validate read-only parent": Case([*VALIDATE, "--out", "{tmp}/val"],
+                                      ["cannot write in", "Read-only"],
+                                      patch={"sim.outdir.FolderLock.acquire":
+                                             _raise(errno.EROFS)}),
+    "animate locked run folder": Case(["animate", "{tmp}/run"], ["another process (pid"],
+                                      setup=_all(_a_run, _hold("run"))),
+    "animate full disk": Case(["animate", "{tmp}/run", "--no-mp4"],
+                              ["--out", "No space left", "nothing was changed"], setup=_a_run,
+                              patch={"sim.animate._write": _raise(errno.ENOSPC)}),
+    "animate read-only": Case(["animate", "{tmp}/run"], ["cannot write in", "Read-only"],
+                              setup=_a_run, patch={"sim.outdir.FolderLock.acquire":
+                                                   _raise(errno.EROFS)}),
     "osm into locked town file": Case(OSM, ["--out", "another process (pid", "is writing"],
                                       setup=_hold("t.geojson")),
     # 4. unbounded and blocking reads: regular files only, size checked before reading
