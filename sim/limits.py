@@ -8,8 +8,10 @@ Runs: `MAX_YEARS`, `START_YEARS`, `MAX_SEED`. Input files: `MAX_TOWN_FILE_BYTES`
 towns), `MAX_TEXT_FILE_BYTES` (scenarios, specs, tag tables, configs, JSON records),
 `MAX_SORT_EXTRACT_BYTES` (an unsorted OpenStreetMap extract, sorted in memory). Sizes:
 `MAX_RUNS` (runs of one experiment design), `MAX_UNITS` (units of a town), `MAX_NETWORK_GIB`
-(memory of the street network), `MAX_WORKERS`. Town fields: `TOWN_LIMITS`. Names that become
-paths: `MAX_NAME_CHARS`. Messages: `MAX_MESSAGE_CHARS`.
+(memory of the street network), `MAX_BOOTSTRAP`, `MAX_WORKERS`, `MAX_TIMEOUT_S`. Town fields:
+`TOWN_LIMITS`, `OSM_RADIUS`. Names that become paths: `MAX_NAME_CHARS`. Messages:
+`MAX_MESSAGE_CHARS`. (Limits of a calibration's budget and design belong to that config alone
+and are stated in `sim.calibration.config`.)
 """
 
 from __future__ import annotations

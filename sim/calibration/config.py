@@ -61,7 +61,7 @@ class Run(_Strict):
     name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
     scenario: str = "historical"
     town: str = "medium"
-    town_seed: int = Field(0, ge=0)
+    town_seed: int = Field(0, ge=0, le=MAX_SEED)
     years: int = Field(7, ge=1, le=40)
     replicates: int = Field(4, ge=1, le=100)
     seed: int = Field(0, ge=0, le=MAX_SEED)
