@@ -41,7 +41,15 @@ TIMESERIES_COLUMNS = [
     *[f"n_{b}" for b in BRANCH_NAMES],
     "vacant_floor_area", "retail_floor_area", "public_cost", "housing_added",
     "n_offices", "n_mixed_use", "sales", "splits", "merges", "national_support",
+    "retail_to_horeca", "retail_to_services", "retail_to_office", "retail_to_housing",
+    "stock_units_start", "stock_units_occupied", "stock_units_not_counted",
+    "stock_floor_shops", "stock_floor_other_uses", "stock_floor_housing", "stock_floor_vacant",
+    "stock_floor_vacant_barred",
 ]
+#: The fixed-stock columns: the retail-eligible units at the start of the recorded run and
+#: their floor area (with the dormant slots they can be split into) followed whatever happens
+#: to them, so that a lever's effect is not a change of denominator.
+STOCK_COLUMNS = TIMESERIES_COLUMNS[TIMESERIES_COLUMNS.index("stock_units_start"):]
 UNIT_COLUMNS = ["year", "step", "unit_id", "x", "y", "zone", "function", "branch", "is_vacant",
                 "floor_area", "rent", "footfall", "months_vacant", "chain", "popup",
                 "retail_eligible", "revenue", "owner_type", "anchor", "second_function",
@@ -88,23 +96,63 @@ def morans_i(model: CityCentreModel) -> float:
 
 
 class Recorder:
-    """Collects rows in plain lists; `frames()` turns them into DataFrames once, at the end."""
+    """Collects rows in plain lists; `frames()` turns them into DataFrames once, at the end.
+    The event log is the ledger's (`sim.ledger.Ledger.events`)."""
 
     def __init__(self, model: CityCentreModel) -> None:
         self.model = model
         self.rows: list[dict] = []
         self.unit_frames: list[pd.DataFrame] = []
-        self.events: list[tuple] = []
+        self.start: np.ndarray | None = None  # the retail-eligible units at the start
+        self.stock: np.ndarray | None = None  # ... and the slots they can be split into
+        self.stock_units = 0
+        self.stock_area = 0.0
 
-    def event(self, unit: int, kind: str, cause: str) -> None:
-        m = self.model
-        self.events.append((m.year, m.calendar_month, m.steps, int(unit), kind,
-                            FUNCTION_NAMES[int(m.units.function[unit])],
-                            ZONE_NAMES[int(m.units.zone[unit])], cause))
+    @property
+    def events(self) -> list[tuple]:
+        return self.model.ledger.events
+
+    def fix_stock(self) -> None:
+        """The start stock: the retail-eligible units when recording starts (and the slots
+        they can be split into)."""
+        u = self.model.units
+        self.start = u.eligible & u.active
+        slot = (u.parent >= 0) & ~u.active
+        self.stock = self.start | (slot & self.start[np.maximum(u.parent, 0)])
+        self.stock_units = int(self.start.sum())
+        self.stock_area = float(u.area[self.start].sum())
+
+    def stock_row(self) -> dict:
+        """The fixed-stock columns of this month (`STOCK_COLUMNS`): units of the start stock
+        occupied and no longer counted (converted, merged into a neighbour), and the shares of
+        its floor area used by shops, by other uses (offices), converted to housing, vacant, and
+        vacant but barred from new retail leases (a lever's rule)."""
+        m, u = self.model, self.model.units
+        s = self.stock & u.active
+        area0 = max(self.stock_area, 1e-9)
+        vacant = s & u.vacant
+        shops = s & u.occupied_commercial
+        housing = s & (u.function == Function.HOUSING)
+        other = s & ~u.vacant & ~u.occupied_commercial & ~housing
+
+        def floor(mask: np.ndarray) -> float:
+            return float(u.area[mask].sum() / area0)
+
+        return {
+            "stock_units_start": self.stock_units,
+            "stock_units_occupied": int((s & ~u.vacant & ~housing).sum()),
+            "stock_units_not_counted": int((self.start & ~(u.eligible & u.active)).sum()),
+            "stock_floor_shops": floor(shops),
+            "stock_floor_other_uses": floor(other),
+            "stock_floor_housing": floor(housing),
+            "stock_floor_vacant": floor(vacant),
+            "stock_floor_vacant_barred": floor(vacant & ~m.last_month.inputs.retail_lettable),
+        }
 
     def record_month(self) -> None:
         m, u = self.model, self.model.units
-        d = m.demand
+        mo = m.last_month
+        d = mo.demand
         elig = u.eligible & u.active
         vac = u.vacant & elig
         shop = u.occupied_commercial
@@ -118,21 +166,21 @@ class Recorder:
         row["n_shops"] = int(shop.sum())
         row["n_chain_shops"] = int((shop & u.chain).sum())
         row["n_popups"] = int((shop & u.popup).sum())
-        row["footfall_total"] = float(m.node_footfall.sum())
+        row["footfall_total"] = float(mo.flows.node_footfall.sum())
         rent = np.where(u.vacant, u.asking_rent, u.contract_rent)
         for z in Zone:
             mask = elig & (u.zone == z)
             row[f"footfall_{ZONE_NAMES[z]}"] = float(u.footfall[mask].mean()) if mask.any() else 0.0
             row[f"mean_rent_{ZONE_NAMES[z]}"] = float(rent[mask].mean()) if mask.any() else 0.0
-        row["visitor_trips"] = m.trips_month / DAYS_PER_MONTH
+        row["visitor_trips"] = mo.flows.trips / DAYS_PER_MONTH
         tot = d.total.sum(axis=(0, 1))
         retail_total = tot[_RETAIL].sum()
         row["online_share"] = (float(d.online.sum(axis=(0, 1))[_RETAIL].sum() / retail_total)
                                if retail_total > 0 else 0.0)
         row["share_65plus"] = d.share_65plus
-        row["n_residents"] = float(m.residents_at.sum())
+        row["n_residents"] = float(m.households.residents_at.sum())
         for k in ("openings", "closures", "conversions", "relocations"):
-            row[k] = int(m.month_events[k])
+            row[k] = int(mo.events[k])
         occupied = u.function[u.active & ~u.vacant & (u.function != Function.MARKET)]
         # A mixed-use unit adds its second function to the mix.
         row["shannon_diversity"] = shannon(np.r_[occupied, u.second_function[
@@ -145,9 +193,9 @@ class Recorder:
         row["spend_total"] = float(d.total.sum())
         row["spend_online"] = float(d.online.sum())
         row["spend_outside"] = float(d.outside.sum())
-        row["shop_revenue"] = m.revenue_total
-        row["shop_revenue_online"] = m.revenue_online_total
-        row["spend_leakage"] = float(m.leakage[_COMMERCIAL].sum())
+        row["shop_revenue"] = mo.revenue_total
+        row["shop_revenue_online"] = mo.revenue_online_total
+        row["spend_leakage"] = float(mo.leakage[_COMMERCIAL].sum())
         row["n_housing"] = int(((u.function == Function.HOUSING) & u.active).sum())
         counts = np.bincount(u.function[shop].astype(np.int64), minlength=len(FUNCTION_NAMES))
         for b, code in zip(BRANCH_NAMES, COMMERCIAL, strict=True):
@@ -159,8 +207,12 @@ class Recorder:
         row["n_offices"] = int((elig & (u.function == Function.OFFICE)).sum())
         row["n_mixed_use"] = int((shop & (u.second_function >= 0)).sum())
         for k in ("sales", "splits", "merges"):
-            row[k] = int(m.month_events[k])
+            row[k] = int(mo.events[k])
         row["national_support"] = float(m.national_support)
+        for k in ("retail_to_horeca", "retail_to_services", "retail_to_office",
+                  "retail_to_housing"):
+            row[k] = int(mo.events[k])
+        row.update(self.stock_row())
         self.rows.append(row)
         if m.calendar_month == 12:
             self.snapshot_units(m.year)
