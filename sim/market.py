@@ -99,6 +99,7 @@ class MarketView:
     relocation_grant: np.ndarray  # (units,) EUR/m2 grant for moving into the unit
     rent_subsidy: np.ndarray  # (units,) starters' rent subsidy share (0 without budget)
     popup_rent_subsidy: np.ndarray  # (units,) pop-ups' rent subsidy share (0 without budget)
+    office_rent: np.ndarray  # (units,) what a typical office user pays (EUR/m2/yr)
 
 
 def _sample(rng: np.random.Generator, pool: np.ndarray, allowed: np.ndarray, k: int,
@@ -203,7 +204,7 @@ def evaluate(view: MarketView, searchers: list[Searcher], candidates: list[np.nd
     revenue = optimism * forecast_revenue(view.pools, br, visits, passers, own_v, own_p)
     share = 1.0 + view.levy[un] - subsidy
     bid = bid_rent(p, revenue, area, br, operator_of(chain), cost, popup, view.costs, share)
-    office_bid = np.array([s.office_bid for s in searchers])[si] * p.office_rent[u.zone[un]]
+    office_bid = np.array([s.office_bid for s in searchers])[si] * view.office_rent[un]
     bid = np.where(office, office_bid, bid)
     np.maximum.at(seen, un, np.maximum(bid, 0.0))
     asking = np.where(popup, view.asking[un] * (1.0 - p.popup_rent_discount), view.asking[un])

@@ -79,7 +79,7 @@ def initial_rents_and_cash(m: CityCentreModel, mo: Month) -> None:
     housing = u.active & (u.function == Function.HOUSING)
     office = u.active & (u.function == Function.OFFICE)
     contract[housing] = p.housing_rent[u.zone[housing]]
-    contract[office] = p.office_rent[u.zone[office]]
+    contract[office] = m.office_rent[office]
     for unit, user in m.office_at.items():  # office users in shop units bargain like shops
         res = max(float(np.maximum(alternative_rents(m, mo)[unit], p.owner_running_cost)), 0.0)
         contract[unit] = max(res + p.renewal_owner_share * (user.bid - res), res)
@@ -294,7 +294,8 @@ def search_and_match(m: CityCentreModel, mo: Month, leaving: list[Searcher]) -> 
         reloc_annual=p.relocation_cost_per_m2 * 12.0 / p.lease_months,
         relocation_grant=i.relocation_grant,
         rent_subsidy=i.rent_subsidy if m.municipality.can_pay() else np.zeros(u.n),
-        popup_rent_subsidy=i.popup_rent_subsidy if m.municipality.can_pay() else np.zeros(u.n))
+        popup_rent_subsidy=i.popup_rent_subsidy if m.municipality.can_pay() else np.zeros(u.n),
+        office_rent=m.office_rent)
     rng = m.stream("search")
     k = int(p.entrant_candidates + round(i.extra_candidates))
     cands = candidate_units(view, searchers, rng, k)
@@ -321,7 +322,7 @@ def search_and_match(m: CityCentreModel, mo: Month, leaving: list[Searcher]) -> 
                 p.relocation_cost_per_m2 * u.area[match.unit] - grant, 0.0) / p.lease_months)
         elif s.office:
             OfficeUser.sign(m, match.unit, match.rent,
-                            s.office_bid * p.office_rent[u.zone[match.unit]])
+                            s.office_bid * m.office_rent[match.unit])
             done.add(id(s.agent))
             s.agent.remove()
         else:
