@@ -360,7 +360,13 @@ def test_full_disk_keeps_results_and_the_sweep_resumes(disk: Disk, tmp_path: Pat
             (["compare", "--town", "small", "--scenarios", "baseline", "--policies", "none",
               "--replicates", "1", "--years", "1", "--quiet", "--workers", "1", "--out",
               d / "c"], ["No space left"]),
+            (["run", "--quiet", "--town", "small", "--years", "1", "--seed", "2", "--out",
+              d / "run"], ["No space left", "run"]),  # with figures
+            (["run", "--quiet", "--town", "small", "--years", "1", "--out", d / "new", "--csv"],
+             ["No space left"]),
             (["town", "from-osm", d / "ex.osm", "--out", d / "t.geojson"], ["No space left"]),
+            (["analyse", d / "sweep"], ["No space left"]),
+            (["report", d / "sweep", "--no-figures"], ["No space left"]),
             (["animate", d / "run", "--no-mp4"], ["No space left"])):
         code, lines = cli(args, capsys)
         one_error(code, lines, *needles)

@@ -104,7 +104,9 @@ def load_sweep(root: str | Path) -> SweepData:
     if not root.is_dir():
         raise ReportError(f"{root}: no such folder; give the results folder of a sweep "
                           "(binnenstad sweep or binnenstad compare)")
-    if not (root / MANIFEST_FILE).is_file():
+    # A sweep stopped before it wrote its manifest (a full disk) still has its design and
+    # status records; the manifest is rebuilt from them below.
+    if not ((root / MANIFEST_FILE).is_file() or (root / DESIGN_FILE).is_file()):
         raise ReportError(f"{root}: not a sweep ({MANIFEST_FILE} missing); give the results "
                           "folder of binnenstad sweep or binnenstad compare")
     store = Store(root)
