@@ -561,6 +561,32 @@ def test_a_signal_during_the_swap(when: str, tmp_path: Path) -> None:
     assert json.loads((out / "run.json").read_text())["seed"] == 2
 
 
+@pytest.mark.parametrize("command", ["analyse", "report"])
+@pytest.mark.parametrize("when", ["before-first", "between"])
+def test_a_signal_during_the_swap_of_a_sweep_s_folders(command: str, when: str,
+                                                      finished_sweep: Path,
+                                                      tmp_path: Path) -> None:
+    """The same swap for the folders a sweep's commands replace (analysis/, report/): a
+    SIGTERM during it ends with exit 0, the complete new folder and a note; no old folder."""
+    root = _copy(finished_sweep, tmp_path / "sweep")
+    sub = root / ("analysis" if command == "analyse" else "report")
+    args = [command, str(root), "--no-figures"]
+    first = subprocess.run([sys.executable, "-m", "sim.cli", *args], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    old = tree(sub)
+    p = subprocess.run([sys.executable, "-c", _SWAP_SCRIPT, when, *args], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=300)
+    lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert p.returncode == 0, p.stderr
+    assert "Traceback" not in p.stderr
+    assert lines[-1] == ("binnenstad: note: SIGTERM received after the command had finished; "
+                         f"the results in {sub}/ are complete"), p.stderr
+    leftovers = sorted(q.name for q in root.iterdir() if q.name.startswith("."))
+    assert leftovers == [], leftovers  # no old folder, temporary folder or lock file
+    assert set(tree(sub)) == set(old)
+
+
 @pytest.mark.slow
 def test_random_sigterms_say_what_state_the_folder_is_in(tmp_path: Path) -> None:
     """Ten SIGTERMs at random moments of a run into a previous results folder: either exit
