@@ -367,7 +367,14 @@ def test_full_disk_keeps_results_and_the_sweep_resumes(disk: Disk, tmp_path: Pat
             (["town", "from-osm", d / "ex.osm", "--out", d / "t.geojson"], ["No space left"]),
             (["analyse", d / "sweep"], ["No space left"]),
             (["report", d / "sweep", "--no-figures"], ["No space left"]),
-            (["animate", d / "run", "--no-mp4"], ["No space left"])):
+            (["animate", d / "run", "--no-mp4"], ["No space left"]),
+            (["sensitivity", ROOT / "experiments" / "sensitivity_morris.toml", "--out",
+              d / "sens", "--quiet"], ["No space left"]),
+            (["validate", "--calibration", ROOT / "experiments" / "calibration" /
+              "historical.toml", "--out", d / "val", "--quiet", "--replicates", "2", "--town",
+              "small"], ["No space left"]),
+            (["calibrate", ROOT / "experiments" / "calibration" / "historical.toml", "--out",
+              d / "cal", "--quiet"], ["No space left"])):
         code, lines = cli(args, capsys)
         one_error(code, lines, *needles)
         assert tree(d) == before, args

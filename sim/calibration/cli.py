@@ -167,8 +167,11 @@ def _open_folder(folder: Path) -> tuple[Any, list[Path]]:
             raise BusyError("exists and is not a folder")
         path.mkdir(exist_ok=True)
         probe = path / f".probe-{os.getpid()}"
-        probe.write_bytes(b"\0" * 4096)
-        probe.unlink()
+        try:  # a full disk creates the file and then fails to write it: remove it either way
+            probe.write_bytes(b"\0" * 4096)
+        finally:
+            with contextlib.suppress(OSError):
+                probe.unlink()
     except BusyError as exc:
         lock.release()
         _remove_empty(made)
