@@ -368,6 +368,8 @@ def test_full_disk_keeps_results_and_the_sweep_resumes(disk: Disk, tmp_path: Pat
             (["analyse", d / "sweep"], ["No space left"]),
             (["report", d / "sweep", "--no-figures"], ["No space left"]),
             (["animate", d / "run", "--no-mp4"], ["No space left"]),
+            (["sweep", d / "s.toml", "--out", d / "sweep2", "--quiet", "--workers", "1"],
+             ["No space left"]),
             (["sensitivity", ROOT / "experiments" / "sensitivity_morris.toml", "--out",
               d / "sens", "--quiet"], ["No space left"]),
             (["validate", "--calibration", ROOT / "experiments" / "calibration" /
