@@ -1034,10 +1034,10 @@ def test_cli_bad_input(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPat
         (tmp_path / name).write_text(text)
     for key, value in case.env.items():
         monkeypatch.setenv(key, value)
+    if case.setup is not None:  # before the patches: they simulate failures of the command
+        case.setup(tmp_path)    # (a setup may build a run, which the patch would refuse)
     for target, value in case.patch.items():
         monkeypatch.setattr(target, value)
-    if case.setup is not None:
-        case.setup(tmp_path)
     monkeypatch.chdir(tmp_path)  # a default outputs/ folder would be created here
     before = _tree(tmp_path)
     argv = [a.replace("{tmp}", str(tmp_path)) for a in case.argv]
