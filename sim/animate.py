@@ -14,6 +14,7 @@ call leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -37,6 +38,8 @@ from .figures import (
     zone_outlines,
 )
 from .functions import FUNCTION_NAMES, ZONE_NAMES
+from .limits import MAX_TEXT_FILE_BYTES
+from .safeio import read_text_limited
 from .town import Town
 
 #: Columns the animation reads.
@@ -124,9 +127,10 @@ def load_run(run_dir: str | Path) -> RunFrames:
     meta: dict[str, Any] = {}
     if (folder / "run.json").is_file():
         try:
-            meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            meta = json.loads(read_text_limited(folder / "run.json", MAX_TEXT_FILE_BYTES))
+        except (OSError, ValueError, RecursionError):
             meta = {}
+        meta = meta if isinstance(meta, dict) else {}
     parts = [str(meta.get(k)) for k in ("town", "scenario") if meta.get(k)]
     if meta.get("policies"):
         parts.append(" + ".join(str(p) for p in meta["policies"]))
@@ -231,6 +235,36 @@ def animate(run_dir: str | Path, out: str | Path | None = None, fps: float = 1.5
     targets = [(gif, PillowWriter)]
     if mp4:
         targets.append((gif.with_suffix(".mp4"), FFMpegWriter))
+    lock = _lock(Path(run_dir), gif)
+    try:
+        return _write(run, targets, fps, dpi)
+    except OSError as exc:  # a full or read-only disk, a quota
+        raise AnimationError(f"--out {gif}: cannot write the animation ({exc.strerror or exc}); "
+                             "nothing was changed") from None
+    finally:
+        lock.release()
+
+
+def _lock(run_dir: Path, gif: Path) -> Any:
+    """Take the lock of the run folder when the animation goes into it (so a run replacing the
+    folder meanwhile cannot take the animation with it), else of the GIF itself; one line if
+    another process holds it or the place cannot be written."""
+    from .outdir import BusyError, FolderLock
+
+    inside = os.path.abspath(gif.parent) == os.path.abspath(run_dir)
+    lock = FolderLock(run_dir if inside else gif)
+    try:
+        lock.acquire(f"{lock.folder}: another process (pid {{pid}}) is writing to it; wait "
+                     "for it to finish")
+    except BusyError as exc:
+        raise AnimationError(f"--out {gif}: {exc}") from None
+    except OSError as exc:
+        raise AnimationError(f"--out {gif}: cannot write in {lock.file.parent} "
+                             f"({exc.strerror or exc})") from None
+    return lock
+
+
+def _write(run: RunFrames, targets: list[tuple[Path, Any]], fps: float, dpi: int) -> list[Path]:
     fig = Figure(figsize=(11.0, 6.2))
     FigureCanvasAgg(fig)
     outlines = zone_outlines(run.town) if run.town is not None else None
@@ -255,5 +289,6 @@ def animate(run_dir: str | Path, out: str | Path | None = None, fps: float = 1.5
             written.append(path)
     finally:
         for tmp in temps:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # also on a disk gone read-only
+                tmp.unlink(missing_ok=True)
     return written

@@ -20,7 +20,7 @@ def animate_command(
 ) -> None:
     """Animate the map of a run over its years (GIF; MP4 too when ffmpeg is installed)."""
     from .animate import AnimationError, animate
-    from .cli import _fail
+    from .errors import fail as _fail
 
     try:
         paths = animate(run_dir, out=out, fps=fps, mp4=mp4)

@@ -12,30 +12,34 @@ matplotlib only when figures are drawn.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-#: Exit codes: usage or input error, violated invariant (a model defect), Ctrl-C, SIGTERM.
-EXIT_USAGE, EXIT_INVARIANT, EXIT_INTERRUPTED, EXIT_TERMINATED = 2, 3, 130, 143
-
-
-def _fail(message: str, code: int = EXIT_USAGE) -> None:
-    print(f"binnenstad: error: {' '.join(str(message).split())}", file=sys.stderr)
-    raise typer.Exit(code)
+from . import signals as _signals
+from .errors import (
+    EXIT_INTERRUPTED,
+    EXIT_INVARIANT,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    error_line,
+    fail,
+)
+from .signals import Signals, Terminated
 
 
 def _allowed_values() -> dict[str, str]:
     """Allowed values of the typed options, for reformatted parser errors."""
-    from . import validate as v
+    from .limits import MAX_SEED, MAX_WORKERS, MAX_YEARS, START_YEARS
 
-    seed = f"a whole number from 0 to {v.MAX_SEED}"
-    return {"--years": f"a whole number from 1 to {v.MAX_YEARS}",
-            "--start": f"a year from {v.START_YEARS[0]} to {v.START_YEARS[1]}",
-            "--seed": seed, "--town-seed": seed}
+    seed = f"a whole number from 0 to {MAX_SEED}"
+    return {"--years": f"a whole number from 1 to {MAX_YEARS}",
+            "--start": f"a year from {START_YEARS[0]} to {START_YEARS[1]}",
+            "--seed": seed, "--town-seed": seed,
+            "--workers": f"a whole number from 1 to {MAX_WORKERS}",
+            "--replicates": "a whole number of at least 1"}
 
 
 def _option_names(ctx: Any) -> list[str]:
@@ -88,79 +92,43 @@ class OneLineErrors(TyperGroup):
              standalone_mode: bool = True, **extra: Any) -> Any:
         from typer._click import exceptions as ce
 
-        code = 0
+        code, word = 0, None
+        sig = _signals.active()
         try:
             rv = super().main(args=args, prog_name=prog_name or "binnenstad",
                               complete_var=complete_var, standalone_mode=False, **extra)
             code = rv if isinstance(rv, int) else 0
+            if code == EXIT_INTERRUPTED:  # typer turns KeyboardInterrupt into Exit(130)
+                word = "interrupted"
+            elif sig is not None and code == 0:
+                sig.finish()  # the command is done: a signal from now on is only noted
+            elif sig is not None:
+                sig.failed()  # it failed and said so: a signal held meanwhile adds nothing
         except ce.NoArgsIsHelpError as e:
             e.show()
             code = EXIT_USAGE
         except ce.UsageError as e:
-            print(f"binnenstad: error: {' '.join(_usage_line(e).split())}", file=sys.stderr)
+            print(error_line(_usage_line(e)), file=sys.stderr)
             code = EXIT_USAGE
         except (KeyboardInterrupt, typer.Abort):
-            code = EXIT_INTERRUPTED
+            code, word = EXIT_INTERRUPTED, "interrupted"
         except Terminated:
-            code = EXIT_TERMINATED
+            code, word = EXIT_TERMINATED, "terminated"
         except SystemError as e:  # a signal that surfaced inside a compiled (numba) call
             if isinstance(e.__cause__, KeyboardInterrupt):
-                code = EXIT_INTERRUPTED
+                code, word = EXIT_INTERRUPTED, "interrupted"
             elif isinstance(e.__cause__, Terminated):
-                code = EXIT_TERMINATED
+                code, word = EXIT_TERMINATED, "terminated"
             else:
                 raise
-        if code == EXIT_INTERRUPTED:
-            print("binnenstad: interrupted", file=sys.stderr)
-        elif code == EXIT_TERMINATED:
-            print("binnenstad: terminated", file=sys.stderr)
+        if word is not None:  # (a command that printed its own line raised SystemExit)
+            print(sig.stop_line(word) if sig is not None else f"binnenstad: {word}",
+                  file=sys.stderr)
+        elif sig is not None and code == 0 and sig.late_line():
+            print(sig.late_line(), file=sys.stderr)
         if standalone_mode:
             sys.exit(code)
         return code
-
-
-class Terminated(BaseException):
-    """SIGTERM, raised in the main thread so that ``finally`` blocks clean up."""
-
-
-class Signals:
-    """Ctrl-C (SIGINT) and SIGTERM for the console script.
-
-    During start-up they raise `KeyboardInterrupt` / `Terminated` at once. While the model runs
-    they are held until the end of the month being simulated (`check`), because an exception
-    raised inside numba's dispatcher (a kernel call or the kernel cache loading) can crash the
-    interpreter; a second signal while one is held raises at once.
-    """
-
-    def __init__(self) -> None:
-        self.holding = False
-        self.pending: BaseException | None = None
-
-    def install(self) -> None:
-        signal.signal(signal.SIGINT, self.handler)
-        signal.signal(signal.SIGTERM, self.handler)
-
-    def handler(self, signum: int, frame: Any) -> None:
-        exc = KeyboardInterrupt() if signum == signal.SIGINT else Terminated()
-        if self.holding and self.pending is None:
-            self.pending = exc
-            return
-        # Remembered too: an exception raised inside a callback the interpreter ignores (an
-        # import lock's weakref callback, a __del__) would otherwise be lost.
-        self.pending = exc
-        raise exc
-
-    def hold(self, on: bool) -> None:
-        """Start or stop holding signals; a signal already received is raised now."""
-        self.holding = on
-        if not on or self.pending is not None:
-            self.check()
-
-    def check(self) -> None:
-        """Raise the held signal, if any (called between months)."""
-        if self.pending is not None:
-            exc, self.pending, self.holding = self.pending, None, False
-            raise exc
 
 
 app = typer.Typer(cls=OneLineErrors, add_completion=False, no_args_is_help=True,
@@ -218,7 +186,7 @@ def run(
         params = parse_assignments(set_ or [], "--set")
         scales = parse_scales(driver_scale or [], "--driver-scale")
     except ScenarioError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
         v.check_years(years, "--years")
         if start is not None:
@@ -229,7 +197,7 @@ def run(
         target = v.check_out(out, "--out")
         v.check_policies(policies, "--policy")
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
     try:
         twn, sc, _ = prepare(town, scenario, policies, years, seed, town_seed)
@@ -241,7 +209,9 @@ def run(
                                  backend, params, scales)
         folder = ResultsFolder(target).open()  # before the simulation: unusable paths fail now
     except (ValueError, OSError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
+    if (sig := _signals.active()) is not None:
+        sig.writing(target)  # a signal's line says that the folder is unchanged
 
     try:
         result = _simulate(folder, twn, sc, policies, start, years, seed, backend, town_seed,
@@ -320,9 +290,9 @@ def _simulate(folder: Any, twn: Any, sc: Any, policies: list[str], start: int, y
                 if signals is not None:
                     signals.holding = False
     except InvariantError as exc:
-        _fail(str(exc), EXIT_INVARIANT)
+        fail(str(exc), EXIT_INVARIANT)
     except ValueError as exc:  # the results could not be moved into place
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @app.command()
@@ -346,7 +316,7 @@ def scenarios(
     try:
         print(scenario_help(name))
     except (ScenarioError, OSError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @app.command()
@@ -367,7 +337,7 @@ def policies(
     try:
         print(lever_help(name))
     except PolicyError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @app.command()
@@ -396,8 +366,10 @@ _register_batch(app)
 
 # Calibration and validation (calibrate, validate).
 from .calibration.cli import register as _register_calibration  # noqa: E402
+from .calibration.validate_cli import register as _register_validation  # noqa: E402
 
 _register_calibration(app)
+_register_validation(app)
 
 # Reports (report, compare).
 from .report.cli import register as _register_report  # noqa: E402
@@ -414,10 +386,10 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, prog_name="binnenstad", obj=signals)
         return
     except KeyboardInterrupt:
-        print("binnenstad: interrupted", file=sys.stderr)
+        print(signals.stop_line("interrupted"), file=sys.stderr)
         code = EXIT_INTERRUPTED
     except Terminated:
-        print("binnenstad: terminated", file=sys.stderr)
+        print(signals.stop_line("terminated"), file=sys.stderr)
         code = EXIT_TERMINATED
     except SystemExit as e:
         if e.code not in (EXIT_INTERRUPTED, EXIT_TERMINATED):

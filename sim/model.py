@@ -34,6 +34,7 @@ from .calendar import Calendar, CalendarView
 from .households import Households
 from .kernels import Kernels
 from .ledger import Ledger
+from .limits import MAX_SEED, MAX_YEARS, START_YEARS
 from .month import Month, MonthView
 from .params import Params
 from .property import LettingEvidence, OwnerBook
@@ -44,9 +45,6 @@ from .scenarios.mechanisms import build_mechanisms
 from .space import build_street_network, mesa_space
 from .threads import blas_controller, one_blas_thread
 from .town import Town, generate_town
-
-#: Longest run the model accepts (years); longer runs are refused, not attempted.
-MAX_YEARS = 200
 
 
 class CityCentreModel(CalendarView, MonthView, Model):
@@ -93,8 +91,9 @@ class CityCentreModel(CalendarView, MonthView, Model):
             start_year = scenario.start_year
         if isinstance(start_year, bool) or not isinstance(start_year, int | np.integer):
             raise TypeError(f"start_year must be a whole year, got {start_year!r}")
-        if not 1990 <= int(start_year) <= 2100:
-            raise ValueError(f"start_year {start_year} is out of range; allowed: 1990-2100")
+        if not START_YEARS[0] <= int(start_year) <= START_YEARS[1]:
+            raise ValueError(f"start_year {start_year} is out of range; allowed: "
+                             f"{START_YEARS[0]}-{START_YEARS[1]}")
         levers = _own_levers(policies)
         # A model gets its own scenario instance (Mesa binds a scenario to one running model).
         scenario = scenario.for_run(seed)
@@ -323,8 +322,8 @@ def centre_history(scenario: CentreScenario) -> CentreScenario | None:
 def _check_seed(seed: Any, name: str) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
         raise TypeError(f"{name} must be a whole number >= 0, got {seed!r}")
-    if seed < 0 or seed >= 2**63:
-        raise ValueError(f"{name} must be a whole number from 0 to 2**63 - 1, got {seed}")
+    if seed < 0 or seed > MAX_SEED:
+        raise ValueError(f"{name} must be a whole number from 0 to {MAX_SEED}, got {seed}")
     return int(seed)
 
 

@@ -22,6 +22,7 @@ from . import validate as v
 from .invariants import assert_frames, assert_invariants, check_enabled
 from .outdir import ResultsFolder
 from .provenance import git_commit, package_versions
+from .safetext import csv_frame
 from .scenarios.loader import CentreScenario
 from .scenarios.whatif import apply_whatifs
 from .town import Town
@@ -254,7 +255,7 @@ def _simulate(twn: Town, sc: CentreScenario, levers: list[Any], policies: list[s
     result = RunResult(ts, units, events, meta, model if keep_model else None, twn,
                        model.node_footfall.copy())
     if folder is not None:
-        _write_into(result, folder.tmp, figures, csv)
+        folder.write(lambda tmp: _write_into(result, tmp, figures, csv))
         folder.commit()
     return result
 
@@ -265,7 +266,7 @@ def write_results(result: RunResult, out: str | Path, figures: bool = True,
     into folder ``out``, replacing it as a whole (see `sim.outdir`)."""
     folder = ResultsFolder(v.check_out(out)).open()
     try:
-        _write_into(result, folder.tmp, figures, csv)
+        folder.write(lambda tmp: _write_into(result, tmp, figures, csv))
         folder.commit()
     except BaseException:
         folder.abort()
@@ -281,8 +282,9 @@ def _write_into(result: RunResult, folder: Path, figures: bool, csv: bool = Fals
     for name in TABLES:
         frame = getattr(result, name)
         frame.to_parquet(folder / f"{name}.parquet", index=False)
-        if csv:  # plain comma-separated, ISO dates, point decimals (Excel: Data > From Text/CSV)
-            frame.to_csv(folder / f"{name}.csv", index=False, date_format="%Y-%m-%d")
+        if csv:  # plain comma-separated, ISO dates, point decimals (Excel: Data > From Text/CSV);
+            # text that a spreadsheet would run as a formula is written as text (sim.safetext)
+            csv_frame(frame).to_csv(folder / f"{name}.csv", index=False, date_format="%Y-%m-%d")
     if figures:
         from .figures import write_figures  # matplotlib is imported only when figures are drawn
 

@@ -19,6 +19,7 @@ from mesa.discrete_space import Network
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import shortest_path
 
+from .limits import MAX_NETWORK_GIB
 from .town import Town
 
 #: Bytes held per (node, node) pair while the street network is built and used: distances
@@ -27,10 +28,9 @@ from .town import Town
 #: (float64 for two age bands, 16) and the visitor-flow kernel's origin-destination matrix and
 #: its temporaries (float64, 3 x 8).
 BYTES_PER_NODE_PAIR = 76
-#: Default limit (GiB) on those matrices; the environment variable
-#: ``BINNENSTAD_MAX_NETWORK_GIB`` raises or lowers it. 4 GiB is about 7,500 street nodes (a town
-#: of roughly 30,000 units; the ``xl`` preset has 2,300 nodes and needs 0.4 GiB).
-MAX_NETWORK_GIB = 4.0
+#: The default limit (GiB) on those matrices is `sim.limits.MAX_NETWORK_GIB`; the environment
+#: variable ``BINNENSTAD_MAX_NETWORK_GIB`` raises or lowers it. 4 GiB is about 7,500 street
+#: nodes (a town of roughly 30,000 units; the ``xl`` preset has 2,300 nodes and needs 0.4 GiB).
 LIMIT_ENV = "BINNENSTAD_MAX_NETWORK_GIB"
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .functions import COMMERCIAL, Anchor, Function, Zone
+from .limits import MAX_UNITS, TOWN_LIMITS, Limit  # noqa: F401 - Limit re-exported
 from .rng import stream
 
 #: Street cell length in metres: one street node per cell.
@@ -25,37 +26,6 @@ BLOCK_CELLS = 4
 SETBACK_M = 9.0
 
 ENTRY_KINDS = ("parking", "station", "bike", "residential")
-
-
-@dataclass(frozen=True)
-class Limit:
-    """Allowed closed range of a town field, with its unit."""
-
-    lo: float
-    hi: float
-    unit: str
-
-    def allowed(self) -> str:
-        return f"{_num(self.lo)} to {_num(self.hi)} {self.unit}"
-
-
-def _num(x: float) -> str:
-    """1e7 -> '10,000,000', 0.5 -> '0.5', 1e-06 -> '1e-06'."""
-    return f"{x:,.0f}" if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
-
-
-#: Allowed ranges of town fields, for town files (`sim.town_io`) and hand-built `Town` objects
-#: alike (docs/town_format.md, "Limits"). Coordinates: any projected metre grid (RD New x
-#: 0-300 km, y 300-620 km; UTM northings stay below 10,000 km). Floor area: from a kiosk to a
-#: large mall. Upper floors: more than any Dutch building. Catchment: more than any metropolis.
-TOWN_LIMITS: dict[str, Limit] = {
-    "coordinate": Limit(-1e7, 1e7, "m"),
-    "extent": Limit(10.0, 20_000.0, "m"),
-    "floor_area": Limit(1.0, 100_000.0, "m2"),
-    "upper_floors": Limit(0, 100, "floors"),
-    "catchment_population": Limit(1.0, 1e8, "persons"),
-    "weight": Limit(1e-6, 1e6, "(relative share of visitors)"),
-}
 
 
 @dataclass(frozen=True)
@@ -172,7 +142,11 @@ class Town:
         self._validate_ranges()
 
     def _validate_ranges(self) -> None:
-        """Finite values within `TOWN_LIMITS` (the same limits as town files)."""
+        """At most `MAX_UNITS` units; finite values within `TOWN_LIMITS` (the same limits as
+        town files)."""
+        if self.n_units > MAX_UNITS:
+            raise ValueError(f"has {self.n_units:,} units; allowed: at most {MAX_UNITS:,} (the xl "
+                             "preset has 10,000)")
         lim = TOWN_LIMITS
         c = lim["catchment_population"]
         if not (np.isfinite(self.catchment_population)

@@ -42,6 +42,9 @@ from .functions import (
     ZONE_NAMES,
     Function,
 )
+from .limits import MAX_NAME_CHARS, MAX_UNITS
+from .limits import MAX_TOWN_FILE_BYTES as MAX_FILE_BYTES
+from .safeio import FileReadError, read_text_limited
 from .space import TownTooLargeError, check_network_size
 from .town import CELL_M, ENTRY_KINDS, PRESETS, TOWN_LIMITS, Limit, Town, generate_town
 
@@ -51,10 +54,6 @@ MERGE_M = 1.0
 MAX_SNAP_M = 250.0
 #: Format version written by `save_town`; `load_town` accepts files without one.
 FORMAT_VERSION = 1
-#: Largest town file read (bytes). An ``xl`` town (10,000 units) is about 3.6 MB.
-MAX_FILE_BYTES = 64 * 2**20
-#: Longest town name (characters).
-MAX_NAME_CHARS = 200
 #: The example centre shipped with the package ("Voorbeeldstad", about 120 units).
 EXAMPLE_TOWN = Path(__file__).parent / "data" / "example_town.geojson"
 
@@ -173,22 +172,10 @@ def _geom_type(geom: Any) -> str:
 
 
 def _read_json(path: Path, r: _Reader) -> dict:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise r.fail(f"file is {size / 2**20:,.1f} MiB; allowed: at most "
-                         f"{MAX_FILE_BYTES / 2**20:g} MiB")
-        with path.open("rb") as fh:  # read at most the limit (the file may grow meanwhile)
-            raw = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as e:
-        raise r.fail(f"cannot read file: {e.strerror or e}") from e
-    if len(raw) > MAX_FILE_BYTES:
-        raise r.fail(f"file is larger than {MAX_FILE_BYTES / 2**20:g} MiB; allowed: at most "
-                     f"{MAX_FILE_BYTES / 2**20:g} MiB")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise r.fail(f"not UTF-8 text (byte {e.start})") from e
+    try:  # a regular file, its size checked before it is read (sim.safeio)
+        text = read_text_limited(path, MAX_FILE_BYTES)
+    except FileReadError as e:
+        raise r.fail(str(e)) from None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
@@ -330,6 +317,11 @@ def load_town(path: str | Path) -> Town:
     units: list[dict[str, Any]] = []
     unit_ids: dict[Any, int] = {}
 
+    n_units = sum(1 for f in doc["features"] if isinstance(f, dict) and isinstance(
+        f.get("properties"), dict) and f["properties"].get("kind") == "unit")
+    if n_units > MAX_UNITS:  # before anything is built: a town's cost grows with its units
+        raise r.fail(f"has {n_units:,} units; allowed: at most {MAX_UNITS:,} (the xl preset has "
+                     "10,000)")
     for i, feat in enumerate(doc["features"]):
         where = f"feature {i}"
         if not isinstance(feat, dict) or feat.get("type") != "Feature":
@@ -633,6 +625,10 @@ def resolve_town(spec: str | Path, seed: int = 0) -> Town:
     if key.lower() in PRESETS:
         return generate_town(key.lower(), seed)
     p = Path(key)
-    if p.suffix.lower() in (".geojson", ".json") or p.is_file():
+    try:
+        is_file = p.is_file()
+    except OSError:  # a name longer than the file system allows is no file
+        is_file = False
+    if p.suffix.lower() in (".geojson", ".json") or is_file:
         return load_town(p)
     raise TownFileError(f"unknown town {key!r}; allowed: {', '.join(PRESETS)} or a .geojson file")

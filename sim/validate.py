@@ -8,10 +8,11 @@ argument and the allowed values, before anything is computed or written:
 * `InputTypeError` (a `TypeError` and an `InputError`): a value of the wrong kind (``seed=1.7``,
   ``years="12"``, ``policies="compaction"``, ...).
 
-The command line reports both as ``binnenstad: error: <message>`` with exit code 2. Limits that
-belong to one input kind live with its reader: town files in `sim.town_io` and `sim.town`
-(`TOWN_LIMITS`), the street network's memory in `sim.space`, scenario files in
-`sim.scenarios.loader`, lever settings in `sim.policies`.
+The command line reports both as ``binnenstad: error: <message>`` with exit code 2. Every limit
+is stated once, in `sim.limits`, and checked by the reader of its input kind: town files in
+`sim.town_io` and `sim.town` (`TOWN_LIMITS`), the street network's memory in `sim.space`,
+scenario files in `sim.scenarios.loader`, lever settings in `sim.policies`, experiment specs in
+`sim.batch.spec`.
 """
 
 from __future__ import annotations
@@ -23,14 +24,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-#: Longest run in years (12 monthly steps each). A run's tables grow with its length; 200 years
-#: is far beyond any scenario's data (the drivers are held flat after their last point).
-MAX_YEARS = 200
-#: Allowed first simulated years (inclusive): the scenarios' data start in the 1990s-2010s and
-#: their projections end by 2100.
-START_YEARS = (1990, 2100)
-#: Largest root seed (seeds are stored as 64-bit integers in run.json and the tables).
-MAX_SEED = 2**63 - 1
+from .limits import MAX_SEED, MAX_YEARS, START_YEARS
+
 #: Kernel backends (kept in step with `sim.kernels.BACKENDS`; not imported from there so that
 #: validating does not load numba).
 BACKENDS = ("numba", "reference")

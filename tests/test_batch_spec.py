@@ -188,14 +188,12 @@ def test_shipped_experiments_load_and_expand(name):
 
 
 def test_interrupted_says_what_is_kept_and_exits_130(capsys, tmp_path):
-    import typer
-
-    from sim.batch.cli import interrupted
+    from sim.errors import stopped
 
     for folder, line in ((tmp_path, f"binnenstad: interrupted; finished runs are kept in "
                                     f"{tmp_path}/; run the same command again to resume"),
                          (None, "binnenstad: interrupted")):
-        with pytest.raises(typer.Exit) as exc:
-            interrupted("runs", folder)
-        assert exc.value.exit_code == 130
+        with pytest.raises(SystemExit) as exc:
+            stopped("runs", folder)
+        assert exc.value.code == 130
         assert capsys.readouterr().err.strip() == line

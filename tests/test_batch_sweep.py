@@ -121,13 +121,15 @@ def test_resume_skips_finished_runs_and_retries_failed_ones(tmp_path):
 def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):
     import pyarrow as pa
 
+    import sim.batch.store as store
+
     target = tmp_path / "t" / "x.parquet"
 
-    def crash(table, where):
-        Path(where).write_bytes(b"PAR1 partial")
+    def crash(src, dst):  # the temporary file is complete; the disk fails at the rename
+        assert Path(src).stat().st_size > 0
         raise OSError("disk full")
 
-    monkeypatch.setattr(pq, "write_table", crash)
+    monkeypatch.setattr(store.os, "replace", crash)
     with pytest.raises(OSError):
         write_table(target, pa.table({"a": [1]}))
     assert list(target.parent.iterdir()) == []
@@ -270,7 +272,7 @@ def test_a_second_sweep_into_a_locked_folder_is_refused(tmp_path):
     with store.lock():
         from sim.batch.store import StoreError
 
-        with pytest.raises(StoreError, match="another sweep is writing"):
+        with pytest.raises(StoreError, match=r"another sweep \(pid \d+\) is writing"):
             sweep(spec, tmp_path / "out", workers=1, progress=False)
 
 

@@ -46,3 +46,35 @@ def test_docs_have_their_marker_blocks(name):
     text = (results.ROOT / "docs" / name).read_text()
     for begin, end in ((docs_tables.BEGIN, docs_tables.END), (results.BEGIN, results.END)):
         assert text.count(begin) == 1 and text.count(end) == 1
+
+
+def test_readme_states_the_limits_of_sim_limits():
+    """README, "Errors, limits and results folders", quotes every limit of `sim.limits` (a
+    changed limit must be changed there too); docs/town_format.md the town file's."""
+    from sim import limits as L
+
+    readme = (results.ROOT / "README.md").read_text()
+    section = readme[readme.index("### Errors, limits and results folders"):]
+    section = " ".join(section[: section.index("\n## ")].split())
+    quoted = {
+        "MAX_YEARS": f"1-{L.MAX_YEARS} years", "START_YEARS": "{}-{}".format(*L.START_YEARS),
+        "MAX_SEED": "0 to 2^63-1", "MAX_RUNS": f"at most {L.MAX_RUNS:,} runs",
+        "MAX_UNITS": f"at most {L.MAX_UNITS:,} units",
+        "MAX_TOWN_FILE_BYTES": f"at most {L.MAX_TOWN_FILE_BYTES // 2**20} MiB",
+        "MAX_NETWORK_GIB": f"{L.MAX_NETWORK_GIB:g} GiB",
+        "MAX_TEXT_FILE_BYTES": f"at most {L.MAX_TEXT_FILE_BYTES:,} bytes",
+        "MAX_SORT_EXTRACT_BYTES": f"up to {L.MAX_SORT_EXTRACT_BYTES // 2**20} MiB",
+        "OSM_RADIUS": f"{L.OSM_RADIUS.lo:,.0f} to {L.OSM_RADIUS.hi:,.0f} m",
+        "catchment_population": L.TOWN_LIMITS["catchment_population"].allowed(),
+        "MAX_WORKERS": f"1 to {L.MAX_WORKERS}",
+        "MAX_TIMEOUT_S": f"at most {L.MAX_TIMEOUT_S:,.0f} s",
+        "MAX_BOOTSTRAP": f"100 to {L.MAX_BOOTSTRAP:,} resamples",
+        "MAX_NAME_CHARS": f"at most {L.MAX_NAME_CHARS} characters",
+        "MAX_MESSAGE_CHARS": f"longer than {L.MAX_MESSAGE_CHARS:,} characters",
+    }
+    missing = {k: v for k, v in quoted.items() if v not in section}
+    assert not missing, missing
+    town = (results.ROOT / "docs" / "town_format.md").read_text()
+    assert f"at most {L.MAX_UNITS:,} (`sim.limits.MAX_UNITS`)" in town
+    mib = L.MAX_TOWN_FILE_BYTES // 2**20
+    assert f"at most {mib} MiB (`sim.limits.MAX_TOWN_FILE_BYTES`)" in town

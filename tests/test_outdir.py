@@ -16,7 +16,7 @@ import pytest
 import sim
 from sim import runner
 from sim.cli import app
-from sim.outdir import RESULT_FILES, ResultsFolder, ResultsFolderError, _host
+from sim.outdir import CSV_FILES, RESULT_FILES, ResultsFolder, ResultsFolderError, _host
 
 CLI = [sys.executable, "-m", "sim.cli"]
 TABLES = {"timeseries.parquet", "units.parquet", "events.parquet", "run.json"}
@@ -79,7 +79,7 @@ def test_failure_while_writing_keeps_previous_results(tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(runner, "_write_into", full_disk)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(ResultsFolderError, match=r"No space left on device.*previous results"):
         sim.run(town="small", years=1, seed=2, out=out, figures=False)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert _hidden(tmp_path) == []
@@ -139,7 +139,9 @@ def test_sigterm_cleans_up_and_keeps_previous_results(tmp_path):
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err
-    assert err.strip().splitlines()[-1] == "binnenstad: terminated"
+    assert err.strip().splitlines()[-1] == (
+        f"binnenstad: terminated; {out}/ is unchanged (the run did not finish and its temporary "
+        "files were removed)")
     assert "Traceback" not in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert _hidden(tmp_path) == []
@@ -170,7 +172,11 @@ def test_ctrl_c_during_start_up(tmp_path, delay):
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert err.strip().splitlines() == ["binnenstad: interrupted"], err
+    # Before the output folder is opened the line is plain; afterwards it says the folder is
+    # unchanged.
+    assert err.strip().splitlines() in (["binnenstad: interrupted"], [
+        f"binnenstad: interrupted; {out}/ is unchanged (the run did not finish and its "
+        "temporary files were removed)"]), err
     assert not out.exists() and _hidden(tmp_path) == []
 
 
@@ -212,7 +218,11 @@ def test_missing_parents_are_made_and_removed_on_failure(tmp_path):
 
 def test_result_file_names_match_what_a_run_writes(tmp_path):
     sim.run(town="small", years=1, out=tmp_path / "r", figures=True)
-    assert {p.name for p in (tmp_path / "r").iterdir()} == RESULT_FILES
+    assert {p.name for p in (tmp_path / "r").iterdir()} == RESULT_FILES - CSV_FILES - {
+        "animation.gif", "animation.mp4"}
+    sim.run(town="small", years=1, out=tmp_path / "r", figures=True, csv=True)  # replaced
+    assert {p.name for p in (tmp_path / "r").iterdir()} == RESULT_FILES - {
+        "animation.gif", "animation.mp4"}
 
 
 def test_default_names_differ_for_every_setting():

@@ -2,10 +2,10 @@
 arm against the reference arm (``none``), robustness across scenarios with the [P31] verdict,
 and figures.
 
-Outcomes are defined in one table, `OUTCOMES`: the timeseries column each is read from, how a
-run is reduced to one number (the mean over the last ``window_months`` months, or the last value
-for cumulative quantities), and which direction is good. Outcomes whose column the model does
-not record (older results) are skipped.
+Outcomes are defined in one table, `OUTCOMES` (`sim.batch.outcomes`, re-exported here): the
+timeseries column each is read from, how a run is reduced to one number (the mean over the last
+``window_months`` months, or the last value for cumulative quantities), and which direction is good.
+Outcomes whose column the model does not record (older results) are skipped.
 
 Effects are paired per replicate: arm and reference runs of the same town, scenario, point and
 replicate share their seed (common random numbers), so ``effect_r = arm_r - reference_r`` has the
@@ -25,53 +25,13 @@ import os
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .design import KEY_COLUMNS
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """An outcome of a run.
-
-    Attributes:
-        name: outcome name in the analysis tables.
-        column: timeseries column it is computed from.
-        label: axis label.
-        unit: unit of the value.
-        good: ``lower`` or ``higher`` is better; None: no direction (reported, not judged).
-        reduce: ``mean`` over the final window, or ``last`` value (cumulative quantities).
-    """
-
-    name: str
-    column: str
-    label: str
-    unit: str
-    good: Literal["lower", "higher"] | None
-    reduce: Literal["mean", "last"] = "mean"
-
-
-_OUTCOMES = (
-    Outcome("vacancy_rate", "vacancy_rate", "vacancy rate", "fraction of retail-eligible units",
-            "lower"),
-    Outcome("structural_vacancy", "vacancy_structural_1y", "structural vacancy (> 1 year)",
-            "fraction of retail-eligible units", "lower"),
-    Outcome("vacant_floor_area", "vacant_floor_area", "vacant floor area", "m2", "lower"),
-    Outcome("shops", "n_shops", "shops", "number of occupied shop units", "higher"),
-    Outcome("footfall", "footfall_total", "footfall", "persons/day (sum over street nodes)",
-            "higher"),
-    Outcome("shop_revenue", "shop_revenue", "shop revenue", "EUR/month", "higher"),
-    Outcome("diversity", "shannon_diversity", "diversity of the mix", "nats (Shannon)",
-            "higher"),
-    Outcome("public_cost", "public_cost", "public cost", "EUR (cumulative)", "lower", "last"),
-    Outcome("housing_added", "housing_added", "housing added", "dwellings (cumulative)", None,
-            "last"),
-)
-#: name -> `Outcome`; the one place outcomes and their good direction are defined.
-OUTCOMES: dict[str, Outcome] = {o.name: o for o in _OUTCOMES}
+from .outcomes import _OUTCOMES, OUTCOMES, Outcome
 
 VERDICTS = ("safe", "conditional", "gamble", "no_help")
 
@@ -415,17 +375,33 @@ MAX_FIGURE_GROUPS = 4
 def write_analysis(root: Path, result: Analysis, manifest: pd.DataFrame,
                    timeseries: pd.DataFrame, figures: bool = True) -> list[Path]:
     """Write ``summary.csv``, ``effects.csv``, ``robustness.csv`` and figures into
-    ``root/analysis`` (each file atomically); return the paths written."""
-    from .store import write_bytes
+    ``root/analysis``, replaced as a whole (`sim.outdir.ResultsFolder`: lock, temporary
+    sibling, swap; a full disk is one line and leaves the previous analysis); return the paths
+    written. Text a spreadsheet would run as a formula is written as text (`sim.safetext`)."""
+    from ..outdir import ResultsFolder
 
-    folder = Path(root) / "analysis"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = ResultsFolder(Path(root) / "analysis", replaceable=None).open()
+    names: list[str] = []
+    try:
+        folder.write(lambda tmp: names.extend(_write_analysis_files(
+            tmp, result, manifest, timeseries, figures)))
+        folder.commit()
+    except BaseException:
+        folder.abort()
+        raise
+    return [folder.path / n for n in names]
+
+
+def _write_analysis_files(folder: Path, result: Analysis, manifest: pd.DataFrame,
+                          timeseries: pd.DataFrame, figures: bool) -> list[str]:
+    from ..safeio import file_part
+    from ..safetext import csv_frame
+
     written = []
     for name, df in (("summary", result.summary), ("effects", result.effects),
                      ("robustness", result.robustness)):
-        path = folder / f"{name}.csv"
-        write_bytes(path, df.to_csv(index=False, float_format="%.6g").encode())
-        written.append(path)
+        csv_frame(df).to_csv(folder / f"{name}.csv", index=False, float_format="%.6g")
+        written.append(f"{name}.csv")
     if not figures:
         return written
     groups = result.values[["town", "point"]].drop_duplicates().sort_values(["town", "point"])
@@ -434,22 +410,23 @@ def write_analysis(root: Path, result: Analysis, manifest: pd.DataFrame,
                             f"first {MAX_FIGURE_GROUPS}")
     multi = len(groups) > 1
     for town, point in groups.head(MAX_FIGURE_GROUPS).itertuples(index=False):
-        tag = f"_{town}_p{point}" if multi else ""
+        # a town label may be a file path: it becomes a safe part of the file name
+        tag = f"_{file_part(town)}_p{point}" if multi else ""
         sub = f" - {town}, point {point}" if multi else f" - {town}"
         eff = result.effects[(result.effects["town"] == town) & (result.effects["point"] == point)]
         man = manifest[(manifest["town"] == town) & (manifest["point"] == point)]
         for o in result.outcomes:
             if not eff.empty:
-                path = folder / f"effects_{o.name}{tag}.png"
-                _save(plot_effects(eff, o, sub), path)
-                written.append(path)
-            path = folder / f"timeseries_{o.name}{tag}.png"
-            _save(plot_timeseries(timeseries, man, o, sub), path)
-            written.append(path)
+                name = f"effects_{o.name}{tag}.png"
+                _save(plot_effects(eff, o, sub), folder / name)
+                written.append(name)
+            name = f"timeseries_{o.name}{tag}.png"
+            _save(plot_timeseries(timeseries, man, o, sub), folder / name)
+            written.append(name)
         rob = result.robustness
         rob = rob[(rob["town"] == town) & (rob["point"] == point)] if not rob.empty else rob
         if not rob.empty:
-            path = folder / f"robustness{tag}.png"
-            _save(plot_robustness(rob, sub), path)
-            written.append(path)
+            name = f"robustness{tag}.png"
+            _save(plot_robustness(rob, sub), folder / name)
+            written.append(name)
     return written

@@ -8,11 +8,17 @@ stderr and exit with code 2 before anything is written. A sweep with failed runs
 from __future__ import annotations
 
 import sys
-import tomllib
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
+
+from ..errors import EXIT_FAILED_RUNS, EXIT_TERMINATED, stopped
+from ..errors import fail as _fail
+from ..errors import note as _note
+from ..limits import MAX_TEXT_FILE_BYTES
+from ..safeio import FileReadError, read_text_limited
+from ..signals import Terminated
 
 WorkersOpt = Annotated[int | None, typer.Option(
     help="Local worker processes [default: every available core]; 1 runs in this process.")]
@@ -22,19 +28,6 @@ OutOpt = Annotated[Path | None, typer.Option(
     help="Results folder [default: outputs/<experiment name>/].")]
 QuietOpt = Annotated[bool, typer.Option(help="No progress bar.")]
 TimeoutOpt = Annotated[float, typer.Option(help="Seconds to wait for the Dask scheduler.")]
-
-
-def _fail(message: str) -> None:
-    print(f"binnenstad: error: {message}", file=sys.stderr)
-    raise typer.Exit(2)
-
-
-def interrupted(what: str, folder: Path | None) -> NoReturn:
-    """Ctrl-C in a resumable command: one line saying what is kept in ``folder``, exit 130."""
-    kept = (f"; finished {what} are kept in {folder}/; run the same command again to resume"
-            if folder else "")
-    print(f"binnenstad: interrupted{kept}", file=sys.stderr)
-    raise typer.Exit(130) from None
 
 
 def _errors() -> tuple[type[Exception], ...]:
@@ -65,7 +58,9 @@ def _run_sweep(spec_path: Path, out: Path | None, workers: int | None, scheduler
     except _errors() as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        interrupted("runs", target)
+        stopped("runs", target)
+    except Terminated:
+        stopped("runs", target, EXIT_TERMINATED)
     print(f"{len(res.manifest)} runs: {res.n_ok} ok, {res.n_failed} failed "
           f"({res.ran} run now, {res.skipped} already done); results in {target}/",
           file=sys.stderr)
@@ -90,44 +85,66 @@ def sweep_cmd(
 ) -> None:
     """Run every town x scenario x arm x point x replicate of SPEC; re-running resumes."""
     if dry_run:
-        from .design import expand
-        from .spec import load_spec
-        from .store import Store
-
-        try:
-            s = load_spec(spec)
-            d = expand(s)
-            target = out if out is not None else Path("outputs") / s.experiment.name
-            Store(target).check(s.run_hash())
-        except _errors() as exc:
-            _fail(str(exc))
-        st = Store(target).statuses() if target.is_dir() else {}
-        ok = sum(1 for r in d.runs if st.get(r.run_id, {}).get("status") == "ok")
-        e = s.experiment
-        print(f"{s.experiment.name}: {len(e.towns)} towns x {len(e.scenarios)} scenarios x "
-              f"{len(e.policies)} arms x {len(d.points)} points x {e.replicates} replicates = "
-              f"{len(d.runs)} runs; {ok} done in {target}/")
+        _dry_run(spec, out)
         return
     _, _, res = _run_sweep(spec, out, workers, scheduler, quiet, retry_failed, timeout)
     if res.n_failed:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED_RUNS)
 
 
-def _analysis_settings(root: Path):
-    """The ``[analysis]`` table of the spec stored in the results folder."""
+#: Designs up to this many cells are expanded by ``--dry-run`` to count the distinct runs and
+#: the finished ones exactly; larger ones are counted from the spec (expansion takes seconds).
+DRY_RUN_EXPAND_CELLS = 20_000
+
+
+def _dry_run(spec_path: Path, out: Path | None) -> None:
+    """The size of the design and how many runs are done, without running or writing."""
+    from .design import expand
+    from .spec import design_size, load_spec
+    from .store import Store
+
+    try:
+        s = load_spec(spec_path)  # refuses a design above the limit, from its counts
+        target = out if out is not None else Path("outputs") / s.experiment.name
+        store = Store(target)
+        store.check(s.run_hash())
+        cells, breakdown = design_size(s)
+        st = store.statuses() if target.is_dir() else {}
+        ok = {rid for rid, r in st.items() if r.get("status") == "ok"}
+        if cells <= DRY_RUN_EXPAND_CELLS:
+            runs = [r.run_id for r in expand(s).runs]
+            count, done = f"{len(runs):,} runs", len(ok.intersection(runs))
+        else:
+            count, done = f"{cells:,} runs at most (identical runs are merged)", len(ok)
+    except _errors() as exc:
+        _fail(str(exc))
+    print(f"{s.experiment.name}: {breakdown} = {count}; {done:,} done in {target}/")
+
+
+def _analysis_settings(root: Path, updates: dict | None = None):
+    """The ``[analysis]`` table of the spec stored in the results folder, with ``updates``
+    from the options (validated like the spec's own)."""
     from pydantic import ValidationError
 
-    from .spec import AnalysisTable
+    from .spec import AnalysisTable, SpecError, _pydantic_error, parse_toml
     from .store import SPEC_FILE
 
     path = root / SPEC_FILE
+    raw: dict = {}
+    if path.exists():
+        try:
+            raw = parse_toml(read_text_limited(path, MAX_TEXT_FILE_BYTES), str(path)).get(
+                "analysis", {})
+        except FileReadError as exc:
+            _fail(f"{path}: {exc}")
+        except SpecError as exc:
+            _fail(str(exc))
+    if not isinstance(raw, dict):
+        _fail(f"{path}: [analysis] must be a table")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8")).get("analysis", {})
-        return AnalysisTable.model_validate(raw)
-    except FileNotFoundError:
-        return AnalysisTable()
-    except (tomllib.TOMLDecodeError, ValidationError, OSError) as exc:
-        _fail(f"{path}: [analysis]: {' '.join(str(exc).split())}")
+        return AnalysisTable.model_validate({**raw, **(updates or {})})
+    except ValidationError as exc:  # (--window becomes window_months, --reference reference)
+        _fail(str(_pydantic_error(f"{path} [analysis] with the options", exc)))
 
 
 def analyse_cmd(
@@ -140,35 +157,41 @@ def analyse_cmd(
         help="Months at the end of each run averaged into its outcome [default: 12].")] = None,
     figures: Annotated[bool, typer.Option(help="Write PNG figures.")] = True,
 ) -> None:
-    """Write summary.csv, effects.csv, robustness.csv and figures into FOLDER/analysis/."""
-    import pyarrow.dataset as pads
-
+    """Write summary.csv, effects.csv, robustness.csv and figures into FOLDER/analysis/
+    (replaced as a whole). Runs whose files are damaged are named and left out."""
+    from ..outdir import ResultsFolderError
     from .analysis import OUTCOMES, analyse, write_analysis
-    from .store import Store, StoreError
+    from .store import Store, StoreError, damage_message
 
-    store = Store(folder)
-    try:
-        meta = store.meta()
-        if meta is None:
-            _fail(f"{folder}: no sweep here (experiment.json missing)")
-        manifest = store.write_manifest()
-    except StoreError as exc:
-        _fail(str(exc))
-    settings = _analysis_settings(folder)
-    updates = {k: v for k, v in (("reference", reference), ("window_months", window),
-                                 ("outcomes", outcome or None)) if v is not None}
     for o in outcome or []:
         if o not in OUTCOMES:
             _fail(f"unknown --outcome {o!r}; allowed: {', '.join(OUTCOMES)}")
     if window is not None and window < 1:
         _fail(f"--window must be at least 1 month (got {window})")
-    settings = settings.model_copy(update=updates)
-    if "timeseries" not in (p.name for p in folder.iterdir()):
+    store = Store(folder)
+    try:
+        meta = store.meta()
+        if meta is None:
+            _fail(f"{folder}: no sweep here (experiment.json missing)")
+        manifest = store.manifest()
+    except StoreError as exc:
+        _fail(str(exc))
+    updates = {k: v for k, v in (("reference", reference), ("window_months", window),
+                                 ("outcomes", outcome or None)) if v is not None}
+    settings = _analysis_settings(folder, updates)
+    if not (folder / "timeseries").is_dir():
         _fail(f"{folder}: no timeseries table (not kept, or no run finished)")
-    schema = pads.dataset(folder / "timeseries", format="parquet", partitioning="hive").schema
     wanted = {"step", "date", *(o.column for o in OUTCOMES.values())}
-    columns = [c for c in schema.names if c in wanted]
-    ts = store.read("timeseries", columns=columns)
+    try:
+        columns = [c for c in store.columns("timeseries") if c in wanted]
+        ts = store.read("timeseries", columns=columns, damaged="skip")
+    except StoreError as exc:
+        _fail(str(exc))
+    damaged = store.last_damaged
+    if damaged:  # left out of the analysis, and marked in the manifest
+        bad = manifest["run_id"].isin(list(damaged))
+        manifest.loc[bad, "status"] = "damaged"
+        manifest.loc[bad, "error"] = manifest.loc[bad, "run_id"].map(damaged)
     factors = [f["name"] for f in meta.get("factors", []) if f["kind"] != "lever"]
     result = analyse(manifest, ts, settings=settings, factors=factors)
     if not result.outcomes:
@@ -176,9 +199,14 @@ def analyse_cmd(
               "recorded in its timeseries")
     if result.summary.empty:
         _fail(f"{folder}: no finished runs to analyse")
-    written = write_analysis(folder, result, manifest, ts, figures=figures)
+    try:
+        written = write_analysis(folder, result, manifest, ts, figures=figures)
+    except ResultsFolderError as exc:
+        _fail(str(exc))
     for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+        _note(note)
+    if damaged:
+        _note(damage_message(folder, damaged).replace(" damaged: ", " damaged and left out: "))
     n_ok = int((manifest["status"] == "ok").sum())
     print(f"analysed {n_ok} of {len(manifest)} runs, {len(result.outcomes)} outcomes; wrote "
           f"{len(written)} files to {folder / 'analysis'}/", file=sys.stderr)
@@ -202,10 +230,11 @@ def sensitivity_cmd(
 ) -> None:
     """Run SPEC's Morris or Sobol design (resumable), then write sensitivity indices, the
     stochastic share of variance and plots into OUT/sensitivity/."""
+    from ..outdir import ResultsFolderError
     from .analysis import OUTCOMES
     from .design import expand
     from .sensitivity import analyse_sensitivity, write_sensitivity
-    from .store import Store
+    from .store import Store, StoreError
 
     for o in outcome or []:
         if o not in OUTCOMES:
@@ -213,16 +242,19 @@ def sensitivity_cmd(
     s, target, res = _run_sweep(spec, out, workers, scheduler, quiet, True, timeout,
                                 need_sensitivity=True)
     a = s.analysis
-    ts = Store(target).read("timeseries")
-    indices, stochastic, notes = analyse_sensitivity(
-        expand(s), res.manifest, ts, outcomes=outcome or a.outcomes,
-        window_months=a.window_months, confidence=a.confidence, seed=a.seed)
-    written = write_sensitivity(target, indices, stochastic, figures=figures)
+    try:  # (a resumed sweep ran damaged runs again; a file damaged since is named here)
+        ts = Store(target).read("timeseries")
+        indices, stochastic, notes = analyse_sensitivity(
+            expand(s), res.manifest, ts, outcomes=outcome or a.outcomes,
+            window_months=a.window_months, confidence=a.confidence, seed=a.seed)
+        written = write_sensitivity(target, indices, stochastic, figures=figures)
+    except (StoreError, ResultsFolderError) as exc:
+        _fail(str(exc))
     for note in notes:
-        print(f"note: {note}", file=sys.stderr)
+        _note(note)
     print(f"wrote {len(written)} files to {target / 'sensitivity'}/", file=sys.stderr)
     if res.n_failed:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED_RUNS)
 
 
 def register(app: typer.Typer) -> None:

@@ -15,6 +15,19 @@
 EMA names must be Python identifiers, so ``.`` and ``:`` in factor keys become ``__``
 (``compaction__intensity``); `BinnenstadFunction.names` maps them back. Inputs are validated like
 a spec (one-line `SpecError`). Example: ``experiments/ema_example.py``.
+
+Scenario discovery (PRIM, CART): give EMA's analyses `discovery_inputs(experiments, model)`
+rather than the raw experiments. EMA 3.0 with pandas 2-3 cannot inspect a PRIM box that
+restricts a categorical column such as ``preset`` (it writes the set of kept categories into a
+float table: "Invalid value ... for dtype 'float64'") and cannot paste on int64 columns
+(EMAworkbench issue 448). `discovery_inputs` gives every categorical parameter one 0/1 column
+per category (``preset=ontspannen_stad``: a box on it reads "in that future" or "not in it")
+and every number as float64, so ``prim.Prim(x, y).find_box().inspect()`` and
+``cart.CART(x, y).build_tree()`` work, with the futures among the dimensions::
+
+    x = discovery_inputs(experiments, model)
+    box = prim.Prim(x, outcomes["vacancy_rate"] > 0.15).find_box()
+    box.inspect()
 """
 
 from __future__ import annotations
@@ -169,3 +182,46 @@ def ema_model(name: str = "binnenstad", *, town: str = "small",
     model.outcomes = [_outcome(ema, OUTCOMES[o]) for o in outs]
     model.replications = [{"seed": s} for s in replicate_seeds(seed, replicates)]
     return model
+
+
+#: Columns EMA adds to its experiments table for its own bookkeeping.
+EMA_COLUMNS = ("scenario", "policy", "model")
+
+
+def discovery_inputs(experiments: Any, model: Any = None, levers: bool = True) -> Any:
+    """The experiments table as input for EMA's PRIM and CART (see the module docstring).
+
+    Args:
+        experiments: the first return value of ``perform_experiments``.
+        model: the `ema_model` that produced it: its uncertainties (and, with ``levers``, its
+            levers) are the columns kept; without it every column but EMA's own
+            (`EMA_COLUMNS`) is kept.
+        levers: keep the lever columns (``arm``, lever settings) too.
+
+    Returns:
+        A DataFrame of float64 columns: numeric parameters as they are, one 0/1 column
+        ``<name>=<category>`` per category of a categorical parameter, in category order.
+    """
+    import pandas as pd
+
+    if model is not None:
+        params = list(model.uncertainties) + (list(model.levers) if levers else [])
+        names = [p.name for p in params]
+    else:
+        names = [c for c in experiments.columns if c not in EMA_COLUMNS]
+    missing = [n for n in names if n not in experiments.columns]
+    if missing:
+        raise ValueError(f"discovery_inputs: the experiments have no column {missing[0]!r}; "
+                         f"give the experiments of this model (columns: "
+                         f"{', '.join(map(str, experiments.columns))})")
+    cols: dict[str, Any] = {}
+    for name in names:
+        col = experiments[name]
+        if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+            cols[name] = col.astype("float64")
+            continue
+        cats = (list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype)
+                else sorted(col.dropna().unique(), key=str))
+        for cat in cats:
+            cols[f"{name}={cat}"] = (col == cat).astype("float64")
+    return pd.DataFrame(cols, index=experiments.index)

@@ -20,8 +20,12 @@ example `WorkerDied`). Back ends:
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
+import re
+import socket
+import sys
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -29,6 +33,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
+
+from ..limits import MAX_TIMEOUT_S, MAX_WORKERS
 
 #: Pool rebuilds before any task finished after which the sweep gives up (workers that die on
 #: start-up, e.g. a script without an ``if __name__ == "__main__":`` guard).
@@ -134,9 +140,7 @@ class ProcessExecutor(Executor):
     def __init__(self, workers: int, initializer: Callable[[], None] | None = None,
                  context: str | None = None,
                  preload: tuple[str, ...] = ("sim.batch.worker",)) -> None:
-        if workers < 1:
-            raise ExecutorError(f"--workers must be at least 1 (got {workers})")
-        self.workers = workers
+        self.workers = check_workers(workers)
         self._initializer = initializer
         if context is None:
             context = ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
@@ -221,18 +225,19 @@ class DaskExecutor(Executor):
     """
 
     def __init__(self, address: str, timeout: float = 10.0) -> None:
+        timeout = check_timeout(timeout)
+        host, port = parse_address(address)
         try:
             from distributed import Client
         except ImportError:
             raise ExecutorError("--scheduler needs Dask distributed: pip install "
                                 "'binnenstad[dask]'") from None
-        if "://" not in address:
-            raise ExecutorError(f"--scheduler {address!r} is not an address; allowed: "
-                                "tcp://HOST:PORT (or tls://, ucx://, inproc://)")
+        _reach(address, host, port, timeout)  # refused or unresolvable: one line, no Client
+        _quiet_client_destructor()
         try:
             self._client = Client(address, timeout=timeout, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            reason = " ".join(str(exc).split()) or type(exc).__name__
+        except Exception as exc:
+            reason = " ".join(str(exc).split())[:300] or type(exc).__name__
             raise ExecutorError(f"cannot reach the Dask scheduler at {address} ({reason})"
                                 ) from None
         info = self._client.scheduler_info()
@@ -258,18 +263,94 @@ class DaskExecutor(Executor):
         self._client.close()
 
 
+#: Schemes of ``--scheduler`` addresses (Dask's TCP, TLS and websocket transports).
+SCHEMES = ("tcp", "tls", "ws", "wss")
+_HOST = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}))$")
+
+
+def parse_address(address: object) -> tuple[str, int]:
+    """``(host, port)`` of a scheduler address ``SCHEME://HOST:PORT``; `ExecutorError` naming
+    what is wrong otherwise (checked before any connection is tried)."""
+    allowed = (f"allowed: {'|'.join(SCHEMES)}://HOST:PORT with PORT 1-65535, e.g. "
+               "tcp://10.0.0.5:8786")
+    if not isinstance(address, str):
+        raise ExecutorError(f"--scheduler must be an address; {allowed}")
+    shown = address if len(address) <= 80 else address[:77] + "..."
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        raise ExecutorError(f"--scheduler {shown!r} is not an address; {allowed}")
+    if scheme not in SCHEMES:
+        raise ExecutorError(f"--scheduler {shown!r}: unknown scheme {scheme[:20]!r}; {allowed}")
+    host, colon, port = rest.rpartition(":")
+    if not colon or not host:
+        raise ExecutorError(f"--scheduler {shown!r}: needs HOST:PORT; {allowed}")
+    if not _HOST.match(host):
+        raise ExecutorError(f"--scheduler {shown!r}: {host[:60]!r} is not a host name or IP "
+                            f"address (IPv6 in brackets, [::1]); {allowed}")
+    if not (port.isascii() and port.isdigit() and len(port) <= 5 and 1 <= int(port) <= 65535):
+        raise ExecutorError(f"--scheduler {shown!r}: port {port[:20]!r} is not a number from 1 "
+                            f"to 65535; {allowed}")
+    return host.strip("[]"), int(port)
+
+
+def check_timeout(timeout: object) -> float:
+    """``--timeout``: seconds, more than 0 and at most `MAX_TIMEOUT_S`."""
+    ok = isinstance(timeout, int | float) and not isinstance(timeout, bool) and (
+        math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT_S)
+    if not ok:
+        raise ExecutorError(f"--timeout must be a number of seconds more than 0 and at most "
+                            f"{MAX_TIMEOUT_S:g}, got {str(timeout)[:30]}")
+    return float(timeout)
+
+
+def check_workers(workers: object) -> int:
+    """``--workers``: a whole number from 1 to `MAX_WORKERS`."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or not (
+            1 <= workers <= MAX_WORKERS):
+        raise ExecutorError(f"--workers must be a whole number from 1 to {MAX_WORKERS}, got "
+                            f"{str(workers)[:30]}")
+    return workers
+
+
+def _reach(address: str, host: str, port: int, timeout: float) -> None:
+    """Try a plain connection first, so an unknown host or a closed port is one clear line
+    (and no half-made Dask client is left to complain when it is collected)."""
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        why = exc.strerror or (f"no answer within {timeout:g} s" if isinstance(
+            exc, TimeoutError) else type(exc).__name__)
+        raise ExecutorError(f"cannot reach the Dask scheduler at {address} ({why}); is it "
+                            "running, and is the address right?") from None
+
+
+def _quiet_client_destructor() -> None:
+    """A Dask client that failed to connect complains from its destructor ("Exception ignored
+    in Client.__del__", a traceback on stderr) when it is collected; drop those reports."""
+    if getattr(sys.unraisablehook, "_binnenstad", False):
+        return
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if "Client.__del__" in getattr(unraisable.object, "__qualname__", ""):
+            return
+        previous(unraisable)
+
+    hook._binnenstad = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
+
+
 def make_executor(workers: int | None = None, scheduler: str | None = None,
                   initializer: Callable[[], None] | None = None,
                   timeout: float = 10.0) -> Executor:
     """``scheduler`` -> `DaskExecutor`; ``workers`` 1 -> `SequentialExecutor`; otherwise a
     `ProcessExecutor` with ``workers`` (default: every available core) processes."""
+    timeout = check_timeout(timeout)
     if scheduler is not None:
         if workers is not None:
             raise ExecutorError("give --workers or --scheduler, not both")
         return DaskExecutor(scheduler, timeout=timeout)
-    n = available_cores() if workers is None else int(workers)
-    if n < 1:
-        raise ExecutorError(f"--workers must be at least 1 (got {n})")
+    n = min(available_cores(), MAX_WORKERS) if workers is None else check_workers(workers)
     if n == 1:
         return SequentialExecutor()
     return ProcessExecutor(n, initializer=initializer)

@@ -98,7 +98,7 @@ def analyse_sensitivity(design: Design, manifest: pd.DataFrame, ts: pd.DataFrame
             from SALib.analyze import morris
 
             res = morris.analyze(problem, design.sample, ybar, num_levels=s.levels,
-                                 conf_level=confidence, seed=seed)
+                                 conf_level=confidence, seed=np.random.default_rng(seed))
             for i, name in enumerate(problem["names"]):
                 idx_rows.append({**base, "factor": name, "mu_star": res["mu_star"][i],
                                  "mu_star_conf": res["mu_star_conf"][i], "mu": res["mu"][i],
@@ -106,8 +106,10 @@ def analyse_sensitivity(design: Design, manifest: pd.DataFrame, ts: pd.DataFrame
         else:
             from SALib.analyze import sobol
 
+            # A Generator, not the int: SALib's sobol.analyze treats seed 0 as "no seed"
+            # (``if seed:``) and would draw its bootstrap from the global NumPy state.
             res = sobol.analyze(problem, ybar, calc_second_order=s.second_order,
-                                conf_level=confidence, seed=seed)
+                                conf_level=confidence, seed=np.random.default_rng(seed))
             for i, name in enumerate(problem["names"]):
                 idx_rows.append({**base, "factor": name, "S1": res["S1"][i],
                                  "S1_conf": res["S1_conf"][i], "ST": res["ST"][i],
@@ -163,16 +165,31 @@ def plot_indices(indices: pd.DataFrame, stochastic: pd.DataFrame, title: str = "
 def write_sensitivity(root: Path, indices: pd.DataFrame, stochastic: pd.DataFrame,
                       figures: bool = True, max_figures: int = 4) -> list[Path]:
     """Write ``indices.csv``, ``stochastic.csv`` and one figure per town x scenario x arm (up to
-    ``max_figures``) into ``root/sensitivity``."""
-    from .store import write_bytes
+    ``max_figures``) into ``root/sensitivity``, replaced as a whole (`sim.outdir.ResultsFolder`);
+    text a spreadsheet would run as a formula is written as text (`sim.safetext`)."""
+    from ..outdir import ResultsFolder
 
-    folder = Path(root) / "sensitivity"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = ResultsFolder(Path(root) / "sensitivity", replaceable=None).open()
+    names: list[str] = []
+    try:
+        folder.write(lambda tmp: names.extend(_write_files(tmp, indices, stochastic, figures,
+                                                           max_figures)))
+        folder.commit()
+    except BaseException:
+        folder.abort()
+        raise
+    return [folder.path / n for n in names]
+
+
+def _write_files(folder: Path, indices: pd.DataFrame, stochastic: pd.DataFrame, figures: bool,
+                 max_figures: int) -> list[str]:
+    from ..safeio import file_part
+    from ..safetext import csv_frame
+
     written = []
     for name, df in (("indices", indices), ("stochastic", stochastic)):
-        path = folder / f"{name}.csv"
-        write_bytes(path, df.to_csv(index=False, float_format="%.6g").encode())
-        written.append(path)
+        csv_frame(df).to_csv(folder / f"{name}.csv", index=False, float_format="%.6g")
+        written.append(f"{name}.csv")
     if not figures or indices.empty:
         return written
     groups = indices[["town", "scenario", "policy"]].drop_duplicates()
@@ -181,8 +198,8 @@ def write_sensitivity(root: Path, indices: pd.DataFrame, stochastic: pd.DataFram
             indices["policy"] == pol)
         ssel = (stochastic["town"] == town) & (stochastic["scenario"] == scen) & (
             stochastic["policy"] == pol)
-        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{town}_{scen}_{pol}")
-        path = folder / f"indices_{safe}.png"
-        _save(plot_indices(indices[sel], stochastic[ssel], f" - {town}, {scen}, {pol}"), path)
-        written.append(path)
+        name = f"indices_{file_part(f'{town}_{scen}_{pol}', 120)}.png"
+        _save(plot_indices(indices[sel], stochastic[ssel], f" - {town}, {scen}, {pol}"),
+              folder / name)
+        written.append(name)
     return written

@@ -24,12 +24,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from ..limits import (
+    MAX_BOOTSTRAP,
+    MAX_RUNS,
+    MAX_SEED,
+    MAX_TEXT_FILE_BYTES,
+    MAX_TOWN_FILE_BYTES,
+    MAX_YEARS,
+    START_YEARS,
+)
+from ..safeio import FileReadError, PathNameError, path_name, read_limited, read_text_limited
 from .factors import Factor, FactorError, apply_levers, parse_factor, scale_drivers, split_arm
 
 #: Arm name for "no lever" (the reference of paired effects).
@@ -59,20 +70,29 @@ class ExperimentTable(_Table):
     towns: list[str] = Field(default=["medium"], min_length=1)
     scenarios: list[str] = Field(default=["baseline"], min_length=1)
     policies: list[str] = Field(default=[NONE], min_length=1)
-    replicates: int = Field(default=1, ge=1, le=1_000_000)
-    seed: int = Field(default=0, ge=0)
-    start: int | None = Field(default=None, ge=1900, le=2200)
-    years: int | None = Field(default=None, ge=1, le=200)
-    town_seed: int = Field(default=0, ge=0)
+    replicates: int = Field(default=1, ge=1, le=MAX_RUNS)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
+    start: int | None = Field(default=None, ge=START_YEARS[0], le=START_YEARS[1])
+    years: int | None = Field(default=None, ge=1, le=MAX_YEARS)
+    town_seed: int = Field(default=0, ge=0, le=MAX_SEED)
     backend: Literal["numba", "reference"] = "numba"
+
+    @field_validator("name")
+    @classmethod
+    def _one_path_component(cls, v: str) -> str:
+        # The name becomes the default results folder outputs/<name>.
+        try:
+            return path_name(v)
+        except PathNameError as exc:
+            raise ValueError(f"the name becomes the folder outputs/<name>: {exc}") from None
 
 
 class SampleTable(_Table):
     """``[sample]``: points drawn from ranges (SALib samplers)."""
 
     method: Literal["lhs", "sobol", "morris"]
-    n: int = Field(ge=1, le=1_000_000)
-    seed: int = Field(default=0, ge=0)
+    n: int = Field(ge=1, le=MAX_RUNS)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
     levels: int = Field(default=4, ge=2, le=100)
     second_order: bool = False
     ranges: dict[str, list[float]] = Field(min_length=1)
@@ -91,10 +111,10 @@ class AnalysisTable(_Table):
     """``[analysis]``: settings of ``binnenstad analyse`` and ``binnenstad sensitivity``."""
 
     outcomes: list[str] | None = None
-    window_months: int = Field(default=12, ge=1, le=2400)
-    bootstrap: int = Field(default=2000, ge=100, le=1_000_000)
+    window_months: int = Field(default=12, ge=1, le=12 * MAX_YEARS)
+    bootstrap: int = Field(default=2000, ge=100, le=MAX_BOOTSTRAP)
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
     reference: str = NONE
     robustness_scenarios: list[str] | None = None
 
@@ -201,7 +221,18 @@ def _pydantic_error(source: str, exc: ValidationError) -> SpecError:
             return SpecError(f"{source}: [experiment] table is missing; it needs at least name")
         return SpecError(f"{source}: {where}: required field is missing")
     msg = err["msg"].replace("\n", " ")
-    return SpecError(f"{source}: {where}: {msg} (got {err.get('input')!r})")
+    return SpecError(f"{source}: {where}: {msg} (got {_show(err.get('input'))})")
+
+
+def _show(v: Any) -> str:
+    """A value for a message, shortened (a 200,000-element list is not printed)."""
+    if isinstance(v, list | tuple | dict) and len(v) > 8:
+        return f"a {type(v).__name__} of {len(v):,} items"
+    try:
+        r = repr(v)
+    except (ValueError, RecursionError):
+        return f"a {type(v).__name__}"
+    return r if len(r) <= 60 else r[:57] + "..."
 
 
 # ---------------------------------------------------------------------------------- parsing
@@ -227,7 +258,9 @@ def _resolve_file(name: str, base: Path | None) -> Path | None:
 
 
 def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    """Hash of a town or scenario file (read within the town-file limit; both were loaded,
+    so checked, before)."""
+    return hashlib.sha256(read_limited(path, MAX_TOWN_FILE_BYTES)).hexdigest()[:16]
 
 
 def _check_unique(source: str, field: str, items: list[str]) -> None:
@@ -428,7 +461,7 @@ def _check_outputs(spec: ExperimentSpec) -> None:
 
 
 def _check_analysis(spec: ExperimentSpec) -> None:
-    from .analysis import OUTCOMES
+    from .outcomes import OUTCOMES
 
     a, src = spec.analysis, spec._source
     for o in a.outcomes or []:
@@ -445,6 +478,39 @@ def _check_analysis(spec: ExperimentSpec) -> None:
                         f"{', '.join(spec.experiment.policies)}")
 
 
+def sample_points(sample: SampleTable | None) -> int:
+    """Points a ``[sample]`` table draws (1 without one): lhs ``n``; Sobol (Saltelli)
+    ``n * (D + 2)``, ``n * (2D + 2)`` with second order; Morris ``n * (D + 1)`` trajectories'
+    points, for ``D`` sampled factors."""
+    if sample is None:
+        return 1
+    d = len(sample.ranges)
+    if sample.method == "sobol":
+        return sample.n * ((2 * d + 2) if sample.second_order else (d + 2))
+    if sample.method == "morris":
+        return sample.n * (d + 1)
+    return sample.n
+
+
+def design_size(spec: ExperimentSpec) -> tuple[int, str]:
+    """``(cells, breakdown)``: the runs of the design before identical runs are merged (towns
+    x scenarios x arms x points x replicates), from the spec's counts alone (nothing is built)."""
+    e = spec.experiment
+    grid = math.prod(len(v) for v in spec.grid.values()) if spec.grid else 1
+    points = grid * sample_points(spec.sample)
+    cells = len(e.towns) * len(e.scenarios) * len(e.policies) * points * e.replicates
+    return cells, (f"{len(e.towns)} towns x {len(e.scenarios)} scenarios x {len(e.policies)} "
+                   f"arms x {points:,} points x {e.replicates:,} replicates")
+
+
+def _check_size(spec: ExperimentSpec) -> None:
+    cells, breakdown = design_size(spec)
+    if cells > MAX_RUNS:
+        raise SpecError(f"{spec._source}: the design has {cells:,} runs ({breakdown}); allowed: "
+                        f"at most {MAX_RUNS:,} runs in one spec; use fewer values, sample "
+                        "points or replicates, or split the study into several specs")
+
+
 def parse_spec(raw: dict[str, Any], source: str = "<spec>", base: Path | None = None,
                text: str = "") -> ExperimentSpec:
     """Validate a spec given as a dict (parsed TOML); resolve names relative to ``base``."""
@@ -458,6 +524,7 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>", base: Path | None = 
     except ValidationError as exc:
         raise _pydantic_error(source, exc) from None
     spec._source = source
+    _check_size(spec)  # before any town, scenario or sample is built
     spec._text = text or _to_toml(raw)
     _resolve_towns(spec, base)
     scenarios = _resolve_scenarios(spec, base)
@@ -469,20 +536,27 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>", base: Path | None = 
     return spec
 
 
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """``text`` parsed as TOML, or `SpecError` (one line naming ``source``)."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{source}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise SpecError(f"{source}: not valid TOML (nested too deeply)") from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise SpecError(f"{source}: not valid TOML ({str(exc).split(':')[0]})") from None
+
+
 def load_spec(path: str | Path) -> ExperimentSpec:
     """Read and validate a spec file; names of town and scenario files are resolved relative to
     the spec's folder first, then to the working directory."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(f"{p}: spec file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{p}: cannot read ({exc})") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{p}: not valid TOML ({exc})") from None
+        text = read_text_limited(p, MAX_TEXT_FILE_BYTES)
+    except FileReadError as exc:
+        raise SpecError(f"{p}: spec file: {exc}") from None
+    raw = parse_toml(text, str(p))
     return parse_spec(raw, source=str(p), base=p.parent, text=text)
 
 

@@ -2,8 +2,11 @@
 ``binnenstad sweep`` and `sim.run_many`.
 
 Order of work, so that a user mistake never touches existing results: validate the spec and
-expand the design; check the output folder (read only); start the executor (an unreachable
-scheduler fails here); only then lock the folder, write the spec and design, and run.
+expand the design; take the folder's lock and check the folder under it (read only; another
+spec's results are refused); start the executor (an unreachable scheduler fails here); only
+then write the spec and design, and run. A resumed sweep checks every finished run's files
+(`sim.batch.store.Store.damaged`) and runs damaged ones again. A full or read-only disk stops the
+sweep with one line (`StoreError`); the runs finished before are kept and a later call resumes.
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from typing import Any
 
 import pandas as pd
 
+from ..limits import MAX_TEXT_FILE_BYTES
 from ..provenance import git_commit, package_versions
+from ..safeio import FileReadError, read_text_limited
 from .design import Design, expand
 from .executor import WorkerDied, make_executor
-from .spec import ExperimentSpec, SpecError, load_spec, parse_spec
-from .store import Store
+from .spec import ExperimentSpec, SpecError, load_spec, parse_spec, parse_toml
+from .store import Store, StoreError, disk_error
 from .worker import Task, execute, warm_up
 
 
@@ -132,43 +137,85 @@ def sweep(spec: ExperimentSpec | str | Path, out: str | Path, *, workers: int | 
     root = Path(out)
     store = Store(root)
     spec_hash = spec.run_hash()
-    store.check(spec_hash)
-    executor = make_executor(workers, scheduler, initializer=warm_up, timeout=timeout)
     ran = 0
-    with executor, store.lock():
-        store.clean_temporary()
-        meta = {"spec_hash": spec_hash, "name": spec.experiment.name,
-                "description": spec.experiment.description, "source": spec.source,
-                "n_runs": len(design.runs),
-                "factors": [{"name": f.name, "kind": f.kind, "dtype": f.dtype}
-                            for f in design.factors],
-                "created": datetime.now(UTC).isoformat(),
-                "versions": _versions(), "git_commit": git_commit()}
-        store.init(meta, spec.text, design.table())
-        statuses = store.statuses()
-        done = {rid for rid, r in statuses.items()
-                if r.get("status") == "ok" or (not retry_failed and r.get("status") == "failed")}
-        todo = [t for t in tasks_for(design, root) if t.run.run_id not in done]
-        skipped = len(design.runs) - len(todo)
-        failed = 0
-        try:
-            with _progress(progress, console) as bar:
-                job = bar.add_task(spec.experiment.name, total=len(todo), failed=0)
-                for task, result in executor.map_unordered(execute, todo):
-                    if isinstance(result, BaseException):
-                        reason = (str(result) if isinstance(result, WorkerDied)
-                                  else f"{type(result).__name__}: {result}")
-                        result = {"run_id": task.run.run_id, "status": "failed",
-                                  "error": " ".join(reason.split()), "wall_s": None,
-                                  "sim_s": None, "worker": None,
-                                  "finished": datetime.now(UTC).isoformat(timespec="seconds")}
-                        store.write_status(result)
-                    ran += 1
-                    failed += result.get("status") != "ok"
-                    bar.update(job, advance=1, failed=failed)
-        finally:
-            manifest = store.write_manifest()
+    with store.lock():
+        store.check(spec_hash)  # under the lock: nobody changes the folder meanwhile
+        executor = make_executor(workers, scheduler, initializer=warm_up, timeout=timeout)
+        new = not root.exists()
+        with executor:
+            try:
+                todo, skipped = _prepare(store, spec, design, spec_hash, retry_failed, root)
+            except OSError as exc:
+                if new:  # ours alone (we hold the lock) and nothing was run: leave no trace
+                    shutil.rmtree(root, ignore_errors=True)
+                raise StoreError(f"{root}: cannot write the sweep's files "
+                                 f"({exc.strerror or exc}); nothing was run") from None
+            failed = 0
+            stop: OSError | None = None
+            try:
+                with _progress(progress, console) as bar:
+                    job = bar.add_task(spec.experiment.name, total=len(todo), failed=0)
+                    for task, result in executor.map_unordered(execute, todo):
+                        if isinstance(result, OSError) and disk_error(result):
+                            stop = result  # the disk, not the run: stop, keep what is done
+                            break
+                        if isinstance(result, BaseException):
+                            reason = (str(result) if isinstance(result, WorkerDied)
+                                      else f"{type(result).__name__}: {result}")
+                            result = {"run_id": task.run.run_id, "status": "failed",
+                                      "error": " ".join(reason.split()), "wall_s": None,
+                                      "sim_s": None, "worker": None, "finished":
+                                      datetime.now(UTC).isoformat(timespec="seconds")}
+                            try:
+                                store.write_status(result)
+                            except OSError as exc:
+                                if not disk_error(exc):
+                                    raise
+                                stop = exc
+                                break
+                        ran += 1
+                        failed += result.get("status") != "ok"
+                        bar.update(job, advance=1, failed=failed)
+            finally:
+                manifest = _manifest(store)
+            if stop is not None:
+                n_ok = int((manifest["status"] == "ok").sum())
+                kept = (f"the {n_ok} finished runs are kept" if n_ok != 1 else
+                        "the 1 finished run is kept")
+                raise StoreError(
+                    f"{root}: cannot write the results ({stop.strerror or stop}); {kept}; make "
+                    "room (or make the folder writable) and run the same command again to "
+                    "resume")
     return SweepResult(root, manifest, ran=ran, skipped=skipped, spec=spec)
+
+
+def _prepare(store: Store, spec: ExperimentSpec, design: Design, spec_hash: str,
+             retry_failed: bool, root: Path) -> tuple[list[Task], int]:
+    """Write the spec, metadata and design; return the runs still to do and how many are done.
+    Runs whose files are damaged (missing, truncated, changed) are run again."""
+    store.clean_temporary()
+    meta = {"spec_hash": spec_hash, "name": spec.experiment.name,
+            "description": spec.experiment.description, "source": spec.source,
+            "n_runs": len(design.runs),
+            "factors": [{"name": f.name, "kind": f.kind, "dtype": f.dtype}
+                        for f in design.factors],
+            "created": datetime.now(UTC).isoformat(),
+            "versions": _versions(), "git_commit": git_commit()}
+    store.init(meta, spec.text, design.table())
+    statuses = store.statuses()
+    damaged = store.damaged(statuses, deep=True)
+    done = {rid for rid, r in statuses.items() if rid not in damaged and (
+        r.get("status") == "ok" or (not retry_failed and r.get("status") == "failed"))}
+    todo = [t for t in tasks_for(design, root) if t.run.run_id not in done]
+    return todo, len(design.runs) - len(todo)
+
+
+def _manifest(store: Store) -> pd.DataFrame:
+    """Rebuild the manifest; on a full disk compute it without writing it."""
+    try:
+        return store.write_manifest()
+    except OSError:
+        return store.manifest()
 
 
 def _spec_from_args(spec: str | Path | ExperimentSpec | None, overrides: dict[str, Any],
@@ -183,11 +230,10 @@ def _spec_from_args(spec: str | Path | ExperimentSpec | None, overrides: dict[st
     elif spec is not None:
         p = Path(spec)
         try:
-            raw = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise SpecError(f"{p}: spec file not found") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise SpecError(f"{p}: not valid TOML ({exc})") from None
+            text = read_text_limited(p, MAX_TEXT_FILE_BYTES)
+        except FileReadError as exc:
+            raise SpecError(f"{p}: spec file: {exc}") from None
+        raw = parse_toml(text, str(p))
         base, source = p.parent, str(p)
     exp = dict(raw.get("experiment", {}))
     exp.setdefault("name", "run_many")

@@ -20,7 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from .design import Run
-from .store import keyed_table, status_path, table_path, write_json, write_table
+from .store import disk_error, keyed_table, status_path, table_path, write_json, write_table
+
+
+class DiskError(OSError):
+    """Writing a run's tables failed because of the disk (full, read-only, no permission)."""
 
 
 @dataclass(frozen=True)
@@ -77,27 +81,33 @@ def simulate(run: Run) -> Any:
                    figures=False)
 
 
-def write_tables(task: Task, result: Any) -> None:
-    """Write the run's kept tables (each atomically) under the task's root."""
+def write_tables(task: Task, result: Any) -> dict[str, dict[str, Any]]:
+    """Write the run's kept tables (each atomically) under the task's root; return, per table,
+    the file's path (relative to the root), rows, bytes and SHA-256 (for the status record)."""
     from .spec import TIME_COLUMNS
 
     run, root = task.run, Path(task.root)
     keys, dtypes = run.keys(), dict(task.dtypes)
     frames = {"timeseries": result.timeseries, "units": result.units, "events": result.events}
+    files: dict[str, dict[str, Any]] = {}
     for name in task.tables:
         df = frames[name]
         if name == "timeseries" and task.timeseries_columns is not None:
             df = df[[*TIME_COLUMNS, *task.timeseries_columns]]
         elif name == "units" and task.units_years == "last" and len(df):
             df = df[df["year"] == df["year"].max()]
-        write_table(table_path(root, name, run.town, run.scenario, run.run_id),
-                    keyed_table(df, keys, dtypes))
+        path = table_path(root, name, run.town, run.scenario, run.run_id)
+        info = write_table(path, keyed_table(df, keys, dtypes))
+        files[name] = {"path": path.relative_to(root).as_posix(), **info}
+    return files
 
 
 def execute(task: Task) -> dict[str, Any]:
     """Run one task to completion: simulate, write tables, then write and return the status
     record (``status`` ok or failed, ``error`` one line; seconds: ``wall_s`` of the task,
-    ``sim_s`` inside `sim.run`, ``cpu_s`` of processor time used by the task)."""
+    ``sim_s`` inside `sim.run`, ``cpu_s`` of processor time used by the task; ``files``: each
+    table file with its rows and checksum). A full or read-only disk raises the `OSError`
+    (`sim.batch.store.disk_error`) instead of recording the run as failed."""
     t0, c0 = time.perf_counter(), time.process_time()
     run = task.run
     record: dict[str, Any] = {"run_id": run.run_id, "status": "failed", "wall_s": None,
@@ -109,8 +119,15 @@ def execute(task: Task) -> dict[str, Any]:
         record["sim_s"] = round(time.perf_counter() - t1, 6)
         wall = result.meta.get("wall_time_s", {})
         record["setup_s"], record["simulate_s"] = wall.get("setup"), wall.get("simulate")
-        write_tables(task, result)
+        try:
+            record["files"] = write_tables(task, result)
+        except OSError as exc:
+            if disk_error(exc):  # the disk, not the run: the sweep stops; nothing is recorded
+                raise DiskError(exc.errno, exc.strerror, exc.filename) from None
+            raise
         record["status"] = "ok"
+    except DiskError:
+        raise
     except Exception as exc:  # a failed run is recorded and does not stop the sweep
         record["error"] = _one_line(exc)
         record["traceback"] = traceback.format_exc(limit=-6)

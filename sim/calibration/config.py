@@ -43,6 +43,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..limits import MAX_SEED, MAX_TEXT_FILE_BYTES
+from ..safeio import FileReadError, read_text_limited
 from ..scenarios.schema import PARAMS
 from .targets import TARGETS
 
@@ -59,10 +61,10 @@ class Run(_Strict):
     name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
     scenario: str = "historical"
     town: str = "medium"
-    town_seed: int = Field(0, ge=0)
+    town_seed: int = Field(0, ge=0, le=MAX_SEED)
     years: int = Field(7, ge=1, le=40)
     replicates: int = Field(4, ge=1, le=100)
-    seed: int = Field(0, ge=0, lt=2**63)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     targets: Literal["fit"] | list[str] = "fit"
 
 
@@ -179,11 +181,11 @@ def _check_prior(path: Path, name: str, prior: Prior, table: str = "parameters"
 def load_config(path: str | Path) -> CalibrationConfig:
     """Read and validate a calibration config (raises `CalibrationConfigError`)."""
     p = Path(path)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CalibrationConfigError(f"{p}: cannot read ({exc.strerror or exc})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    try:  # a regular file within the text-file limit (sim.safeio)
+        raw = tomllib.loads(read_text_limited(p, MAX_TEXT_FILE_BYTES))
+    except FileReadError as exc:
+        raise CalibrationConfigError(f"{p}: {exc}") from None
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError) as exc:
         raise CalibrationConfigError(f"{p}: not valid TOML ({' '.join(str(exc).split())})"
                                      ) from None
     try:

@@ -22,6 +22,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ..limits import MAX_TEXT_FILE_BYTES
+from ..safeio import FileReadError, read_text_limited
 from .spatial import distance_to_peak, snapshot
 
 TARGETS_FILE = Path(__file__).resolve().parent.parent / "data" / "empirical_targets.toml"
@@ -216,8 +218,8 @@ _FIELDS = {"id": str, "statement": str, "value": (int, float), "unit": str, "yea
 def load_records(path: Path = TARGETS_FILE) -> list[Record]:
     """Read and check the targets file; raise `TargetsFileError` with one line on a mistake."""
     try:
-        doc = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        doc = tomllib.loads(read_text_limited(path, MAX_TEXT_FILE_BYTES))
+    except (FileReadError, tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
         raise TargetsFileError(f"{path}: cannot be read: {exc}") from None
     out: list[Record] = []
     seen: set[str] = set()

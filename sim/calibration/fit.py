@@ -30,7 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..limits import MAX_TEXT_FILE_BYTES
 from ..provenance import git_commit as commit_of_tree
+from ..safeio import FileReadError, read_text_limited
 from .config import CalibrationConfig
 from .model import RAW, ParticleModel, distance, replicate_seeds
 from .sampler import ExecutorSampler
@@ -125,8 +127,15 @@ def run_abc(cfg: CalibrationConfig, out: Path, executor: Any, progress: Any = No
     meta_path = out / "calibration.json"
     h = config_hash(cfg)
     db = out / "abc.db"
-    if meta_path.exists():
-        old = json.loads(meta_path.read_text())
+    if meta_path.exists() or meta_path.is_symlink():
+        try:
+            old = json.loads(read_text_limited(meta_path, MAX_TEXT_FILE_BYTES))
+        except (FileReadError, ValueError, RecursionError) as exc:
+            raise ResumeError(f"{out}: unreadable calibration.json ({exc}); use another --out "
+                              "or remove the folder") from None
+        if not isinstance(old, dict):
+            raise ResumeError(f"{out}: unreadable calibration.json (not a JSON object); use "
+                              "another --out or remove the folder")
         if old.get("config_hash") != h:
             raise ResumeError(f"{out}: holds a calibration of another config "
                               f"({old.get('config')}); use another --out or remove it")

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..safetext import csv_frame
 from .config import CalibrationConfig
 from .fit import abc_name, particle_model
 from .model import RAW, ParticleModel, Z, distance
@@ -60,7 +61,7 @@ def screen(cfg: CalibrationConfig, out: Path, executor: Any, progress: Any = Non
         design[f"z_{t}"] = [r[f"{Z}{t}"] for r in rows]
     folder = out / "screening"
     folder.mkdir(parents=True, exist_ok=True)
-    design.to_csv(folder / "design.csv", index=False)
+    csv_frame(design).to_csv(folder / "design.csv", index=False)
     indices = []
     for output in ["distance", *cfg.target_names]:
         y = design[output].to_numpy(dtype=float)
@@ -77,7 +78,7 @@ def screen(cfg: CalibrationConfig, out: Path, executor: Any, progress: Any = Non
              .parameter.tolist())
     idx["rank"] = idx.parameter.map({n: i + 1 for i, n in enumerate(order)})
     idx = idx.sort_values(["output", "rank"]).reset_index(drop=True)
-    idx.to_csv(folder / "indices.csv", index=False)
+    csv_frame(idx).to_csv(folder / "indices.csv", index=False)
     _figure(idx[idx.output == "distance"], folder / "morris_distance.png")
     return idx
 

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..safetext import csv_frame
 from .empirical import load_records, measure_all, record_table
 from .model import replicate_seeds
 from .spatial import patterns
@@ -222,6 +223,14 @@ def md_table(df: pd.DataFrame) -> str:
     return _md_table(df)
 
 
+#: The files and folders a validation writes (an existing folder holding anything else is not
+#: replaced: ``--out ~`` cannot wipe a home folder).
+VALIDATION_FILES = frozenset({"report.md", "targets.csv", "record.csv", "spatial.csv",
+                              "town_size_swing.csv", "hindcast_paths.parquet", "hindcast.png",
+                              "sobol_spec.toml"})
+VALIDATION_FOLDERS = frozenset({"sobol"})
+
+
 def validate(out: Path, executor: Any, replicates: int = 10, town: str = "medium",
              swing_towns: tuple[str, str] = ("small", "large"), sobol_n: int = 16,
              sobol_replicates: int = 2, sobol_years: int = 12,
@@ -240,12 +249,12 @@ def validate(out: Path, executor: Any, replicates: int = 10, town: str = "medium
                           step(f"{t} town 2007-2013")) for t in swing_towns}
     targets = target_table(hind, fitted)
     record = record_table(load_records(), [r["record"] for r in hind])
-    record.to_csv(out / "record.csv", index=False)
+    csv_frame(record).to_csv(out / "record.csv", index=False)
     spatial = spatial_table(hind)
     swing = swing_table({**{t: swing_runs[t] for t in swing_towns}})
-    targets.to_csv(out / "targets.csv", index=False)
-    spatial.to_csv(out / "spatial.csv", index=False)
-    swing.to_csv(out / "town_size_swing.csv", index=False)
+    csv_frame(targets).to_csv(out / "targets.csv", index=False)
+    csv_frame(spatial).to_csv(out / "spatial.csv", index=False)
+    csv_frame(swing).to_csv(out / "town_size_swing.csv", index=False)
     pd.concat([r["path"] for r in hind]).to_parquet(out / "hindcast_paths.parquet", index=False)
     path_figure(hind, out / "hindcast.png")
     small, large = swing.set_index("town").loc[list(swing_towns)].itertuples()

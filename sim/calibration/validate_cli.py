@@ -33,10 +33,14 @@ def validate_cmd(
     """Check the model against the source documents' targets over replicated runs; write
     OUT/report.md with figures (hindcast by zone, spatial patterns, Sobol indices)."""
     from ..batch.executor import ExecutorError
+    from ..batch.store import StoreError
+    from ..errors import fail as _fail
+    from ..outdir import ResultsFolder, ResultsFolderError
+    from ..signals import active
     from ..town_io import resolve_town
-    from .cli import _bar, _executor, _fail
+    from .cli import _bar, _executor
     from .config import CalibrationConfigError, load_config
-    from .validate import validate
+    from .validate import VALIDATION_FILES, VALIDATION_FOLDERS, validate
 
     if replicates < 2:
         _fail(f"--replicates {replicates}: allowed: a whole number >= 2 (intervals need two)")
@@ -52,13 +56,20 @@ def validate_cmd(
         cfg = load_config(calibration)
     except CalibrationConfigError as exc:
         _fail(f"--calibration: {exc}")
-    if out.exists() and not out.is_dir():
-        _fail(f"--out {out}: exists and is not a folder")
+    # Written as a whole (sim.outdir): checked and locked now, filled in a temporary folder,
+    # swapped in at the end; a failure or an interrupt leaves the previous report as it was.
     try:
-        ex = _executor(workers, scheduler, timeout)
-    except ExecutorError as exc:
-        _fail(str(exc))
+        folder = ResultsFolder(out, replaceable=VALIDATION_FILES,
+                               folders=VALIDATION_FOLDERS).open()
+    except ResultsFolderError as exc:
+        _fail(f"--out: {exc}")
+    if (sig := active()) is not None:
+        sig.writing(out)
     try:
+        try:
+            ex = _executor(workers, scheduler, timeout)
+        except ExecutorError as exc:
+            _fail(str(exc))
         with ex, _bar(quiet) as bar:
             tasks: dict[str, int] = {}
 
@@ -69,12 +80,29 @@ def validate_cmd(
                     tasks[label] = bar.add_task(label, total=total)
                 bar.update(tasks[label], completed=done, total=total)
 
-            path = validate(out, ex, replicates=replicates, town=town, sobol_n=sobol_n,
-                            sobol_replicates=sobol_replicates, sobol_years=sobol_years,
-                            priors=cfg.priors, fitted=set(cfg.target_names), workers=workers,
-                            scheduler=scheduler, progress=progress)
-    except KeyboardInterrupt:
-        print("binnenstad: interrupted; the validation writes its report only at the end",
-              file=sys.stderr)
-        raise typer.Exit(130) from None
-    print(f"validation report: {path}", file=sys.stderr)
+            def fill(tmp: Path) -> None:
+                validate(tmp, ex, replicates=replicates, town=town, sobol_n=sobol_n,
+                         sobol_replicates=sobol_replicates, sobol_years=sobol_years,
+                         priors=cfg.priors, fitted=set(cfg.target_names), workers=workers,
+                         scheduler=scheduler, progress=progress)
+
+            try:
+                folder.write(fill)
+            except StoreError as exc:  # the Sobol sweep's disk failure
+                where = str(folder.tmp)
+                folder.abort()
+                _fail(f"--out {out}: cannot write the validation "
+                      f"({str(exc).replace(where, str(out))}); the previous results are "
+                      "unchanged")
+        folder.commit()
+    except ResultsFolderError as exc:
+        _fail(f"--out: {exc}")
+    except BaseException:  # a mistake, Ctrl-C, SIGTERM: the previous results stay
+        folder.abort()
+        raise
+    print(f"validation report: {out / 'report.md'}", file=sys.stderr)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``validate`` to the main command-line app."""
+    app.command("validate")(validate_cmd)

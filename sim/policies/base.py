@@ -40,6 +40,7 @@ import numpy as np
 
 from ..functions import ZONE_NAMES, Zone
 from ..inputs import Effects
+from ..limits import START_YEARS
 from . import POLICIES, PolicyError
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ COMMON_SETTINGS: dict[str, Setting] = {
     "intensity": Setting("float", 1.0, "scales the lever's effects; 0 switches it off", lo=0.0,
                          hi=10.0, unit="factor"),
     "start": Setting("float", 2015.0, "first year (January) in which the lever acts",
-                     lo=1990.0, hi=2100.0, unit="year"),
+                     lo=float(START_YEARS[0]), hi=float(START_YEARS[1]), unit="year"),
     "area": Setting("choice", "all", "where the lever acts", choices=AREAS),
 }
 

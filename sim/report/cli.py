@@ -15,12 +15,10 @@ from typing import Annotated
 
 import typer
 
+from ..errors import EXIT_FAILED_RUNS, EXIT_TERMINATED, stopped
+from ..errors import fail as _fail
+from ..signals import Terminated
 from .compare import DEFAULT_ARMS, P31_FUTURES
-
-
-def _fail(message: str) -> None:
-    print(f"binnenstad: error: {' '.join(str(message).split())}", file=sys.stderr)
-    raise typer.Exit(2)
 
 
 def _names(text: str) -> list[str]:
@@ -51,12 +49,20 @@ def report_cmd(
     """Write FOLDER/report/index.html (self-contained, printable) and FOLDER/report/tables.xlsx:
     effects of each lever in each future with intervals, the [P31] verdict per lever, what the
     levers mean and realised, the stock change behind vacancy, limits and how to reproduce."""
+    from ..batch.store import DESIGN_FILE, Store, StoreError, damage_message
     from .errors import ReportError
     from .render import HTML_FILE, write_report
 
+    store = Store(folder)
+    try:  # a damaged run (file missing, truncated, changed) is named; no report is written
+        bad = store.damaged() if (folder / DESIGN_FILE).is_file() else {}
+    except StoreError as exc:
+        _fail(str(exc))
+    if bad:
+        _fail(damage_message(folder, bad))
     try:
         target = write_report(folder, with_figures=figures)
-    except ReportError as exc:
+    except (ReportError, StoreError) as exc:  # StoreError: damaged runs found while reading
         _fail(str(exc))
     print(f"report: {target / HTML_FILE} (and tables.xlsx)", file=sys.stderr)
 
@@ -89,8 +95,7 @@ def compare_cmd(
     from ..startup import preload
 
     preload()  # the model's libraries with the garbage collector paused (sim/startup.py)
-    from ..batch.cli import interrupted
-    from ..batch.executor import ExecutorError
+    from ..batch.executor import ExecutorError, check_workers
     from ..batch.store import StoreError
     from .compare import compare_spec
     from .errors import ReportError
@@ -98,8 +103,11 @@ def compare_cmd(
 
     t0 = time.perf_counter()
     scen, arms = _names(scenarios), split_arms(policies)
-    if workers is not None and workers < 1:
-        _fail(f"--workers must be at least 1 (got {workers})")
+    try:
+        if workers is not None:
+            check_workers(workers)
+    except ExecutorError as exc:
+        _fail(str(exc))
     try:
         target = out if out is not None else Path("outputs") / compare_spec(
             town, scen, arms, replicates, years, start, seed).experiment.name
@@ -113,15 +121,16 @@ def compare_cmd(
     except (StoreError, ExecutorError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        interrupted("runs", target)
+        stopped("runs", target)
+    except Terminated:
+        stopped("runs", target, EXIT_TERMINATED)
     t_runs = time.perf_counter() - t0
     print(f"{len(res.manifest)} runs: {res.n_ok} ok, {res.n_failed} failed ({res.ran} run now, "
           f"{res.skipped} already done) in {t_runs:.0f} s", file=sys.stderr)
     try:
         report = write_report(target, with_figures=figures)
-    except ReportError as exc:
-        print(f"binnenstad: error: {exc}", file=sys.stderr)
-        raise typer.Exit(1) from None
+    except (ReportError, StoreError) as exc:
+        _fail(str(exc), EXIT_FAILED_RUNS)
     print(f"report: {report / HTML_FILE} (and tables.xlsx); {time.perf_counter() - t0:.0f} s "
           "in all", file=sys.stderr)
     if res.n_failed:

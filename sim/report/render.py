@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..batch.analysis import MAX_FIGURE_GROUPS, OUTCOMES
+from ..safetext import protect_sheet
 from .errors import ReportError
 from .tables import ReportTables, build_tables, display, load_sweep
 
@@ -227,6 +228,7 @@ def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
         for name, df in sheets.items():
             df.to_excel(xw, sheet_name=name[:31], index=False)
             ws = xw.sheets[name[:31]]
+            protect_sheet(ws)  # text starting with = + - @ stays text (sim/safetext.py)
             for i, col in enumerate(df.columns, start=1):
                 width = max([len(str(col)), *(len(str(v)) for v in df[col].head(200))])
                 ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(
@@ -251,8 +253,8 @@ def write_report(root: str | Path, with_figures: bool = True) -> Path:
     except ResultsFolderError as exc:
         raise ReportError(str(exc)) from None
     try:
-        (folder.tmp / HTML_FILE).write_text(html, encoding="utf-8")
-        write_xlsx(folder.tmp / XLSX_FILE, t.sheets())
+        folder.write(lambda tmp: ((tmp / HTML_FILE).write_text(html, encoding="utf-8"),
+                                  write_xlsx(tmp / XLSX_FILE, t.sheets())))  # full disk: 1 line
         folder.commit()
     except ResultsFolderError as exc:
         raise ReportError(str(exc)) from None

@@ -31,6 +31,8 @@ from ..batch.analysis import (
     robustness,
     summarise,
 )
+from ..limits import MAX_TEXT_FILE_BYTES
+from ..safeio import FileReadError, read_text_limited
 from .errors import ReportError
 from .stock import decompose_vacancy
 
@@ -93,7 +95,6 @@ class SweepData:
 def load_sweep(root: str | Path) -> SweepData:
     """Read a sweep's results folder (read only); `ReportError` if it is not a sweep or has no
     finished run."""
-    import pyarrow.dataset as pads
     from pydantic import ValidationError
 
     from ..batch.spec import AnalysisTable
@@ -103,7 +104,9 @@ def load_sweep(root: str | Path) -> SweepData:
     if not root.is_dir():
         raise ReportError(f"{root}: no such folder; give the results folder of a sweep "
                           "(binnenstad sweep or binnenstad compare)")
-    if not (root / MANIFEST_FILE).is_file():
+    # A sweep stopped before it wrote its manifest (a full disk) still has its design and
+    # status records; the manifest is rebuilt from them below.
+    if not ((root / MANIFEST_FILE).is_file() or (root / DESIGN_FILE).is_file()):
         raise ReportError(f"{root}: not a sweep ({MANIFEST_FILE} missing); give the results "
                           "folder of binnenstad sweep or binnenstad compare")
     store = Store(root)
@@ -118,7 +121,8 @@ def load_sweep(root: str | Path) -> SweepData:
         counts = manifest["status"].value_counts() if "status" in manifest else {}
         raise ReportError(f"{root}: empty sweep: no finished runs ({len(manifest)} runs: "
                           f"{int(counts.get('failed', 0))} failed, "
-                          f"{int(counts.get('pending', 0))} pending); run or resume it with "
+                          f"{int(counts.get('pending', 0))} pending, "
+                          f"{int(counts.get('damaged', 0))} damaged); run or resume it with "
                           "binnenstad sweep")
     if not (root / "timeseries").is_dir():
         raise ReportError(f"{root}: no timeseries table (not kept by [outputs] tables); the "
@@ -126,17 +130,19 @@ def load_sweep(root: str | Path) -> SweepData:
     spec_text = ""
     raw: dict[str, Any] = {}
     try:
-        spec_text = (root / SPEC_FILE).read_text(encoding="utf-8")
+        spec_text = read_text_limited(root / SPEC_FILE, MAX_TEXT_FILE_BYTES)
         raw = tomllib.loads(spec_text)
         settings = AnalysisTable.model_validate(raw.get("analysis", {}))
-    except FileNotFoundError:
-        settings = AnalysisTable()
+    except FileReadError as exc:
+        if not (root / SPEC_FILE).exists():
+            settings = AnalysisTable()
+        else:
+            raise ReportError(f"{root / SPEC_FILE}: {exc}") from None
     except (tomllib.TOMLDecodeError, ValidationError, OSError) as exc:
         raise ReportError(f"{root / SPEC_FILE}: [analysis]: {' '.join(str(exc).split())}"
                           ) from None
-    schema = pads.dataset(root / "timeseries", format="parquet", partitioning="hive").schema
     wanted = {"step", "date", *(o.column for o in OUTCOMES.values()), *STOCK_COLUMNS}
-    ts = store.read("timeseries", columns=[c for c in schema.names if c in wanted])
+    ts = store.read("timeseries", columns=[c for c in store.columns() if c in wanted])
     return SweepData(root, meta, spec_text, raw, manifest, ts, settings)
 
 
@@ -434,10 +440,15 @@ def _setup(data: SweepData, reference: str, towns: list[str], scenarios: list[st
         rows = m[m["scenario"] == sc]
         start = int(rows["start"].iloc[0]) if "start" in rows else None
         years = int(rows["years"].iloc[0]) if "years" in rows else None
-        try:
-            desc = load_scenario(sc).description
-        except Exception:  # a scenario file moved since the sweep: the name is enough
-            desc = ""
+        desc = ""
+        # A scenario file is named relative to the spec that named it (as the sweep read it).
+        source = data.meta.get("source")
+        for where in (sc, *([str(Path(source).parent / sc)] if source else [])):
+            try:
+                desc = load_scenario(where).description
+                break
+            except Exception:  # a scenario file moved since the sweep: the name is enough
+                continue
         futures.append({"future": sc, "description": desc, "start year": start,
                         "years": years, "end year": (start + years) if start and years else None})
     seeds = m.drop_duplicates("replicate").sort_values("replicate")["seed"].tolist()

@@ -15,7 +15,9 @@ two trajectory points for the same month, unknown names, wrong units, cycles and
 
 from __future__ import annotations
 
+import hashlib
 import math
+import pickle
 import tomllib
 import warnings
 from pathlib import Path
@@ -24,6 +26,8 @@ from typing import Any
 from mesa.experimental.scenarios import Scenario
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ..limits import MAX_TEXT_FILE_BYTES, START_YEARS, TRAJECTORY_YEARS
+from ..safeio import FileReadError, check_regular, read_text_limited
 from .schema import (
     DEPRECATED_PARAMS,
     DEPRECATED_TRAJECTORIES,
@@ -36,10 +40,6 @@ from .schema import (
 SCENARIO_DIR = Path(__file__).parent
 #: Longest ``extends`` chain (a preset is 2 deep); deeper chains are refused, not recursed.
 MAX_EXTENDS_DEPTH = 32
-#: Largest scenario file read (bytes).
-MAX_FILE_BYTES = 1_000_000
-#: Years a scenario may cover.
-YEAR_RANGE = (1990, 2100)
 
 
 class ScenarioError(ValueError):
@@ -150,11 +150,17 @@ def resolve_path(name_or_path: str | Path) -> Path:
                             " or a path to a .toml file")
     p = Path(name_or_path)
     if p.suffix == ".toml" or p.exists():
-        if not p.is_file():
+        if not p.exists():
             raise ScenarioError(f"{p}: scenario file not found")
+        try:
+            check_regular(p)
+        except FileReadError as exc:
+            raise ScenarioError(f"{p}: {exc}") from None
         return p
-    preset = SCENARIO_DIR / f"{name_or_path}.toml"
-    if preset.is_file():
+    # A preset is a plain name: "../x" must not reach files outside the preset folder.
+    name = str(name_or_path)
+    preset = SCENARIO_DIR / f"{name}.toml"
+    if not any(c in name for c in "/\\\0") and not name.startswith(".") and preset.is_file():
         return preset
     raise ScenarioError(
         f"unknown scenario {str(name_or_path)!r}; allowed: {', '.join(available_scenarios())} "
@@ -162,22 +168,37 @@ def resolve_path(name_or_path: str | Path) -> Path:
     )
 
 
+#: Parsed TOML of recently read scenario files, by the SHA-256 of their text: a sweep checks
+#: every value of a factor by loading the scenario once per value, which would otherwise parse
+#: the same chain of files again each time. A changed file has another key; each use gets a
+#: fresh copy (callers may change what they get).
+_PARSED: dict[bytes, bytes] = {}
+_PARSED_MAX = 64
+
+
+def _parse_cached(text: str) -> dict[str, Any]:
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    if key not in _PARSED:
+        raw = tomllib.loads(text)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = pickle.dumps(raw)
+    return pickle.loads(_PARSED[key])
+
+
 def _read(path: Path) -> _File:
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ScenarioError(f"{path}: file is {size:,} bytes; allowed: at most "
-                                f"{MAX_FILE_BYTES:,} bytes")
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
+        text = read_text_limited(path, MAX_TEXT_FILE_BYTES)
+    except FileReadError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
+    try:
+        raw = _parse_cached(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
     except RecursionError:
         raise ScenarioError(f"{path}: not valid TOML (nested too deeply)") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not valid TOML (not UTF-8 text)") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise ScenarioError(f"{path}: not valid TOML ({str(exc).split(':')[0]})") from None
     try:
         return _File.model_validate(raw)
     except ValidationError as exc:
@@ -200,6 +221,17 @@ def _read(path: Path) -> _File:
         raise ScenarioError(f"{path}: key {loc!r}: {err['msg']}{hint}") from None
 
 
+def _show(v: Any) -> str:
+    """A value for a message: its repr, shortened (a 200,000-element list is not printed)."""
+    if isinstance(v, list | tuple | dict) and len(v) > 8:
+        return f"a {type(v).__name__} of {len(v):,} items"
+    try:
+        r = repr(v)
+    except (ValueError, RecursionError):  # an int too long to print, a deeply nested list
+        return f"a {type(v).__name__}"
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
 def _range_text(spec: Spec) -> str:
     return f"[{spec.lo:g}, {spec.hi:g}]" if spec.lo is not None else "any finite number"
 
@@ -207,21 +239,22 @@ def _range_text(spec: Spec) -> str:
 def _check_number(path: Path, key: str, spec: Spec, v: Any, kind: str) -> Any:
     if kind == "bool":
         if not isinstance(v, bool):
-            raise ScenarioError(f"{path}: {key} must be true or false, got {v!r}")
+            raise ScenarioError(f"{path}: {key} must be true or false, got {_show(v)}")
         return v
     if isinstance(v, bool) or not isinstance(v, int | float):
-        raise ScenarioError(f"{path}: {key} must be a number, got {v!r}")
+        raise ScenarioError(f"{path}: {key} must be a number, got {_show(v)}")
     try:
         x = float(v)
     except OverflowError:
         x = math.inf
     if not math.isfinite(x):
-        raise ScenarioError(f"{path}: {key} = {v} is not a finite number; allowed: "
+        raise ScenarioError(f"{path}: {key} = {_show(v)} is not a finite number; allowed: "
                             f"{_range_text(spec)}")
     if kind == "int" and not x.is_integer():
-        raise ScenarioError(f"{path}: {key} must be a whole number, got {v!r}")
+        raise ScenarioError(f"{path}: {key} must be a whole number, got {_show(v)}")
     if (spec.lo is not None and x < spec.lo) or (spec.hi is not None and x > spec.hi):
-        raise ScenarioError(f"{path}: {key} = {v} is out of range; allowed: {_range_text(spec)}")
+        raise ScenarioError(f"{path}: {key} = {_show(v)} is out of range; allowed: "
+                            f"{_range_text(spec)}")
     return int(x) if kind == "int" else x
 
 
@@ -301,7 +334,8 @@ def _point_year(key: str) -> float | None:
     """Time of a trajectory point: ``"2020"`` is 1 January 2020 (2020.0); ``"2020-03"`` is the
     start of March 2020 (2020 + 2/12), the time the model gives that month. None if invalid."""
     year, dash, month = key.partition("-")
-    if not (year.isdigit() and len(year) == 4 and 1900 <= int(year) <= 2200):
+    if not (year.isdigit() and len(year) == 4
+            and TRAJECTORY_YEARS[0] <= int(year) <= TRAJECTORY_YEARS[1]):
         return None
     if not dash:
         return int(year)
@@ -355,12 +389,13 @@ def _trajectory_points(fpath: Path, name: str, spec: Spec, t: _Trajectory
         year = _point_year(y)
         if year is None:
             raise ScenarioError(
-                f"{fpath}: trajectories.{name}.points key {y!r} must be a year 1900-2200"
+                f"{fpath}: trajectories.{name}.points key {_show(y)} must be a year "
+                f"{TRAJECTORY_YEARS[0]}-{TRAJECTORY_YEARS[1]}"
                 " or a year-month such as 2020-03"
             )
         if year in pts:
-            raise ScenarioError(f"{fpath}: trajectories.{name}.points has {pts[year]!r} and "
-                                f"{y!r} for the same month; allowed: one point per month")
+            raise ScenarioError(f"{fpath}: trajectories.{name}.points has {_show(pts[year])} and "
+                                f"{_show(y)} for the same month; allowed: one point per month")
         pts[year] = y
         x = _check_number(fpath, f"trajectories.{name}.points.{y}", spec, v, "float")
         values.append((year, x))
@@ -460,9 +495,9 @@ def load_scenario(name_or_path: str | Path = "baseline", **overrides: Any) -> Ce
     start = next((h.start_year for h in reversed(heads) if h.start_year is not None), 2013)
     end = next((h.end_year for h in reversed(heads) if h.end_year is not None), start + 12)
     for label, y in (("start_year", start), ("end_year", end)):
-        if not YEAR_RANGE[0] <= y <= YEAR_RANGE[1]:
+        if not START_YEARS[0] <= y <= START_YEARS[1]:
             raise ScenarioError(f"{path}: scenario.{label} = {y} is out of range; allowed: "
-                                f"{YEAR_RANGE[0]}-{YEAR_RANGE[1]}")
+                                f"{START_YEARS[0]}-{START_YEARS[1]}")
     if end <= start:
         raise ScenarioError(f"{path}: scenario.end_year = {end} is not after start_year = "
                             f"{start}; allowed: end_year > start_year")

@@ -76,7 +76,8 @@ def parse_scales(items: Iterable[str], option: str = "--driver-scale") -> dict[s
         try:
             factor = float(text)
         except ValueError:
-            raise ScenarioError(f"{option}: {name}={text.strip()} is not a number; allowed: "
+            shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:37] + "..."
+            raise ScenarioError(f"{option}: {name}={shown} is not a number; allowed: "
                                 f"a factor from {SCALE_RANGE[0]:g} to {SCALE_RANGE[1]:g}"
                                 ) from None
         if name in out:
@@ -86,11 +87,17 @@ def parse_scales(items: Iterable[str], option: str = "--driver-scale") -> dict[s
 
 
 def _toml_value(text: str, where: str) -> Any:
+    allowed = "allowed: a number, true/false, or a table such as {core = 250, aanloop = 150}"
+    shown = repr(text.strip()) if len(text.strip()) <= 40 else (
+        f"{text.strip()[:30]!r}... ({len(text.strip()):,} characters)")
     try:
         return tomllib.loads(f"v = {text.strip()}")["v"]
     except tomllib.TOMLDecodeError:
-        raise ScenarioError(f"{where}: {text.strip()!r} is not a value; allowed: a number, "
-                            "true/false, or a table such as {core = 250, aanloop = 150}") from None
+        raise ScenarioError(f"{where}: {shown} is not a value; {allowed}") from None
+    except RecursionError:
+        raise ScenarioError(f"{where}: {shown} is nested too deeply; {allowed}") from None
+    except ValueError:  # an integer with more digits than Python converts (4,300)
+        raise ScenarioError(f"{where}: {shown} has too many digits; {allowed}") from None
 
 
 def resolve_scales(scales: Mapping[str, float], label: str = "driver_scale") -> dict[str, float]:

@@ -282,6 +282,7 @@ def build_town(extract: str | Path, *, bbox: Sequence[float] | None = None,
         raise OsmError(f"{src}: {what} selects no streets ({span})")
     keep, degree, vindex = _largest_network(parts)
     report = TownReport(name=name or src.name.split(".")[0], crs=crs)
+    report.notes.extend(data.notes)  # an unsorted extract, nodes left out (read.py)
     if len(keep) < len(parts):
         report.notes.append(f"left out {len(parts) - len(keep)} street pieces not connected to "
                             "the main street network")
@@ -445,18 +446,35 @@ def build_town(extract: str | Path, *, bbox: Sequence[float] | None = None,
 def write_town(extract: str | Path, out: str | Path, **options: Any) -> TownReport:
     """Build the town and write it to ``out`` (GeoJSON); the file appears only when it is
     complete and loads as a valid town (`sim.town_io.load_town`)."""
+    from ..outdir import BusyError, FolderLock
     from ..town_io import TownFileError, dump_feature_collection, load_town
 
     out = Path(out)
-    props, feats, report = build_town(extract, **options)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.geojson")
+    lock = FolderLock(out)  # beside the file: a second from-osm into it fails at once
     try:
-        dump_feature_collection(props, feats, tmp)
+        lock.acquire(f"--out {out}: another process (pid {{pid}}) is writing it; wait for it "
+                     "to finish or choose another --out")
+    except BusyError as exc:
+        raise OsmError(str(exc)) from None
+    except OSError as exc:
+        raise OsmError(f"--out {out}: cannot write in {out.parent} "
+                       f"({exc.strerror or exc})") from None
+    try:
+        props, feats, report = build_town(extract, **options)
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.geojson")
         try:
-            load_town(tmp)
-        except TownFileError as exc:  # a rule of the format the builder did not meet
-            raise OsmError(f"{extract}: the town built does not load: {exc}") from None
-        os.replace(tmp, out)
+            dump_feature_collection(props, feats, tmp)
+            try:
+                load_town(tmp)
+            except TownFileError as exc:  # a rule of the format the builder did not meet
+                msg = str(exc).replace(str(tmp), str(out))
+                raise OsmError(f"{extract}: the town built does not load: {msg}") from None
+            os.replace(tmp, out)
+        except OSError as exc:  # a full or read-only disk: the old file (if any) stays
+            raise OsmError(f"--out {out}: cannot write the town file "
+                           f"({exc.strerror or exc}); nothing was changed") from None
+        finally:
+            tmp.unlink(missing_ok=True)
     finally:
-        tmp.unlink(missing_ok=True)
+        lock.release()
     return report

@@ -8,12 +8,14 @@ from typing import Annotated
 
 import typer
 
+from ..limits import MAX_NAME_CHARS, OSM_RADIUS, TOWN_LIMITS, Limit
+
 town_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                        help="Town files: build your own centre from OpenStreetMap.")
 
 
 def _numbers(text: str, n: int, option: str, form: str) -> list[float]:
-    from ..cli import _fail
+    from ..errors import fail as _fail
 
     parts = [p.strip() for p in text.split(",")]
     try:
@@ -23,6 +25,15 @@ def _numbers(text: str, n: int, option: str, form: str) -> list[float]:
     if len(values) != n or not all(math.isfinite(v) for v in values):
         _fail(f"{option} {text!r} must be {n} numbers {form}")
     return values
+
+
+def _in_range(value: float | None, option: str, limit: Limit) -> None:
+    """A finite number within ``limit`` (typer reads nan, inf and 400-digit numbers too)."""
+    from ..errors import fail as _fail
+
+    if value is not None and not (math.isfinite(value) and limit.lo <= value <= limit.hi):
+        shown = f"{value:g}" if math.isfinite(value) or math.isnan(value) else "infinite"
+        _fail(f"{option} must be a number from {limit.allowed()} (got {shown})")
 
 
 @town_app.command("from-osm")
@@ -49,7 +60,8 @@ def from_osm(
     = None,
 ) -> None:
     """Build a town file from an OpenStreetMap extract (see docs/town_format.md)."""
-    from ..cli import _fail
+    from ..errors import fail as _fail
+    from ..errors import note
 
     try:
         from .build import write_town
@@ -74,18 +86,23 @@ def from_osm(
             _fail(f"--centre {centre!r}: LAT must be -90..90 and LON -180..180 (LAT first)")
     if radius is not None and centre is None:
         _fail("--radius needs --centre LAT,LON (the circle's centre)")
-    if radius is not None and radius <= 0:
-        _fail(f"--radius must be > 0 m (got {radius:g})")
-    if core_radius is not None and core_radius <= 0:
-        _fail(f"--core-radius must be > 0 m (got {core_radius:g})")
-    if population is not None and population <= 0:
-        _fail(f"--population must be > 0 persons (got {population:g})")
+    _in_range(radius, "--radius", OSM_RADIUS)
+    _in_range(core_radius, "--core-radius", OSM_RADIUS)
+    _in_range(population, "--population", TOWN_LIMITS["catchment_population"])
+    if name is not None:
+        bad = next((c for c in name if not c.isprintable()), None)
+        if not name.strip() or len(name) > MAX_NAME_CHARS or bad is not None:
+            _fail(f"--name must be a non-empty name of at most {MAX_NAME_CHARS} printable "
+                  "characters" + (f" (it holds {bad!r})" if bad is not None else ""))
+    if out.exists() and not out.is_file():
+        _fail(f"--out {out}: exists and is not a file; allowed: a new path or a town file "
+              "to replace")
     try:
         report = write_town(extract, out, bbox=box, centre=ctr, radius=radius,
                             core_radius=core_radius, population=population, name=name,
                             branches=branches)
     except OsmError as exc:
         _fail(str(exc))
-    for note in report.notes:
-        print(f"note: {note}")
+    for line in report.notes:
+        note(line)  # on stderr, like every note
     print(f"wrote {out}: {report.summary()}")

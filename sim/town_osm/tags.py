@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..functions import ANCHOR_NAMES, COMMERCIAL, FUNCTION_NAMES
+from ..limits import MAX_TEXT_FILE_BYTES
+from ..safeio import FileReadError, read_text_limited
 
 #: The table shipped with the package.
 DEFAULT_TABLE = Path(__file__).resolve().parents[1] / "data" / "osm_branches.toml"
@@ -164,13 +166,14 @@ class TagTable:
     def load(cls, path: str | Path | None = None) -> TagTable:
         """Read the table at ``path`` (default: the one shipped with the package)."""
         p = Path(path) if path is not None else DEFAULT_TABLE
-        try:
-            with p.open("rb") as fh:
-                raw = tomllib.load(fh)
-        except OSError as exc:
-            raise TagTableError(f"{p}: cannot read ({exc.strerror})") from None
+        try:  # a regular file within the text-file limit (sim.safeio)
+            raw = tomllib.loads(read_text_limited(p, MAX_TEXT_FILE_BYTES))
+        except FileReadError as exc:
+            raise TagTableError(f"{p}: {exc}") from None
         except tomllib.TOMLDecodeError as exc:
             raise TagTableError(f"{p}: not valid TOML ({exc})") from None
+        except (ValueError, RecursionError) as exc:  # an integer too long, nesting too deep
+            raise TagTableError(f"{p}: not valid TOML ({str(exc).split(':')[0]})") from None
         try:
             return cls(_Table.model_validate(raw), p)
         except ValidationError as exc:

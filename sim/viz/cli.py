@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from ..limits import START_YEARS
+
 
 def viz(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8765,
@@ -23,14 +25,14 @@ def viz(
 
     Served from this computer only (127.0.0.1) and fully offline; stop it with Ctrl+C.
     """
-    from ..cli import _fail
+    from ..errors import fail as _fail
     from .server import port_free, serve
     from .settings import AppSettings, SettingsError, build_scenario, build_town
 
     if not 1 <= port <= 65535:
         _fail(f"--port must be between 1 and 65535 (got {port})")
-    if not 1900 <= start <= 2200:
-        _fail(f"--start must be a year between 1900 and 2200 (got {start})")
+    if not START_YEARS[0] <= start <= START_YEARS[1]:
+        _fail(f"--start must be a year between {START_YEARS[0]} and {START_YEARS[1]} (got {start})")
     try:
         build_town(town)
         build_scenario(AppSettings(town=town, scenario=scenario, start=start))
