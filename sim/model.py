@@ -28,6 +28,7 @@ from . import burnin, initial, owners, tenants
 from .agents import Municipality, OfficeUser, PropertyOwner, Resident, Shop
 from .agents.entrepreneur import draw_age
 from .attraction import attractiveness, draw_appeal, drift_appeal, street_factor
+from .collect import datacollector
 from .demand import Demand, DemandDrivers, compute_demand
 from .economics import CostInputs, allocate_revenue, lease_length, opening_costs, operator_of
 from .exits import NEVER_RETIRES
@@ -155,6 +156,8 @@ class CityCentreModel(Model):
                 self.month()
         self.burn_in_report = dataclasses.replace(report, spin_up_months=spin_up)
         self._start_recording()
+        self.datacollector = datacollector()  # Mesa's DataCollector (sim/collect.py)
+        self.datacollector.collect(self)
 
     def _start_recording(self) -> None:
         """From here on months are recorded; cumulative counts start at zero."""
@@ -297,6 +300,7 @@ class CityCentreModel(Model):
         with one_blas_thread(self._blas):
             self.month()
         self.recorder.record_month()
+        self.datacollector.collect(self)
 
     def month(self) -> None:
         """One month of the causal chain (recorded by `step`, not during the burn-in)."""
