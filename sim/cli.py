@@ -399,6 +399,33 @@ from .calibration.cli import register as _register_calibration  # noqa: E402
 
 _register_calibration(app)
 
+
+def _needs_extra(command: str, modules: tuple[str, ...], extra: str) -> None:
+    """Make ``binnenstad COMMAND`` fail with one line when its optional stack is missing."""
+    import functools
+    import importlib.util
+
+    for info in app.registered_commands:
+        if info.name != command or info.callback is None:
+            continue
+        callback = info.callback
+
+        @functools.wraps(callback)
+        def checked(*args: Any, __cb=callback, **kwargs: Any) -> Any:
+            missing = [m for m in modules if importlib.util.find_spec(m) is None]
+            if missing:
+                _fail(f"binnenstad {command} needs {', '.join(missing)}, which the base install "
+                      f"leaves out: pip install 'binnenstad[{extra}]' (in a checkout: pip "
+                      f"install -e '.[{extra}]')")
+            return __cb(*args, **kwargs)
+
+        info.callback = checked
+
+
+# The calibration stack is an extra (pyproject.toml: [calibrate]).
+_needs_extra("calibrate", ("pyabc", "cloudpickle"), "calibrate")
+_needs_extra("validate", ("esda", "libpysal"), "calibrate")
+
 # Reports (report, compare).
 from .report.cli import register as _register_report  # noqa: E402
 

@@ -92,3 +92,21 @@ def test_base_install_leaves_out_calibration_cluster_and_notebook_stacks():
     assert {"calibrate", "dask", "notebooks", "all", "dev"} <= set(extras)
     assert any("pyabc" in x for x in extras["calibrate"])
     assert any("nbclient" in x for x in extras["dev"])
+
+
+def test_calibrate_without_its_extra_says_which_extra(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture):
+    import importlib.util
+
+    from sim.cli import app
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "pyabc" else real(name, *a))
+    with pytest.raises(SystemExit) as exc:
+        app(args=["calibrate", str(ROOT / "experiments/calibration/historical.toml")],
+            prog_name="binnenstad")
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "binnenstad calibrate needs pyabc" in err and "binnenstad[calibrate]" in err
+    assert len(err.strip().splitlines()) == 1
