@@ -242,6 +242,9 @@ def run(
         folder = ResultsFolder(target).open()  # before the simulation: unusable paths fail now
     except (ValueError, OSError) as exc:
         _fail(str(exc))
+    from .idle import idle_settings, warn
+
+    warn(idle_settings(policies, start, years, twn))  # levers that cannot act: say so
 
     try:
         result = _simulate(folder, twn, sc, policies, start, years, seed, backend, town_seed,

@@ -60,6 +60,9 @@ def _run_sweep(spec_path: Path, out: Path | None, workers: int | None, scheduler
             got = spec.sample.method if spec.sample else "no [sample] table"
             _fail(f"{spec_path}: sample.method: sensitivity needs morris or sobol; got {got}")
         target = out if out is not None else Path("outputs") / spec.experiment.name
+        from ..idle import spec_warnings, warn
+
+        warn(spec_warnings(spec))  # levers that cannot act (sim/idle.py)
         res = sweep(spec, target, workers=workers, scheduler=scheduler, progress=not quiet,
                     retry_failed=retry_failed, timeout=timeout)
     except _errors() as exc:

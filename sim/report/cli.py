@@ -107,6 +107,9 @@ def compare_cmd(
     except ReportError as exc:
         _fail(str(exc))
     from ..batch.sweep import sweep
+    from ..idle import spec_warnings, warn
+
+    warn(spec_warnings(spec))  # levers that cannot act (sim/idle.py); the report lists them too
 
     try:
         res = sweep(spec, target, workers=workers, progress=not quiet)
