@@ -37,6 +37,7 @@ from .functions import N_FUNCTIONS, Anchor, Function
 from .inputs import MonthInputs, fold, neutral
 from .kernels import Kernels
 from .kernels.flows import decay_kernel, door_decay
+from .mesa_compat import MonthSteps
 from .params import Params
 from .property import OwnerBook
 from .record import Recorder
@@ -52,7 +53,7 @@ from .town import Town, generate_town
 MAX_YEARS = 200
 
 
-class CityCentreModel(Model):
+class CityCentreModel(MonthSteps, Model):
     """A city centre on a street grid.
 
     Args:
@@ -97,7 +98,7 @@ class CityCentreModel(Model):
         levers = _own_levers(policies)
         # A model gets its own scenario instance (Mesa binds a scenario to one running model).
         scenario = scenario.for_run(seed)
-        super().__init__(rng=seed, scenario=scenario)
+        super().__init__(scenario=scenario)  # its rng is the seed (sim/mesa_compat.py)
         self.seed = seed
         self.start_year = int(start_year)
         self.streams: dict[str, np.random.Generator] = {}

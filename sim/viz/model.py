@@ -16,6 +16,7 @@ from typing import Any
 from mesa import DataCollector, Model
 
 from ..functions import ZONE_NAMES
+from ..mesa_compat import MonthSteps
 from ..model import CityCentreModel
 from ..policies import POLICIES
 from . import adapter
@@ -53,7 +54,7 @@ def policy_kwargs(kwargs: dict[str, Any]) -> dict[str, float]:
             if kwargs.get(f"policy_{name}", False)}
 
 
-class CentreApp(Model):
+class CentreApp(MonthSteps, Model):
     """A city centre as the app runs it (see the module docstring).
 
     Args:
