@@ -48,7 +48,8 @@ def ratio_interval(num: np.ndarray, den: np.ndarray, n_boot: int, confidence: fl
     d = den[idx].mean(axis=1)
     r = np.where(d > 0, num[idx].mean(axis=1) / np.where(d > 0, d, 1.0), np.inf)
     a = (1.0 - confidence) / 2.0
-    lo, hi = np.quantile(r, [a, 1.0 - a])
+    # No interpolation: an unbounded resample stays unbounded (inf - inf has no value).
+    lo, hi = np.quantile(r, [a, 1.0 - a], method="inverted_cdf")
     return est, float(lo), float(hi)
 
 

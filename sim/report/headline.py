@@ -87,17 +87,19 @@ def headline(effects: pd.DataFrame, verdicts: pd.DataFrame, cost: pd.DataFrame,
         if of("housing_added"):
             parts.append(f"housing {span(of('housing_added'), 0, 'dwellings')}")
         if of("public_cost"):
-            parts.append(f"public cost {money_span(of('public_cost'))}")
+            costs = of("public_cost")
+            parts.append("no public cost" if all(abs(c) < 0.5 for c in costs) else
+                         f"public cost {money_span(costs)}")
         where = ("in the one future" if n_futures == 1 else
                  f"across the {n_futures} futures")
         sentence = (f"Against {labels.get(reference, reference)}, {labels.get(arm, arm)} "
                     f"changes {', '.join(parts)} {where}.")
         c = cost[cost["arm"] == arm] if not cost.empty else cost
         if not c.empty:
-            per = c["public cost per extra dwelling (EUR)"].astype(float)
-            if per.notna().any():
+            per = c["public cost per extra dwelling (EUR)"].astype(float).dropna()
+            if len(per) and (per.abs() >= 0.5).any():
                 sentence += (f" Each extra dwelling costs the municipality "
-                             f"{money_span(per.dropna().tolist())}.")
+                             f"{money_span(per.tolist())}.")
         v = verdicts[(verdicts["lever"] == arm) & (verdicts["outcome"] == "vacancy_rate")] \
             if not verdicts.empty else verdicts
         verdict = str(v["verdict"].iloc[0]) if len(v) else ""
@@ -136,8 +138,10 @@ def calibration_statement() -> dict[str, Any]:
     head = cal.get("scenario", {}).get("description", "")
     when = re.search(r"\d{4}-\d{2}-\d{2}", head)
     defaults = _scenario_file("_defaults").get("params", {})
+    # Free: the same rule as the calibration's configuration (sim/calibration/config.py).
     free = [k for k, v in defaults.items() if isinstance(v, dict)
-            and re.search(r"calibration|neutral", str(v.get("source", "")))]
+            and ("calibration" in str(v.get("source", "")).lower()
+                 or str(v.get("source", "")).lower().startswith("neutral"))]
     rest = len(set(free) - set(fitted))
     if not fitted:
         summary = ("The model is not calibrated: every free parameter keeps its start value "
