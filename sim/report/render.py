@@ -200,8 +200,11 @@ def _effect_groups(t: ReportTables) -> list[dict[str, Any]]:
                     cells.append({"mean": "-", "ci": "", "cls": "", "word": ""})
                     continue
                 r = by.loc[o.name]
+                has_ci = math.isfinite(r["ci_low"]) and math.isfinite(r["ci_high"])
                 cells.append({"mean": fmt(r["mean"]),
-                              "ci": f"[{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]",
+                              "ci": (f"[{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]" if has_ci
+                                     else f"no interval from {int(r['n'])} pair"
+                                          f"{'s' if int(r['n']) != 1 else ''}"),
                               "cls": STATUS_CLASS.get(r["status"], "plain"),
                               "word": "" if r["status"] == NOT_JUDGED_WORD else _cell_text(r)})
             rows.append({"lever": arm_label(lever), "future": future_label(future),
