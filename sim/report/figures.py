@@ -193,10 +193,9 @@ def change_map(changes: pd.DataFrame, town: Any, outlines: dict | None, arm_labe
             ax.set_axis_off()
     if sc_handle is not None:
         bar = fig.colorbar(sc_handle, ax=list(axes[0]), shrink=0.8, fraction=0.03, pad=0.02)
-        bar.set_label("change in the share of replicates\nin which the unit is empty", fontsize=8)
-        bar.set_ticks([-1, -0.5, 0, 0.5, 1],
-                      labels=["-100%\n(less often\nempty)", "-50%", "0", "+50%",
-                              "+100%\n(more often\nempty)"])
+        bar.set_label("change in the share of replicates in which\nthe unit is empty "
+                      "(+: more often, -: less often)", fontsize=8)
+        bar.set_ticks([-1, -0.5, 0, 0.5, 1], labels=["-100%", "-50%", "0", "+50%", "+100%"])
         bar.ax.tick_params(labelsize=7)
     uses = sorted({str(f) for f in changes.loc[changes["changed"] >= 0.5, "new_use"].dropna()})
     handles = [Line2D([], [], ls="", marker="s", markerfacecolor=FUNCTION_COLOURS.get(f, "#000"),
