@@ -62,13 +62,14 @@ def _run_sweep(spec_path: Path, out: Path | None, workers: int | None, scheduler
         target = out if out is not None else Path("outputs") / spec.experiment.name
         from ..idle import spec_warnings, warn
 
-        warn(spec_warnings(spec))  # levers that cannot act (sim/idle.py)
+        idle = spec_warnings(spec)  # levers that cannot act (sim/idle.py), said after the runs:
         res = sweep(spec, target, workers=workers, scheduler=scheduler, progress=not quiet,
                     retry_failed=retry_failed, timeout=timeout)
     except _errors() as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
         interrupted("runs", target)
+    warn(idle)
     print(f"{len(res.manifest)} runs: {res.n_ok} ok, {res.n_failed} failed "
           f"({res.ran} run now, {res.skipped} already done); results in {target}/",
           file=sys.stderr)
