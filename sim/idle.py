@@ -1,10 +1,11 @@
-"""Settings that do nothing: warnings before a run, a sweep, a comparison or the app starts.
+"""Settings that do nothing: warnings for a run, a sweep, a comparison and the app.
 
 A lever that starts after the run ends, one switched off with ``intensity=0``, or one whose
 ``area`` holds no retail-eligible unit cannot change anything, and its effect would be a row of
 0.00 that looks like a finding. `idle_settings` names each such setting in one plain line;
-``binnenstad run``, ``sweep`` and ``compare`` print them as ``binnenstad: warning: ...`` (the
-run goes ahead), the report lists them, and the app shows them above the map.
+``binnenstad run`` prints them as ``binnenstad: warning: ...`` before it simulates (the run
+goes ahead), ``sweep`` and ``compare`` beside their summary after the runs, the report lists
+them, and the app shows them above the map.
 """
 
 from __future__ import annotations

@@ -234,3 +234,35 @@ def test_run_warns_about_a_lever_that_starts_after_the_run(tmp_path: Path,
     err = capsys.readouterr().err
     assert ("binnenstad: warning: policy compaction starts in 2030, after the run ends "
             "(December 2013)") in err
+
+
+def test_sweep_and_compare_warn_beside_their_summary(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture):
+    spec = tmp_path / "idle.toml"
+    spec.write_text('[experiment]\nname = "idle"\ntowns = ["small"]\nscenarios = ["baseline"]\n'
+                    'policies = ["none", "compaction:start=2030"]\nreplicates = 1\n'
+                    'start = 2013\nyears = 1\n')
+    _cli(["sweep", str(spec), "--out", str(tmp_path / "sw"), "--workers", "1", "--quiet"])
+    err = capsys.readouterr().err.splitlines()
+    warning = [i for i, ln in enumerate(err) if ln.startswith("binnenstad: warning: ")]
+    assert len(warning) == 1 and "compaction starts in 2030" in err[warning[0]], err
+    assert "2 runs: 2 ok" in err[warning[0] + 1]  # the summary follows the warning
+    _cli(["compare", "--town", "small", "--scenarios", "baseline", "--policies",
+          "none,compaction:start=2030", "--replicates", "1", "--years", "1", "--workers", "1",
+          "--quiet", "--out", str(tmp_path / "cmp")])
+    err = capsys.readouterr().err
+    assert ("binnenstad: warning: policy compaction starts in 2030, after the run in baseline "
+            "ends (December 2013)") in err
+
+
+def test_an_unusable_output_folder_is_one_line_without_the_warnings(
+        tmp_path: Path, capsys: pytest.CaptureFixture):
+    blocker = tmp_path / "file"
+    blocker.write_text("in the way")
+    with pytest.raises(SystemExit) as exc:
+        app(args=["compare", "--town", "small", "--scenarios", "baseline", "--policies",
+                  "none,compaction:start=2030", "--replicates", "1", "--years", "1",
+                  "--quiet", "--out", str(blocker / "cmp")], prog_name="binnenstad")
+    assert exc.value.code == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(err) == 1 and err[0].startswith("binnenstad: error: "), err

@@ -179,9 +179,14 @@ class Store:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold an exclusive lock on the folder (released when the process ends, even by
-        SIGKILL); a second sweep into the same folder is refused."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        fh = (self.root / LOCK_FILE).open("a")
+        SIGKILL); a second sweep into the same folder is refused. A folder that cannot be
+        made or written (a file in the way, no permission) is a one-line `StoreError`."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fh = (self.root / LOCK_FILE).open("a")
+        except OSError as exc:
+            raise StoreError(f"{self.root}: cannot write the results folder "
+                             f"({exc.strerror or exc}); choose another --out") from None
         try:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
