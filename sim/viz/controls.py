@@ -12,6 +12,7 @@ years.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import Any
@@ -107,8 +108,11 @@ def idle_lines(app: CentreApp) -> list[str]:
 
     if app.sim is None:
         return []
-    return idle_settings(app.sim.municipality.policies, app.settings.start, app.settings.years,
-                         app.sim.town)
+    lines = idle_settings(app.sim.municipality.policies, app.settings.start, app.settings.years,
+                          app.sim.town)
+    # the page sets no lever's start: the remedy here is a longer run
+    return [re.sub(r" \(give start=\d+ or more years\)$", " (choose more years)", line)
+            for line in lines]
 
 
 @solara.component
