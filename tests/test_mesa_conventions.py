@@ -96,6 +96,40 @@ def test_base_install_leaves_out_calibration_cluster_and_notebook_stacks():
     assert any("nbclient" in x for x in extras["dev"])
 
 
+
+def test_base_install_does_not_pull_the_heavy_stacks_indirectly():
+    """The base requirements and everything they require in turn (read from the installed
+    packages' metadata, with only the extras they ask for) hold no calibration, cluster or
+    Jupyter stack."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    todo = [Requirement(r) for r in metadata.distribution("binnenstad").requires or []]
+    todo = [r for r in todo if r.marker is None]  # the base: no extra
+    seen: dict[str, set[str]] = {}
+    while todo:
+        req = todo.pop()
+        name = canonicalize_name(req.name)
+        if name in seen and set(req.extras) <= seen[name]:
+            continue
+        seen[name] = seen.get(name, set()) | set(req.extras)
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        for text in dist.requires or []:
+            r = Requirement(text)
+            if r.marker is None or any(r.marker.evaluate({"extra": e})
+                                       for e in seen[name] | {""}):
+                todo.append(r)
+    assert {"mesa", "solara", "numba", "openpyxl"} <= set(seen)  # the closure was walked
+    heavy = {"pyabc", "distributed", "dask", "redis", "sqlalchemy", "gitpython", "jupyterlab",
+             "notebook", "jupyter-server", "esda", "libpysal"}
+    assert heavy.isdisjoint(seen), sorted(heavy & set(seen))
+
+
 def test_calibrate_without_its_extra_says_which_extra(monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture):
     import importlib.util
