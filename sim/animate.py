@@ -101,20 +101,52 @@ def _rebuild_town(meta: dict[str, Any], units: pd.DataFrame) -> Town | None:
             return None
     except (TownFileError, ValueError, OSError):
         return None
-    first = units[units["year"] == units["year"].min()].sort_values("unit_id")
-    if len(first) != town.n_units or not (
-            np.allclose(first["x"].to_numpy(), town.unit_x, atol=0.01)
-            and np.allclose(first["y"].to_numpy(), town.unit_y, atol=0.01)):
+    # Units merge and split during a run (a snapshot then holds other units than the town), so
+    # the town is the run's when the start state's units stand where the town's do.
+    first = units[units["year"] == units["year"].min()]
+    from scipy.spatial import cKDTree
+
+    dist, _ = cKDTree(np.column_stack([town.unit_x, town.unit_y])).query(
+        np.column_stack([first["x"].to_numpy(), first["y"].to_numpy()]))
+    if len(first) == 0 or float(np.mean(dist < 0.01)) < 0.9:
         return None
     return town
 
 
+def _nearest_runs(folder: Path, n: int = 3) -> list[Path]:
+    """Run folders beside ``folder`` whose names are closest to its name (a prefix first)."""
+    import difflib
+
+    parent = folder.parent if str(folder.parent) else Path(".")
+    if not parent.is_dir():
+        return []
+    runs = [p for p in parent.iterdir() if p.is_dir() and (p / "units.parquet").is_file()]
+    prefixed = sorted(p for p in runs if p.name.startswith(folder.name))
+    if prefixed:
+        return prefixed[:n]
+    names = difflib.get_close_matches(folder.name, [p.name for p in runs], n=n, cutoff=0.3)
+    return [parent / name for name in names]
+
+
+def resolve_run_dir(run_dir: str | Path) -> Path:
+    """The run folder ``run_dir``, or the one run folder whose name starts with it (folder
+    names carry the settings and a hash: ``outputs/baseline-medium-s0`` finds
+    ``outputs/baseline-medium-s0-2013+12y-ts0-numba-<hash>``); `AnimationError` naming the
+    nearest run folders otherwise."""
+    folder = Path(run_dir)
+    if folder.is_dir():
+        return folder
+    near = _nearest_runs(folder)
+    if len(near) == 1 and near[0].name.startswith(folder.name):
+        return near[0]
+    hint = (f"; nearest run folders: {', '.join(str(p) for p in near)}" if near else
+            "; give a folder written by `binnenstad run`")
+    raise AnimationError(f"{folder}: no such run folder{hint}")
+
+
 def load_run(run_dir: str | Path) -> RunFrames:
     """Read and check a run folder; raises `AnimationError` with one line."""
-    folder = Path(run_dir)
-    if not folder.is_dir():
-        raise AnimationError(f"{folder}: no such run folder (give a folder written by "
-                             "`binnenstad run`)")
+    folder = resolve_run_dir(run_dir)
     units = _read_table(folder / "units.parquet", UNIT_NEEDS)
     ts = _read_table(folder / "timeseries.parquet", TIMESERIES_NEEDS)
     if units.empty:
@@ -164,7 +196,8 @@ def _draw_frame(fig: Figure, run: RunFrames, snap: pd.DataFrame, label: str, ste
     if run.town is not None:
         draw_centre(ax_map, run.town, codes.astype(np.int64),
                     area=snap["floor_area"].to_numpy(), outlines=outlines, legend=None,
-                    frame=False, fontsize=8)
+                    frame=False, fontsize=8,
+                    unit_xy=(snap["x"].to_numpy(), snap["y"].to_numpy()))
     else:
         occ = ~snap["is_vacant"].astype(bool).to_numpy()
         ax_map.scatter(snap["x"][occ], snap["y"][occ],
@@ -174,7 +207,9 @@ def _draw_frame(fig: Figure, run: RunFrames, snap: pd.DataFrame, label: str, ste
         ax_map.scatter(snap["x"][~occ], snap["y"][~occ], marker="x", c="black", s=34)
         ax_map.set_aspect("equal")
         ax_map.set_axis_off()
-    fig.suptitle(f"{run.label}: {label}, vacancy {100 * rate:.1f}%", fontsize=12)
+    seed = run.meta.get("seed")
+    one = f" (one run, seed {seed})" if seed is not None else ""
+    fig.suptitle(f"{run.label}: {label}, vacancy {100 * rate:.1f}%{one}", fontsize=12)
 
     ts = run.timeseries
     dates = pd.to_datetime(ts["date"])
@@ -199,6 +234,11 @@ def _draw_frame(fig: Figure, run: RunFrames, snap: pd.DataFrame, label: str, ste
                       markeredgecolor="#555555", markeredgewidth=0.3, label=f.replace("_", " "))
                for f in present]
     handles.append(Line2D([], [], ls="", marker="x", color="black", label="vacant unit"))
+    if run.town is not None:
+        handles += [Line2D([], [], color=ZONE_COLOURS[z], ls=ZONE_LINESTYLES[z], lw=1.4,
+                           label=ZONE_LABELS[z]) for z in ZONE_NAMES]
+        handles.append(Line2D([], [], ls="", marker="^", markerfacecolor="white",
+                              markeredgecolor="black", label="entry point"))
     fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.62, 0.04), ncol=3,
                fontsize=7, frameon=False)
 
@@ -219,6 +259,7 @@ def animate(run_dir: str | Path, out: str | Path | None = None, fps: float = 1.5
     """
     if not (isinstance(fps, int | float) and 0 < fps <= 30):
         raise AnimationError(f"--fps must be above 0 and at most 30 frames per second (got {fps})")
+    run_dir = resolve_run_dir(run_dir)
     run = load_run(run_dir)
     gif = Path(out) if out is not None else Path(run_dir) / "animation.gif"
     if gif.suffix.lower() != ".gif":

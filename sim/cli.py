@@ -212,6 +212,9 @@ def run(
         fail(str(exc))
     if (sig := _signals.active()) is not None:
         sig.writing(target)  # a signal's line says that the folder is unchanged
+    from .idle import idle_settings, warn
+
+    warn(idle_settings(policies, start, years, twn))  # levers that cannot act: say so
 
     try:
         result = _simulate(folder, twn, sc, policies, start, years, seed, backend, town_seed,
@@ -370,6 +373,33 @@ from .calibration.validate_cli import register as _register_validation  # noqa: 
 
 _register_calibration(app)
 _register_validation(app)
+
+
+def _needs_extra(command: str, modules: tuple[str, ...], extra: str) -> None:
+    """Make ``binnenstad COMMAND`` fail with one line when its optional stack is missing."""
+    import functools
+    import importlib.util
+
+    for info in app.registered_commands:
+        if info.name != command or info.callback is None:
+            continue
+        callback = info.callback
+
+        @functools.wraps(callback)
+        def checked(*args: Any, __cb=callback, **kwargs: Any) -> Any:
+            missing = [m for m in modules if importlib.util.find_spec(m) is None]
+            if missing:
+                fail(f"binnenstad {command} needs {', '.join(missing)}, which the base install "
+                      f"leaves out: pip install 'binnenstad[{extra}]' (in a checkout: pip "
+                      f"install -e '.[{extra}]')")
+            return __cb(*args, **kwargs)
+
+        info.callback = checked
+
+
+# The calibration stack is an extra (pyproject.toml: [calibrate]).
+_needs_extra("calibrate", ("pyabc", "cloudpickle"), "calibrate")
+_needs_extra("validate", ("esda", "libpysal"), "calibrate")
 
 # Reports (report, compare).
 from .report.cli import register as _register_report  # noqa: E402

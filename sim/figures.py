@@ -158,6 +158,7 @@ def draw_centre(
     entries: bool = True,
     fontsize: float = 7.0,
     frame: bool = True,
+    unit_xy: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> None:
     """Draw the centre on ``ax``: streets, zone outlines, units and entry points.
 
@@ -176,9 +177,17 @@ def draw_centre(
         entries: mark the entry points (triangles).
         fontsize: font size of the legend and colour bar.
         frame: draw axes with metre ticks; False draws a 100 m scale bar instead.
+        unit_xy: positions (x, y in m) of the units ``function`` and ``area`` describe, when
+            they are not the town's own units (after merges and splits a run's snapshot has
+            other units than the town it started from; streets, zones and entries stay).
     """
     function = town.function if function is None else np.asarray(function)
     area = town.floor_area if area is None else np.asarray(area)
+    ux, uy = (town.unit_x, town.unit_y) if unit_xy is None else (
+        np.asarray(unit_xy[0], float), np.asarray(unit_xy[1], float))
+    if not len(ux) == len(function) == len(area):
+        raise ValueError(f"draw_centre: {len(function)} functions and {len(area)} floor areas "
+                         f"for {len(ux)} units; give unit_xy for units other than the town's")
     outlines = zone_outlines(town) if outlines is None else outlines
     if node_footfall is None:
         _streets(ax, town)
@@ -198,11 +207,10 @@ def draw_centre(
     vacant = function == Function.VACANT
     occupied = ~vacant
     sizes = np.clip(area / 8.0, 6.0, 120.0)
-    ax.scatter(town.unit_x[occupied], town.unit_y[occupied], s=sizes[occupied],
+    ax.scatter(ux[occupied], uy[occupied], s=sizes[occupied],
                c=_FUNCTION_RGBA[function[occupied].astype(np.int64)], edgecolors="#555555",
                linewidths=0.3, zorder=3)
-    ax.scatter(town.unit_x[vacant], town.unit_y[vacant], s=34, marker="x", c="black",
-               linewidths=1.3, zorder=4)
+    ax.scatter(ux[vacant], uy[vacant], s=34, marker="x", c="black", linewidths=1.3, zorder=4)
     present = np.unique(function[occupied].astype(np.int64))
     handles += [Line2D([], [], ls="", marker="o", markersize=6, markerfacecolor=_FUNCTION_RGBA[f],
                        markeredgecolor="#555555", markeredgewidth=0.3,
@@ -236,6 +244,13 @@ def draw_centre(
 
 
 # ------------------------------------------------------------------------------------ run figures
+def _one_seed(result: RunResult) -> str:
+    """Title suffix of a single-run figure: which seed it is (one seed is one story)."""
+    seed = (result.meta or {}).get("seed")
+    return f"\n(one run, seed {seed}: one possible story, not an average)" if seed is not None \
+        else ""
+
+
 def plot_vacancy(result: RunResult, ax: Axes | None = None) -> Axes:
     """Vacancy rate overall and by zone over time (percent)."""
     ts = result.timeseries
@@ -246,7 +261,8 @@ def plot_vacancy(result: RunResult, ax: Axes | None = None) -> Axes:
                 ls=ZONE_LINESTYLES[zone], lw=2.0 if zone == "all" else 1.4)
     ax.set_ylabel("vacancy (% of retail-eligible units)")
     meta = result.meta
-    ax.set_title(f"Vacancy by zone: {meta.get('scenario', '')}, {meta.get('town', '')}")
+    ax.set_title(f"Vacancy by zone: {meta.get('scenario', '')}, {meta.get('town', '')}"
+                 f"{_one_seed(result)}")
     ax.legend(frameon=False)
     ax.grid(alpha=0.3)
     return ax
@@ -264,9 +280,11 @@ def plot_map(result: RunResult, year: int | None = None, ax: Axes | None = None)
     year = int(units["year"].max()) if year is None else year
     snap = units[units["year"] == year].sort_values("unit_id")
     ax = ax or plt.subplots(figsize=(8, 8))[1]
-    if result.town is not None and len(snap) == result.town.n_units:
+    if result.town is not None:
+        # The snapshot's own units (merged and split ones included) on the town's streets.
         draw_centre(ax, result.town, _function_codes(snap["function"]),
-                    area=snap["floor_area"].to_numpy())
+                    area=snap["floor_area"].to_numpy(),
+                    unit_xy=(snap["x"].to_numpy(), snap["y"].to_numpy()))
     else:  # no geometry: units only
         for name in FUNCTION_NAMES:
             part = snap[(snap["function"] == name) & ~snap["is_vacant"]]
@@ -277,7 +295,7 @@ def plot_map(result: RunResult, year: int | None = None, ax: Axes | None = None)
         ax.scatter(vac["x"], vac["y"], s=34, marker="x", c="black", label="vacant unit")
         ax.set_aspect("equal")
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    ax.set_title(f"Functions and vacancy, end of {year}")
+    ax.set_title(f"Functions and vacancy, end of {year}{_one_seed(result)}")
     return ax
 
 
@@ -299,10 +317,13 @@ def plot_footfall(result: RunResult, ax: Axes | None = None) -> Axes:
                                   label=ZONE_LABELS[name]))
     ax.scatter(t.node_x[t.entry_node], t.node_y[t.entry_node], marker="^", s=80, c="white",
                edgecolors="black", zorder=4)
+    handles.append(Line2D([], [], ls="", marker="^", markerfacecolor="white",
+                          markeredgecolor="black", markersize=7,
+                          label="entry point (car park, station, ...)"))
     ax.autoscale_view()
     ax.set_aspect("equal")
     ax.legend(handles=handles, fontsize=7, loc="lower left", frameon=False)
-    ax.set_title("Footfall, last simulated month")
+    ax.set_title(f"Footfall, last simulated month{_one_seed(result)}")
     ax.set_xlabel("x (m)")
     ax.set_ylabel("y (m)")
     return ax

@@ -31,10 +31,12 @@ from . import burnin, demand, economics, flows, initial, inputs, owners, tenants
 from .agents import Municipality, PropertyOwner, Shop
 from .attraction import drift_tenant_appeal
 from .calendar import Calendar, CalendarView
+from .collect import datacollector
 from .households import Households
 from .kernels import Kernels
 from .ledger import Ledger
 from .limits import MAX_SEED, MAX_YEARS, START_YEARS
+from .mesa_compat import MonthSteps
 from .month import Month, MonthView
 from .params import Params
 from .property import LettingEvidence, OwnerBook
@@ -47,7 +49,7 @@ from .threads import blas_controller, one_blas_thread
 from .town import Town, generate_town
 
 
-class CityCentreModel(CalendarView, MonthView, Model):
+class CityCentreModel(MonthSteps, CalendarView, MonthView, Model):
     """A city centre on a street grid.
 
     Args:
@@ -97,7 +99,7 @@ class CityCentreModel(CalendarView, MonthView, Model):
         levers = _own_levers(policies)
         # A model gets its own scenario instance (Mesa binds a scenario to one running model).
         scenario = scenario.for_run(seed)
-        super().__init__(rng=seed, scenario=scenario)
+        super().__init__(scenario=scenario)  # its rng is the seed (sim/mesa_compat.py)
         self.seed = seed
         history = centre_history(scenario)
         origin = min(int(start_year), int(scenario.start_year),
@@ -166,6 +168,8 @@ class CityCentreModel(CalendarView, MonthView, Model):
         self.burn_in_report = dataclasses.replace(report,
                                                   spin_up_months=self.calendar.spin_up_months)
         self._start_recording()
+        self.datacollector = datacollector()  # Mesa's DataCollector (sim/collect.py)
+        self.datacollector.collect(self)
 
     def _start_recording(self) -> None:
         """From here on months are recorded; cumulative counts start at zero."""
@@ -212,6 +216,7 @@ class CityCentreModel(CalendarView, MonthView, Model):
         with one_blas_thread(self._blas):
             self.month()
         self.recorder.record_month()
+        self.datacollector.collect(self)
 
     def month(self) -> None:
         """One month of the causal chain (docs/ODD.md section 3.2; recorded by `step`, not

@@ -123,3 +123,27 @@ def test_mp4_requested_without_ffmpeg(run_dir, tmp_path, monkeypatch):
     with pytest.raises(AnimationError, match="--mp4 needs ffmpeg"):
         animate(run_dir, out=tmp_path / "a.gif", mp4=True)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_name_prefix_finds_its_run_folder(run_dir, tmp_path):
+    # run folders carry their settings and a hash; the README's `binnenstad animate
+    # outputs/baseline-medium-s0` names the start of one
+    folder = tmp_path / "baseline-small-s3-2013+2y-ts0-numba-0123abcd"
+    shutil.copytree(run_dir, folder)
+    res = runner.invoke(cli, ["animate", str(tmp_path / "baseline-small-s3"), "--no-mp4"])
+    assert res.exit_code == 0, res.output
+    assert (folder / "animation.gif").is_file()
+
+
+def test_a_wrong_name_is_answered_with_the_nearest_run_folders(run_dir, tmp_path):
+    for name in ("baseline-small-s3-2013+2y-a", "baseline-small-s3-2013+2y-b"):
+        shutil.copytree(run_dir, tmp_path / name)
+    # ambiguous prefix: both named, nothing written
+    res = runner.invoke(cli, ["animate", str(tmp_path / "baseline-small-s3"), "--no-mp4"])
+    assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1
+    assert "nearest run folders" in res.output and "2013+2y-a" in res.output
+    assert "2013+2y-b" in res.output
+    # a typo: the close names
+    res = runner.invoke(cli, ["animate", str(tmp_path / "baselin-smal-s3-2013+2y-a"), "--no-mp4"])
+    assert res.exit_code == 2 and "baseline-small-s3-2013+2y-a" in res.output
+    assert not any(p.name.endswith(".gif") for p in tmp_path.rglob("*"))

@@ -78,3 +78,25 @@ def test_readme_states_the_limits_of_sim_limits():
     assert f"at most {L.MAX_UNITS:,} (`sim.limits.MAX_UNITS`)" in town
     mib = L.MAX_TOWN_FILE_BYTES // 2**20
     assert f"at most {mib} MiB (`sim.limits.MAX_TOWN_FILE_BYTES`)" in town
+
+
+def test_readme_figure_matches_the_default_run():
+    """docs/img/default_run.png shows the default run: the fingerprint of its data, stored
+    beside it, equals that of the default run now. When the model's results change, remake
+    both with ``python docs/img/make_readme_figure.py``."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    path = root / "docs" / "img" / "make_readme_figure.py"
+    spec = importlib.util.spec_from_file_location("make_readme_figure", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    stored = json.loads(mod.FINGERPRINT.read_text(encoding="utf-8"))
+    assert mod.OUT.is_file()
+    now = mod.fingerprint(mod.default_run())
+    assert now["sha256"] == stored["sha256"], (
+        "docs/img/default_run.png no longer shows the default run (last month now "
+        f"{now['vacancy_last_month_percent']}, in the figure "
+        f"{stored['vacancy_last_month_percent']}): run python docs/img/make_readme_figure.py")

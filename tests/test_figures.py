@@ -137,3 +137,59 @@ def test_policy_effect_plot():
         plot_policy_effects(df.drop(columns="ci_low"))
     with pytest.raises(ValueError, match="outcome 'rent' not in the DataFrame"):
         plot_policy_effects(df, outcomes=["rent"])
+
+
+# ------------------------------------------- run figures keep the town (issue 22, item 7)
+@pytest.fixture(scope="module")
+def changed_run():
+    """A small run whose last snapshot holds other units than the town: two units merged into
+    one, one split in two (as owners do during a run)."""
+    import sim
+
+    result = sim.run(town="small", years=1, seed=4)
+    units = result.units
+    last = int(units["year"].max())
+    snap = units[units["year"] == last]
+    merged = snap.iloc[2:]                           # units 0 and 1 gone ...
+    merged.iloc[0, merged.columns.get_loc("floor_area")] *= 2  # ... into this one
+    half = snap.iloc[[5]].copy()
+    half["unit_id"] = units["unit_id"].max() + 1
+    half["x"] += 3.0
+    changed = pd.concat([units[units["year"] != last], merged, half], ignore_index=True)
+    result.units = changed
+    return result, len(merged) + 1
+
+
+def test_map_draws_streets_zones_and_entries_after_merges_and_splits(changed_run):
+    from sim.figures import plot_map
+
+    result, n_units = changed_run
+    assert n_units != result.town.n_units
+    fig = Figure()
+    ax = fig.add_subplot()
+    plot_map(result, ax=ax)
+    streets = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert len(streets) == 1 and len(streets[0].get_segments()) == len(result.town.edge_u)
+    zone_lines = [ln for ln in ax.get_lines() if ln.get_color() in
+                  {ZONE_COLOURS[z] for z in ZONE_NAMES}]
+    assert zone_lines, "zone outlines drawn"
+    drawn = sum(c.get_offsets().shape[0] for c in ax.collections
+                if not isinstance(c, LineCollection))
+    assert drawn == n_units + len(result.town.entry_node)  # every unit of the snapshot, entries
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert {"entry point", "vacant unit", "core (kernwinkelgebied)"} <= set(labels)
+    assert "one run, seed 4" in ax.get_title()
+
+
+def test_single_run_figures_say_which_seed_and_the_footfall_legend_explains_entries(
+        changed_run):
+    from sim.figures import plot_footfall, plot_vacancy
+
+    result, _ = changed_run
+    fig = Figure()
+    ax = plot_footfall(result, ax=fig.add_subplot())
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(lab.startswith("entry point") for lab in labels), labels
+    assert "one run, seed 4" in ax.get_title()
+    ax = plot_vacancy(result, ax=Figure().add_subplot())
+    assert "one run, seed 4" in ax.get_title()

@@ -90,8 +90,8 @@ def test_effects_equal_the_numbers_recomputed_from_parquet(compared: Path):
     assert len(eff) == len(FUTURES) * (len(ARMS) - 1) * 6
     assert set(eff["future"]) == set(FUTURES) and set(eff["lever"]) == {"compaction"}
     assert {"mean", "ci_low", "ci_high", "n", "unit", "judgement"} <= set(eff.columns)
-    hand = _effects_by_hand(compared)
-    m = eff.merge(hand, on=["future", "lever", "outcome"], suffixes=("", "_hand"))
+    hand = _effects_by_hand(compared).rename(columns={"outcome": "outcome (code)"})
+    m = eff.merge(hand, on=["future", "lever", "outcome (code)"], suffixes=("", "_hand"))
     assert len(m) == len(eff)
     np.testing.assert_allclose(m["mean"], m["mean_hand"], rtol=1e-9, atol=1e-9)
     assert (m["n"] == m["n_hand"]).all() and (m["n"] == 2).all()
@@ -103,7 +103,7 @@ def test_effects_equal_the_numbers_recomputed_from_parquet(compared: Path):
     assert len(wide) == len(FUTURES) * (len(ARMS) - 1)
     col = "vacancy rate (percentage points) mean"
     w = wide.set_index("future")[col]
-    v = eff[eff["outcome"] == "vacancy_rate"].set_index("future")["mean"]
+    v = eff[eff["outcome (code)"] == "vacancy_rate"].set_index("future")["mean"]
     np.testing.assert_allclose(w.loc[v.index], v, rtol=1e-12)
     assert {"set-up", "futures", "verdicts", "lever_settings", "realised",
             "vacancy_stock_change", "levels"} <= set(xl)
@@ -124,7 +124,7 @@ def test_page_shows_the_effects_and_the_sections(compared: Path):
     assert "binnenstad sweep" in html and "binnenstad report" in html
     # a vacancy effect as printed equals the table's (two decimals)
     eff = pd.read_excel(compared / "report" / "tables.xlsx", sheet_name="effects_long")
-    x = eff[eff["outcome"] == "vacancy_rate"]["mean"].iloc[0]
+    x = eff[eff["outcome (code)"] == "vacancy_rate"]["mean"].iloc[0]
     assert f"{x:.2f}" in html
 
 
@@ -135,7 +135,7 @@ def test_stock_split_adds_up_to_the_vacancy_effect(compared: Path):
     np.testing.assert_allclose(stock["of which more units used (pp)"]
                                + stock["of which fewer units counted (pp)"],
                                stock["vacancy change (pp)"], atol=1e-9)
-    v = eff[eff["outcome"] == "vacancy_rate"].set_index(["future", "lever"])["mean"]
+    v = eff[eff["outcome (code)"] == "vacancy_rate"].set_index(["future", "lever"])["mean"]
     s = stock.set_index(["future", "arm"])["vacancy change (pp)"]
     np.testing.assert_allclose(s.to_numpy(), v.loc[s.index].to_numpy(), atol=1e-9)
 
@@ -194,7 +194,7 @@ def test_report_without_none_arm_uses_the_first_arm(odd_sweeps: dict[str, Path])
     eff = pd.read_excel(odd_sweeps["no_none"] / "report" / "tables.xlsx",
                         sheet_name="effects_long")
     assert set(eff["lever"]) == {"compaction"}
-    assert "One future only" in html and "One replicate" in html
+    assert "One future only" in html and "1 replicate per future" in html
 
 
 def test_report_of_a_single_run(odd_sweeps: dict[str, Path]):

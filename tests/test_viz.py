@@ -265,3 +265,27 @@ def test_viz_port_in_use():
         port = s.getsockname()[1]
         res = runner.invoke(cli, ["viz", "--town", "small", "--port", str(port)])
     assert res.exit_code == 2 and f"cannot serve on 127.0.0.1:{port}" in res.output
+
+
+def test_settings_that_do_nothing_are_shown_above_the_map():
+    import ipyvuetify as v
+    import solara
+
+    from sim.viz.controls import RunSummary, idle_lines
+
+    app = CentreApp(town="small", years=1, policy_compaction=True, policy_blurring=True,
+                    intensity_blurring=0.0)
+    lines = idle_lines(app)
+    assert lines == ["policy blurring has intensity=0: it is switched off and does nothing",
+                     "policy compaction starts in 2015, after the run ends (December 2013): it "
+                     "does nothing (choose more years)"]
+    assert idle_lines(CentreApp(town="small", years=3, policy_compaction=True)) == []
+    settings = {"town": "small", "years": 1}
+    _box, rc = solara.render(RunSummary(solara.reactive(app), solara.reactive(settings),
+                                        solara.reactive(settings)), handle_error=False)
+    try:
+        shown = [w.children[0] if w.children else "" for w in rc.find(v.Alert).widgets]
+        assert [t for t in shown if t.startswith("Does nothing: ")] == [
+            f"Does nothing: {line}." for line in lines]
+    finally:
+        rc.close()

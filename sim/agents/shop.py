@@ -14,11 +14,18 @@ at once, who closes, renews, moves or adds a second function are in `sim.exits` 
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import Any
+
 import numpy as np
 from mesa import Model
 from mesa.discrete_space import CellAgent
 
-from ..functions import Function
+from ..functions import ZONE_NAMES, Function
+
+#: A unit function by name, a `str` (``Branch.FASHION == "fashion"``); ``Function[b.name]`` is
+#: its array code.
+Branch = StrEnum("Branch", {f.name: f.name.lower() for f in Function})
 
 
 class Shop(CellAgent):
@@ -32,8 +39,36 @@ class Shop(CellAgent):
 
     # Identity, read from the arrays so there is one source of truth.
     @property
-    def branch(self) -> Function:
+    def branch(self) -> Branch:
+        """What it sells, as a string enum: ``shop.branch == "fashion"`` (the names of
+        `sim.functions.Function`, lower case)."""
+        return Branch[Function(int(self.model.units.function[self.unit])).name]
+
+    @property
+    def function(self) -> Function:
+        """The branch as the integer code of the unit arrays."""
         return Function(int(self.model.units.function[self.unit]))
+
+    @property
+    def zone(self) -> str:
+        """``core``, ``aanloop`` or ``fringe``."""
+        return ZONE_NAMES[int(self.model.units.zone[self.unit])]
+
+    @property
+    def floor_area(self) -> float:
+        """Floor area of its unit (m2)."""
+        return float(self.model.units.area[self.unit])
+
+    @property
+    def rent(self) -> float:
+        """Contract rent (EUR/m2/yr)."""
+        return float(self.model.units.contract_rent[self.unit])
+
+    @property
+    def revenue(self) -> float:
+        """Last month's revenue in the shop and online (EUR/month)."""
+        u = self.model.units
+        return float(u.revenue[self.unit] + u.revenue_online[self.unit])
 
     @property
     def is_chain(self) -> bool:
@@ -54,6 +89,15 @@ class Shop(CellAgent):
     @property
     def online_channel(self) -> bool:
         return bool(self.model.units.online_channel[self.unit])
+
+    #: The attributes `attributes` returns (every property above).
+    ATTRIBUTES = ("unit", "branch", "zone", "floor_area", "rent", "revenue", "is_chain",
+                  "is_popup", "cash", "innovativeness", "online_channel")
+
+    def attributes(self) -> dict[str, Any]:
+        """Everything the agent knows about itself, as plain values (``vars(shop)`` shows only
+        what Mesa stores on the object; the state lives in the unit arrays)."""
+        return {name: getattr(self, name) for name in self.ATTRIBUTES}
 
     # ------------------------------------------------------------------ decisions
     def close(self, cause: str) -> None:

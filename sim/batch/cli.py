@@ -53,6 +53,9 @@ def _run_sweep(spec_path: Path, out: Path | None, workers: int | None, scheduler
             got = spec.sample.method if spec.sample else "no [sample] table"
             _fail(f"{spec_path}: sample.method: sensitivity needs morris or sobol; got {got}")
         target = out if out is not None else Path("outputs") / spec.experiment.name
+        from ..idle import spec_warnings, warn
+
+        idle = spec_warnings(spec)  # levers that cannot act (sim/idle.py), said after the runs:
         res = sweep(spec, target, workers=workers, scheduler=scheduler, progress=not quiet,
                     retry_failed=retry_failed, timeout=timeout)
     except _errors() as exc:
@@ -61,6 +64,7 @@ def _run_sweep(spec_path: Path, out: Path | None, workers: int | None, scheduler
         stopped("runs", target)
     except Terminated:
         stopped("runs", target, EXIT_TERMINATED)
+    warn(idle)
     print(f"{len(res.manifest)} runs: {res.n_ok} ok, {res.n_failed} failed "
           f"({res.ran} run now, {res.skipped} already done); results in {target}/",
           file=sys.stderr)

@@ -115,6 +115,9 @@ def compare_cmd(
     except ReportError as exc:
         _fail(str(exc))
     from ..batch.sweep import sweep
+    from ..idle import spec_warnings, warn
+
+    idle = spec_warnings(spec)  # levers that cannot act (sim/idle.py); the report lists them too
 
     try:
         res = sweep(spec, target, workers=workers, progress=not quiet)
@@ -125,6 +128,7 @@ def compare_cmd(
     except Terminated:
         stopped("runs", target, EXIT_TERMINATED)
     t_runs = time.perf_counter() - t0
+    warn(idle)  # after the runs: a user error before them stays one line
     print(f"{len(res.manifest)} runs: {res.n_ok} ok, {res.n_failed} failed ({res.ran} run now, "
           f"{res.skipped} already done) in {t_runs:.0f} s", file=sys.stderr)
     try:

@@ -53,6 +53,22 @@ def command_line(town: str, scenarios: Sequence[str], policies: Sequence[str], r
     return " ".join(parts)
 
 
+#: What ``compare`` keeps of each run.
+OUTPUTS = {"tables": ["timeseries", "units"], "units_years": "last"}
+
+
+def _outputs(out: Path) -> dict[str, Any]:
+    """`OUTPUTS`, or the ``[outputs]`` of a comparison already in ``out`` (made before the
+    unit snapshots were kept), so that it resumes instead of being refused."""
+    import tomllib
+
+    try:
+        old = tomllib.loads((out / "spec.toml").read_text(encoding="utf-8")).get("outputs")
+    except (OSError, ValueError):
+        return dict(OUTPUTS)
+    return old if old == {"tables": ["timeseries"]} else dict(OUTPUTS)
+
+
 def compare_spec(town: str, scenarios: Sequence[str], policies: Sequence[str],
                  replicates: int, years: int | None = None, start: int | None = None,
                  seed: int = 0, out: str | Path = "outputs/compare") -> Any:
@@ -78,8 +94,9 @@ def compare_spec(town: str, scenarios: Sequence[str], policies: Sequence[str],
     if start is not None:
         exp["start"] = int(start)
     raw = {"experiment": exp,
-           # The report reads the timeseries only; unit snapshots would cost time and disk.
-           "outputs": {"tables": ["timeseries"]}}
+           # The report reads the timeseries and the last unit snapshot of each run (the maps of
+           # change and the owners' costs); earlier snapshots would cost disk for nothing.
+           "outputs": _outputs(Path(out))}
     try:
         return parse_spec(raw, source="binnenstad compare", base=Path.cwd())
     except SpecError as exc:

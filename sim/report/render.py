@@ -24,7 +24,18 @@ import pandas as pd
 from ..batch.analysis import MAX_FIGURE_GROUPS, OUTCOMES
 from ..safetext import protect_sheet
 from .errors import ReportError
-from .tables import ReportTables, build_tables, display, load_sweep
+from .evidence import MIN_PAIRS, STATUS_CLASS, TOO_FEW, needed_words
+from .evidence import NOT_JUDGED as NOT_JUDGED_WORD
+from .headline import uncertainty_sources
+from .tables import (
+    NOT_JUDGED,
+    ReportTables,
+    arm_label,
+    build_tables,
+    display,
+    future_label,
+    load_sweep,
+)
 
 REPORT_DIR = "report"
 HTML_FILE = "index.html"
@@ -56,38 +67,96 @@ def _png(fig: Any) -> str:
 
 
 # ------------------------------------------------------------------------------ figures
+def _town_of(data: Any, town: str) -> Any:
+    """The sweep's town geometry (preset or file, with the spec's town seed), or None."""
+    from ..town_io import resolve_town
+
+    exp = data.spec_raw.get("experiment", {})
+    seed = int(exp.get("town_seed", 0))
+    for spec in exp.get("towns", [town]):
+        if spec == town or Path(str(spec)).stem == town:
+            path = Path(str(spec))
+            if not path.is_absolute() and path.suffix:
+                path = data.root.parent / path if not path.exists() else path
+            try:
+                return resolve_town(str(path) if path.suffix else str(spec), seed=seed)
+            except Exception:  # a town file moved since the sweep: maps without streets
+                return None
+    return None
+
+
+def change_maps(t: ReportTables, data: Any) -> list[dict[str, str]]:
+    """One map of change per policy (and town x point), as ``{title, caption, png, arm}``."""
+    from ..figures import zone_outlines
+    from .figures import change_map, unit_changes
+
+    if data.units is None or len(t.setup["arms"]) < 2:
+        return []
+    ch = unit_changes(data.units, data.manifest, t.reference)
+    if ch.empty:
+        return []
+    futures = {f: future_label(f) for f in t.setup["scenarios"]}
+    out = []
+    groups = ch[["town", "point"]].drop_duplicates().head(MAX_FIGURE_GROUPS)
+    multi = len(groups) > 1
+    for town, point in groups.itertuples(index=False):
+        geo = _town_of(data, town)
+        outlines = zone_outlines(geo) if geo is not None else None
+        for arm in t.setup["arms"]:
+            c = ch[(ch["town"] == town) & (ch["point"] == point) & (ch["policy"] == arm)]
+            if c.empty:
+                continue
+            sub = f" - {town}, point {point}" if multi else ""
+            fig = change_map(c, geo, outlines, arm_label(arm), futures,
+                             arm_label(t.reference), sub)
+            out.append({"arm": arm, "title": f"Where {arm_label(arm)} changes the centre{sub}",
+                        "caption": "End of the run, each unit compared with the same unit "
+                                   f"under {arm_label(t.reference)} in the same replicate "
+                                   "(same seed), averaged over the replicates. Top: how much "
+                                   "more (red) or less (blue) often the unit stands empty. "
+                                   "Bottom: units whose use differs in most replicates, "
+                                   "coloured by their new use.",
+                        "png": _png(fig)})
+    return out
+
+
 def figures(t: ReportTables, ts: pd.DataFrame, manifest: pd.DataFrame) -> list[dict[str, str]]:
-    """The report's figures as ``{title, caption, png}`` (base64): effect heat maps per outcome,
-    the robustness matrix, and vacancy over time per future and arm."""
-    from ..batch.analysis import plot_effects, plot_robustness, plot_timeseries
+    """The report's figures as ``{title, caption, png}`` (base64): effect maps for vacancy and
+    shops, the verdict map, and vacancy and shops over time per future and policy."""
+    from ..batch.analysis import plot_timeseries
+    from .figures import effect_map, verdict_map
 
     out = []
+    futures = {f: future_label(f) for f in t.setup["scenarios"]}
+    levers = {a: arm_label(a) for a in t.setup["arms"] if a != t.reference}
     groups = (t.values[["town", "point"]].drop_duplicates().sort_values(["town", "point"])
               .head(MAX_FIGURE_GROUPS))
     multi = len(groups) > 1
     for town, point in groups.itertuples(index=False):
-        sub = f" - {town}, point {point}" if multi else f" - {town}"
-        e = t.effects[(t.effects["town"] == town) & (t.effects["point"] == point)].rename(
-            columns={"future": "scenario", "lever": "policy"})
-        e = e.assign(significant=(e["ci_low"] > 0) | (e["ci_high"] < 0))
+        sub = f" - {town}, point {point}" if multi else ""
+        e = t.effects[(t.effects["town"] == town) & (t.effects["point"] == point)]
         for o in t.outcomes:
-            # The table gives every effect; the map is drawn for the headline outcome.
-            if o.name not in FIGURE_OUTCOMES or e[e["outcome"] == o.name].empty:
+            if o.name not in FIGURE_OUTCOMES or e[e["outcome (code)"] == o.name].empty:
                 continue
-            shown = replace(o, unit=display(o.name)[1])
             out.append({"title": f"Effect on {o.label}{sub}",
-                        "caption": f"Mean effect against '{t.reference}' and its interval; bold: "
-                                   "the interval excludes 0 (green good, red bad); grey: it "
-                                   "does not.",
-                        "png": _png(plot_effects(e, shown, sub))})
+                        "caption": f"Mean effect against {arm_label(t.reference)} and its "
+                                   f"{t.setup['confidence']:.0%} interval. Blue: helps, "
+                                   "orange: harms (the interval excludes zero, with enough "
+                                   "replicates); white: no clear effect; hatched grey: too "
+                                   "few replicates to judge.",
+                        "png": _png(effect_map(e, o.name, o.label, display(o.name)[1], o.good,
+                                               futures, levers, sub))})
         r = t.verdicts[(t.verdicts["town"] == town) & (t.verdicts["point"] == point)]
         if not r.empty:
-            r = r.rename(columns={"lever": "policy", "n_futures": "n_scenarios"})
-            out.append({"title": f"Robustness over the futures{sub}",
-                        "caption": "Per lever and outcome: futures where it helps (+) and harms "
-                                   "(-), with the [P31] verdict.",
-                        "png": _png(plot_robustness(r, sub))})
+            out.append({"title": f"Verdict over the futures{sub}",
+                        "caption": "Per policy and outcome, Platform31's rule [P31]: robust "
+                                   "(helps in at least 3 of 4 futures), conditional, gamble "
+                                   "(helps in one), does not help; hatched: too few replicates "
+                                   "to judge.",
+                        "png": _png(verdict_map(r, levers, sub))})
         man = manifest[(manifest["town"] == town) & (manifest["point"] == point)]
+        man = man.assign(scenario=man["scenario"].map(lambda x: futures.get(x, x)),
+                         policy=man["policy"].map(arm_label))
         for name in FIGURE_OUTCOMES:
             o = OUTCOMES[name]
             if o.column not in ts.columns:
@@ -95,13 +164,24 @@ def figures(t: ReportTables, ts: pd.DataFrame, manifest: pd.DataFrame) -> list[d
             scale, _, unit = display(name)
             shown = ts[["run_id", "date", o.column]].assign(**{o.column: ts[o.column] * scale})
             out.append({"title": f"{o.label.capitalize()} over time{sub}",
-                        "caption": "Mean over replicates per arm; band: 10-90% of replicates "
-                                   "(the spread of single stories).",
+                        "caption": "Mean over replicates per policy; band: 10-90% of "
+                                   "replicates (the spread of single stories).",
                         "png": _png(plot_timeseries(shown, man, replace(o, unit=unit), sub))})
     return out
 
 
 # ------------------------------------------------------------------------------ HTML context
+def _cell_text(r: Any) -> str:
+    word = str(r["status"])
+    if word == TOO_FEW and not pd.isna(r["replicates needed"]):
+        word += f" ({needed_words(int(r['replicates needed']))})"
+    elif word == TOO_FEW:
+        word += f" ({needed_words(None)})"
+    if bool(r["borderline"]) and word in ("helps", "harms", "no clear effect"):
+        word += ", borderline"
+    return word
+
+
 def _effect_groups(t: ReportTables) -> list[dict[str, Any]]:
     """Per town x point: the futures x levers table as rows of formatted cells."""
     groups = []
@@ -109,23 +189,27 @@ def _effect_groups(t: ReportTables) -> list[dict[str, Any]]:
         return groups
     heads = [{"label": o.label, "unit": display(o.name)[1],
               "good": {"lower": "lower is better", "higher": "higher is better"}.get(
-                  o.good or "", "no direction")} for o in t.outcomes]
+                  o.good or "", "not judged") if o.name not in NOT_JUDGED else "not judged"}
+             for o in t.outcomes]
     for (town, point), g in t.effects.groupby(["town", "point"], sort=False):
         rows = []
         for (lever, future), cell in g.groupby(["lever", "future"], sort=False):
-            by = cell.set_index("outcome")
+            by = cell.set_index("outcome (code)")
             cells = []
             for o in t.outcomes:
                 if o.name not in by.index:
-                    cells.append({"mean": "-", "ci": "", "cls": ""})
+                    cells.append({"mean": "-", "ci": "", "cls": "", "word": ""})
                     continue
                 r = by.loc[o.name]
+                has_ci = math.isfinite(r["ci_low"]) and math.isfinite(r["ci_high"])
                 cells.append({"mean": fmt(r["mean"]),
-                              "ci": f"[{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]",
-                              "cls": r["judgement"] or "plain"})
-            rows.append({"lever": lever, "future": future, "cells": cells,
-                         "n": int(cell["n"].iloc[0])})
-        # rowspan of the lever cell: rows of the same lever follow each other
+                              "ci": (f"[{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]" if has_ci
+                                     else f"no interval from {int(r['n'])} pair"
+                                          f"{'s' if int(r['n']) != 1 else ''}"),
+                              "cls": STATUS_CLASS.get(r["status"], "plain"),
+                              "word": "" if r["status"] == NOT_JUDGED_WORD else _cell_text(r)})
+            rows.append({"lever": arm_label(lever), "future": future_label(future),
+                         "cells": cells, "n": int(cell["n"].iloc[0])})
         for i, row in enumerate(rows):
             first = i == 0 or rows[i - 1]["lever"] != row["lever"]
             row["span"] = sum(1 for r in rows if r["lever"] == row["lever"]) if first else 0
@@ -134,23 +218,64 @@ def _effect_groups(t: ReportTables) -> list[dict[str, Any]]:
 
 
 def _verdict_list(t: ReportTables) -> list[dict[str, Any]]:
-    """Per lever: the headline verdict on vacancy and, for the other outcomes, the verdicts."""
+    """Per lever: the verdict on vacancy and, for the other outcomes, the verdicts."""
     out = []
     v = t.verdicts
     if v.empty:
         return out
-    labels = {o.name: o.label for o in t.outcomes}
     for (town, point, lever), g in v.groupby(["town", "point", "lever"], sort=False):
-        by = g.set_index("outcome")
+        by = g.set_index("outcome (code)")
         head = by.loc["vacancy_rate"] if "vacancy_rate" in by.index else by.iloc[0]
-        others = [f"{labels.get(o, o)}: {r['verdict in words']}"
-                  + (f"; harms in {r['bad']} of {r['n_futures']}" if r["bad"] else "")
-                  for o, r in by.iterrows() if o != head.name]
-        out.append({"town": town, "point": point, "lever": lever,
-                    "outcome": labels.get(head.name, head.name),
-                    "headline": head["verdict in words"], "verdict": head["verdict"],
-                    "harms": int(head["bad"]), "others": others})
+        others = [f"{r['outcome']}: {r['verdict in words']}" for o, r in by.iterrows()
+                  if o != head.name]
+        out.append({"town": town, "point": point, "lever": arm_label(lever),
+                    "outcome": head["outcome"], "headline": head["verdict in words"],
+                    "verdict": str(head["verdict"]).replace(" ", "-"), "others": others})
     return out
+
+
+def _cost_rows(cost: pd.DataFrame) -> dict[str, Any]:
+    if cost.empty:
+        return {"columns": [], "rows": []}
+
+    def bound(x: float) -> str:
+        return "unbounded" if x == math.inf else fmt(x)
+
+    def ci(est: float, lo: float, hi: float) -> str:
+        if not math.isfinite(est):
+            return "-"
+        return f"{fmt(est)} [{bound(lo)}, {bound(hi)}]" if math.isfinite(lo) else fmt(est)
+
+    rows = []
+    for r in cost.to_dict("records"):
+        row = {"policy": arm_label(r["arm"]), "future": future_label(r["future"]),
+               "pairs": r["pairs"],
+               "extra public cost (EUR)": ci(r["extra public cost (EUR)"],
+                                             r.get("extra public cost (EUR) low", math.nan),
+                                             r.get("extra public cost (EUR) high", math.nan)),
+               "extra dwellings": ci(r["extra dwellings"], r.get("extra dwellings low", math.nan),
+                                     r.get("extra dwellings high", math.nan)),
+               "public cost per extra dwelling (EUR)": (
+                   ci(r["public cost per extra dwelling (EUR)"],
+                      r["public cost per extra dwelling low"],
+                      r["public cost per extra dwelling high"])
+                   if math.isfinite(r["public cost per extra dwelling (EUR)"])
+                   else "no extra dwellings"),
+               "public cost per point of vacancy avoided (EUR)": (
+                   ci(r["public cost per point of vacancy avoided (EUR)"],
+                      r["public cost per point of vacancy avoided low"],
+                      r["public cost per point of vacancy avoided high"])
+                   if math.isfinite(r["public cost per point of vacancy avoided (EUR)"])
+                   else "vacancy not lower")}
+        if "owners' rent income, change (EUR/yr)" in r:
+            row["owners' rent income, change (EUR/yr)"] = fmt(
+                r["owners' rent income, change (EUR/yr)"])
+            row["owners' conversion outlay, extra (EUR)"] = fmt(
+                r["owners' conversion outlay, extra (EUR)"])
+        row["how sure"] = r["how sure"] or "enough replicates"
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    return {"columns": list(df.columns), "rows": df.astype(str).values.tolist()}
 
 
 def _rows(df: pd.DataFrame, digits: int = 2) -> dict[str, Any]:
@@ -171,7 +296,17 @@ def _stock_rows(stock: pd.DataFrame) -> dict[str, Any]:
                        zip(show[label], show[f"{label} low"], show[f"{label} high"],
                            strict=True)]
         show = show.drop(columns=[f"{label} low", f"{label} high"])
-    return _rows(show.drop(columns=["point"]) if show["point"].nunique() == 1 else show)
+    show["future"] = show["future"].map(future_label)
+    show["arm"] = show["arm"].map(arm_label)
+    show = show.rename(columns={"arm": "policy", "pairs": "replicate pairs"})
+    show.columns = [c.replace("(pp)", "(percentage points)") for c in show.columns]
+    return _rows(_single(show))
+
+
+def _single(df: pd.DataFrame) -> pd.DataFrame:
+    """Without the town / point columns where the sweep has one of each."""
+    drop = [c for c in ("town", "point") if c in df and df[c].nunique() <= 1]
+    return df.drop(columns=drop)
 
 
 def _reproduce(root: Path, t: ReportTables) -> dict[str, Any]:
@@ -187,27 +322,62 @@ def _reproduce(root: Path, t: ReportTables) -> dict[str, Any]:
     except metadata.PackageNotFoundError:
         now = "not installed"
     return {"commands": cmds, "versions": s.get("versions", {}),
-            "git_commit": s.get("git_commit") or "unknown", "report_version": now}
+            "git_commit": s.get("git_commit") or "unknown", "report_version": now,
+            "seeds": ", ".join(str(x) for x in s.get("seeds", [])),
+            "root_seed": s.get("root_seed", 0), "town_seed": s.get("town_seed", 0)}
 
 
-def context(root: Path, t: ReportTables, figs: list[dict[str, str]], spec_text: str
-            ) -> dict[str, Any]:
+def _realised_rows(real: pd.DataFrame) -> dict[str, Any]:
+    if real.empty:
+        return {"columns": [], "rows": []}
+    show = real.copy()
+    show["future"] = show["future"].map(future_label)
+    show["arm"] = show["arm"].map(arm_label)
+    show = show.rename(columns={"arm": "policy", "runs": "replicates"})
+    return _rows(_single(show), 1)
+
+
+def _lever_rows(levers: pd.DataFrame) -> dict[str, Any]:
+    if levers.empty:
+        return {"columns": [], "rows": []}
+    show = levers.copy()
+    show["lever"] = show["lever"].str.replace("_", " ")
+    show["arms"] = show["arms"].map(lambda a: ", ".join(arm_label(x.strip())
+                                                        for x in str(a).split(", ")))
+    return _rows(show.rename(columns={"lever": "policy", "arms": "used in"}))
+
+
+def _verdict_table(v: pd.DataFrame) -> dict[str, Any]:
+    if v.empty:
+        return {"columns": [], "rows": []}
+    show = v.drop(columns=["outcome (code)", "verdict"]).copy()
+    show["lever"] = show["lever"].map(arm_label)
+    show["borderline"] = show["borderline"].map({True: "yes", False: "no"})
+    return _rows(_single(show.rename(columns={"lever": "policy"})))
+
+
+def context(root: Path, t: ReportTables, figs: list[dict[str, str]], spec_text: str,
+            maps: list[dict[str, str]] | None = None) -> dict[str, Any]:
     """Everything the template shows."""
     s = t.setup
+    labels = {a: arm_label(a) for a in s["arms"]}
     return {
         "title": f"What-if report: {s['name']}",
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "setup": s, "reference": t.reference, "notes": t.notes,
+        "setup": s, "reference": arm_label(t.reference), "notes": t.notes,
+        "warnings": t.warnings, "headline": t.headline,
         "futures": s["futures"], "outcomes": t.outcomes,
-        "levers": [a for a in s["arms"] if a != t.reference],
+        "levers": [labels[a] for a in s["arms"] if a != t.reference],
+        "future_names": [future_label(f) for f in s["scenarios"]],
         "effect_groups": _effect_groups(t), "verdicts": _verdict_list(t),
-        "verdict_table": _rows(t.verdicts.drop(columns=["town", "point"])
-                               if t.verdicts["point"].nunique() <= 1 and
-                               t.verdicts["town"].nunique() <= 1 else t.verdicts),
-        "lever_settings": _rows(t.levers), "realised": _rows(t.realised, 1),
-        "stock": _stock_rows(t.stock), "figures": figs, "spec_text": spec_text,
+        "verdict_table": _verdict_table(t.verdicts),
+        "lever_settings": _lever_rows(t.levers), "realised": _realised_rows(t.realised),
+        "stock": _stock_rows(t.stock), "cost": _cost_rows(t.cost), "figures": figs,
+        "maps": maps or [], "has_units": bool(maps), "spec_text": spec_text,
         "reproduce": _reproduce(root, t), "n_futures": len(s["scenarios"]),
-        "confidence": f"{s['confidence']:.0%}",
+        "confidence": f"{s['confidence']:.0%}", "min_pairs": MIN_PAIRS,
+        "calibration": t.calibration,
+        "uncertainty": _rows(uncertainty_sources(t.effects)),
     }
 
 
@@ -246,7 +416,8 @@ def write_report(root: str | Path, with_figures: bool = True) -> Path:
     data = load_sweep(root)
     t = build_tables(data)
     figs = figures(t, data.timeseries, data.manifest) if with_figures else []
-    html = render_html(context(root, t, figs, data.spec_text))
+    maps = change_maps(t, data) if with_figures else []
+    html = render_html(context(root, t, figs, data.spec_text, maps))
     # Replaced as a whole like a run's results (sim/outdir.py: temporary sibling, swap, lock).
     try:
         folder = ResultsFolder(root / REPORT_DIR, replaceable=None).open()

@@ -11,7 +11,6 @@ vacancy change (`sim.report.stock`).
 
 from __future__ import annotations
 
-import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,12 +27,21 @@ from ..batch.analysis import (
     bootstrap_ci,
     outcome_values,
     paired_effects,
-    robustness,
     summarise,
 )
 from ..limits import MAX_TEXT_FILE_BYTES
 from ..safeio import FileReadError, read_text_limited
 from .errors import ReportError
+from .evidence import (
+    MIN_PAIRS,
+    TOO_FEW,
+    lever_verdict,
+    paired_spread,
+    status_array,
+)
+from .evidence import (
+    NOT_JUDGED as NOT_JUDGED_WORD,
+)
 from .stock import decompose_vacancy
 
 #: Outcomes of the effects table, in the order the council reads them.
@@ -66,6 +74,27 @@ def display(outcome: str) -> tuple[float, str, str]:
     return 1.0, unit, unit
 
 
+def future_label(name: str) -> str:
+    """A future (scenario) in words: ``binnenstad_united`` -> ``Binnenstad united``."""
+    text = Path(str(name)).stem.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def arm_label(arm: str) -> str:
+    """An arm in words: ``none`` -> ``no policy``; ``compaction+blurring:intensity=2`` ->
+    ``compaction + blurring (intensity 2)``."""
+    if str(arm).strip() == "none":
+        return "no policy"
+    parts = []
+    for piece in str(arm).split("+"):
+        name, _, settings = piece.strip().partition(":")
+        words = name.replace("_", " ")
+        if settings:
+            words += " (" + ", ".join(kv.replace("=", " ") for kv in settings.split(",")) + ")"
+        parts.append(words)
+    return " + ".join(parts)
+
+
 def verdict_label(verdict: str, good: int, n_futures: int) -> str:
     """The [P31] verdict in words: ``robust: helps in 3 of 4 futures``, ``gamble: ...``."""
     if n_futures <= 0 or not verdict:
@@ -90,6 +119,33 @@ class SweepData:
     manifest: pd.DataFrame
     timeseries: pd.DataFrame
     settings: Any
+    #: the last unit snapshot of every run (None if the sweep did not keep units)
+    units: pd.DataFrame | None = None
+
+
+#: Unit columns the report reads (maps of change, owners' rent and conversions).
+UNIT_COLUMNS = ("run_id", "year", "step", "unit_id", "x", "y", "zone", "function", "is_vacant",
+                "floor_area", "contract_rent", "retail_eligible")
+
+
+def _last_units(root: Path, store: Any) -> pd.DataFrame | None:
+    """The last snapshot of each run from ``root/units`` (None if there is none)."""
+    import pyarrow.dataset as pads
+
+    if not (root / "units").is_dir():
+        return None
+    try:
+        schema = pads.dataset(root / "units", format="parquet", partitioning="hive").schema
+        cols = [c for c in UNIT_COLUMNS if c in schema.names]
+        if not {"run_id", "step", "unit_id", "is_vacant"} <= set(cols):
+            return None
+        u = store.read("units", columns=cols)
+    except Exception:  # a damaged units table: the report goes on without the maps
+        return None
+    if u.empty:
+        return None
+    last = u.groupby("run_id")["step"].transform("max")
+    return u[u["step"] == last].reset_index(drop=True)
 
 
 def load_sweep(root: str | Path) -> SweepData:
@@ -143,7 +199,7 @@ def load_sweep(root: str | Path) -> SweepData:
                           ) from None
     wanted = {"step", "date", *(o.column for o in OUTCOMES.values()), *STOCK_COLUMNS}
     ts = store.read("timeseries", columns=[c for c in store.columns() if c in wanted])
-    return SweepData(root, meta, spec_text, raw, manifest, ts, settings)
+    return SweepData(root, meta, spec_text, raw, manifest, ts, settings, _last_units(root, store))
 
 
 # ------------------------------------------------------------------------------ tables
@@ -163,15 +219,28 @@ class ReportTables:
     levels: pd.DataFrame
     values: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    cost: pd.DataFrame = field(default_factory=pd.DataFrame)
+    headline: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    calibration: dict[str, Any] = field(default_factory=dict)
 
     def sheets(self) -> dict[str, pd.DataFrame]:
-        """Sheet name -> table, as written to ``tables.xlsx``."""
+        """Sheet name -> table, as written to ``tables.xlsx`` (plain words, no formulas)."""
         setup = pd.DataFrame(self.setup["facts"], columns=["item", "value"])
         futures = pd.DataFrame(self.setup["futures"])
-        return {"set-up": setup, "futures": futures, "effects": self.effects_wide,
-                "effects_long": self.effects, "verdicts": self.verdicts,
+        head = pd.DataFrame([{"policy": h["arm label"], "in one sentence": h["sentence"],
+                              "how sure": h["how sure"]} for h in self.headline],
+                            columns=["policy", "in one sentence", "how sure"])
+        calib = pd.DataFrame(self.calibration.get("rows", []),
+                             columns=["what", "calibrated?", "detail"])
+        seeds = pd.DataFrame({"replicate": range(len(self.setup["seeds"])),
+                              "seed": [str(x) for x in self.setup["seeds"]]})
+        return {"headline": head, "set-up": setup, "futures": futures,
+                "effects": self.effects_wide, "effects_long": self.effects,
+                "verdicts": self.verdicts, "cost_effectiveness": self.cost,
                 "lever_settings": self.levers, "realised": self.realised,
-                "vacancy_stock_change": self.stock, "levels": self.levels}
+                "vacancy_stock_change": self.stock, "levels": self.levels,
+                "calibration": calib, "seeds": seeds}
 
 
 def _ordered(df: pd.DataFrame, orders: dict[str, list[str]]) -> pd.DataFrame:
@@ -206,7 +275,8 @@ def months_active(lever_start: float, start: int, years: int) -> int:
     return int(np.clip(round((start + years - first) * 12), 0, years * 12))
 
 
-def lever_settings(arms: list[str], reference: str, varied: set[str]) -> pd.DataFrame:
+def lever_settings(arms: list[str], reference: str, varied: set[str],
+                   future_starts: dict[str, int] | None = None) -> pd.DataFrame:
     """One row per lever x setting (as used in the sweep's arms): value, unit, default, meaning
     (from the lever's typed settings, `sim.policies.base.Setting`) and the arms using it."""
     from ..batch.factors import split_arm
@@ -229,6 +299,16 @@ def lever_settings(arms: list[str], reference: str, varied: set[str]) -> pd.Data
             summary = (cls.__doc__ or "").strip().splitlines()[0]
             for key, s in cls.spec().items():
                 value = shown(lever.values[key])
+                if key == "start" and future_starts:
+                    # Relative to each future: a lever never acts before its future begins.
+                    y = float(lever.values[key])
+                    acts = {f"{max(y, float(st)):g}" for st in future_starts.values()}
+                    if len(acts) == 1:
+                        value += f" (acts from {acts.pop()} in every future)"
+                    else:
+                        value += " (acts from " + ", ".join(
+                            f"{max(y, float(st)):g} in {future_label(f)}"
+                            for f, st in future_starts.items()) + ")"
                 if f"{name}.{key}" in varied:
                     value += " (varied by the design)"
                 row = rows.setdefault((name, key, value), {
@@ -268,8 +348,12 @@ def realised(ts: pd.DataFrame, manifest: pd.DataFrame, arms: list[str]) -> pd.Da
     for (town, point, sc, pol), grp in d.groupby(["town", "point", "scenario", "policy"]):
         start, years = int(grp["start"].iloc[0]), int(grp["years"].iloc[0])
         acts = [(n, months_active(s, start, years)) for n, s in _lever_starts(pol)]
+        firsts = [max(float(st), float(start)) for _, st in _lever_starts(pol)]
         row = {"town": town, "point": point, "future": sc, "arm": pol, "runs": len(grp),
-               "years": f"{start}-{start + years}",
+               "years": f"{start}-{start + years - 1}",
+               "lever acts from": (f"January {min(firsts):g}" if firsts and
+                                   min(firsts) < start + years else
+                                   ("never (starts after the run)" if firsts else "-")),
                "months lever active": max((m for _, m in acts), default=0),
                "lever months": ", ".join(f"{n} {m}" for n, m in acts) or "-"}
         if "conversions" in grp:
@@ -278,8 +362,7 @@ def realised(ts: pd.DataFrame, manifest: pd.DataFrame, arms: list[str]) -> pd.Da
             row["public cost (EUR)"] = float(grp["public_cost"].mean())
         if "housing_added" in grp:
             row["dwellings added"] = float(grp["housing_added"].mean())
-            cost, dw = row.get("public cost (EUR)", math.nan), row["dwellings added"]
-            row["EUR per dwelling added"] = cost / dw if dw > 0 else math.nan
+        # Cost per *extra* dwelling (against the reference) is in the cost-effectiveness table.
         rows.append(row)
     df = pd.DataFrame(rows)
     scen = list(dict.fromkeys(manifest["scenario"]))
@@ -354,8 +437,42 @@ def _to_display(df: pd.DataFrame, cols: list[str], unit_kind: int) -> pd.DataFra
     return df
 
 
+def _verdicts(eff: pd.DataFrame, scenarios: list[str] | None) -> pd.DataFrame:
+    """Per town x point x lever x judged outcome: futures where it helps / has no clear effect
+    / harms / cannot be judged, and the verdict in the report's words (`sim.report.evidence`)."""
+    cols = ["town", "point", "lever", "outcome", "outcome (code)", "futures", "helps",
+            "no clear effect", "harms", "too few replicates", "verdict", "verdict in words",
+            "borderline", "helps in", "harms in"]
+    e = eff[eff["status"] != NOT_JUDGED_WORD]
+    if scenarios:
+        e = e[e["future"].isin(scenarios)]
+    if e.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for (town, point, lever, outcome), g in e.groupby(["town", "point", "lever",
+                                                       "outcome (code)"], sort=False):
+        st = g["status"].tolist()
+        v, words, edge = lever_verdict(st, g["borderline"].astype(bool).tolist(),
+                                       [None if pd.isna(x) else int(x)
+                                        for x in g["replicates needed"]])
+        rows.append({"town": town, "point": point, "lever": lever,
+                     "outcome": g["outcome"].iloc[0], "outcome (code)": outcome,
+                     "futures": len(g), "helps": st.count("helps"),
+                     "no clear effect": st.count("no clear effect") + st.count("no change"),
+                     "harms": st.count("harms"), "too few replicates": st.count(TOO_FEW),
+                     "verdict": v, "verdict in words": words, "borderline": edge,
+                     "helps in": ", ".join(future_label(f) for f in
+                                           g.loc[g["status"] == "helps", "future"]),
+                     "harms in": ", ".join(future_label(f) for f in
+                                           g.loc[g["status"] == "harms", "future"])})
+    return pd.DataFrame(rows, columns=cols)
+
+
 def build_tables(data: SweepData) -> ReportTables:
     """All tables and facts of the report (see the module docstring)."""
+    from .cost import cost_effectiveness
+    from .headline import SOURCE_SEEDS, calibration_statement, headline
+
     s, manifest, ts = data.settings, data.manifest, data.timeseries
     notes: list[str] = []
     arms = list(dict.fromkeys(manifest["policy"]))
@@ -373,64 +490,104 @@ def build_tables(data: SweepData) -> ReportTables:
         notes.append(f"Not recorded in this sweep, left out: {', '.join(missing)}.")
     values = outcome_values(manifest, ts, outcomes, s.window_months)
     orders = {"town": towns, "future": scenarios, "lever": arms, "arm": arms,
-              "outcome": list(REPORT_OUTCOMES)}
+              "outcome (code)": list(REPORT_OUTCOMES)}
     raw_effects = paired_effects(values, reference, s.bootstrap, s.confidence, s.seed)
+    by = ["town", "scenario", "point", "policy", "outcome"]
+    if not raw_effects.empty:
+        raw_effects = raw_effects.merge(paired_spread(values, reference), on=by, how="left")
+    else:
+        raw_effects = raw_effects.assign(sd=pd.Series(dtype=float))
+    good_of = {o.name: (None if o.name in NOT_JUDGED else o.good) for o in outcomes}
+    raw_effects = status_array(raw_effects, good_of, s.confidence)
+    raw_effects["judgement"] = raw_effects["status"]  # one vocabulary (sim/report/evidence.py)
     eff = raw_effects.rename(columns={"scenario": "future", "policy": "lever"})
     eff["label"] = eff["outcome"].map(lambda o: OUTCOMES[o].label)
-    eff = _to_display(eff, ["mean", "ci_low", "ci_high", "reference_mean"], 1)
-    eff = _ordered(eff[["town", "point", "future", "lever", "outcome", "unit", "label", "mean",
-                        "ci_low", "ci_high", "n", "reference_mean", "judgement"]],
+    eff = _to_display(eff, ["mean", "ci_low", "ci_high", "reference_mean", "sd"], 1)
+    eff["source of uncertainty"] = SOURCE_SEEDS
+    eff = eff.rename(columns={"outcome": "outcome (code)"}).rename(columns={"label": "outcome"})
+    eff = _ordered(eff[["town", "point", "future", "lever", "outcome", "unit", "mean",
+                        "ci_low", "ci_high", "n", "sd", "status", "borderline",
+                        "replicates needed", "judgement", "source of uncertainty",
+                        "reference_mean", "outcome (code)"]],
                    {"town": towns, "lever": arms, "future": scenarios,
-                    "outcome": list(REPORT_OUTCOMES)})
+                    "outcome (code)": list(REPORT_OUTCOMES)})
     wide = pd.DataFrame()
     if not eff.empty:
         parts = []
         for o in outcomes:
-            e = eff[eff["outcome"] == o.name].set_index(["town", "point", "lever", "future"])
+            e = eff[eff["outcome (code)"] == o.name].set_index(["town", "point", "lever",
+                                                                 "future"])
             head = f"{o.label} ({display(o.name)[1]})"
-            parts.append(e[["mean", "ci_low", "ci_high"]].rename(columns={
-                "mean": f"{head} mean", "ci_low": f"{head} low", "ci_high": f"{head} high"}))
+            parts.append(e[["mean", "ci_low", "ci_high", "status"]].rename(columns={
+                "mean": f"{head} mean", "ci_low": f"{head} low", "ci_high": f"{head} high",
+                "status": f"{head} judgement"}))
         wide = _ordered(pd.concat(parts, axis=1).reset_index(),
                         {"town": towns, "lever": arms, "future": scenarios})
     robust_scen = [x for x in (s.robustness_scenarios or []) if x in scenarios] or None
-    rob = robustness(raw_effects[~raw_effects["outcome"].isin(NOT_JUDGED)], robust_scen)
-    rob = rob.rename(columns={"policy": "lever", "n_scenarios": "n_futures",
-                              "good_in": "helps in", "bad_in": "harms in"})
-    rob["verdict in words"] = [verdict_label(v, g, n) for v, g, n in
-                               zip(rob["verdict"], rob["good"], rob["n_futures"], strict=True)]
-    rob = _ordered(rob[["town", "point", "lever", "outcome", "n_futures", "good", "neutral",
-                        "bad", "verdict", "verdict in words", "helps in", "harms in"]], orders)
+    rob = _ordered(_verdicts(eff, robust_scen), orders)
     levels = summarise(values, s.bootstrap, s.confidence, s.seed).rename(
         columns={"scenario": "future", "policy": "arm"})
-    levels = _ordered(_to_display(levels, ["mean", "sd", "ci_low", "ci_high"], 2)[
-        ["town", "point", "future", "arm", "outcome", "unit", "n", "mean", "sd", "ci_low",
-         "ci_high"]], orders)
+    levels = _to_display(levels, ["mean", "sd", "ci_low", "ci_high"], 2)
+    levels["outcome (code)"] = levels["outcome"]
+    levels["outcome"] = levels["outcome"].map(lambda o: OUTCOMES[o].label)
+    levels = _ordered(levels[["town", "point", "future", "arm", "outcome", "unit", "n", "mean",
+                              "sd", "ci_low", "ci_high", "outcome (code)"]], orders)
     varied = {f["name"] for f in data.meta.get("factors", []) if f.get("kind") == "lever"}
-    levers = lever_settings(arms, reference, varied)
+    setup = _setup(data, reference, towns, scenarios, arms)
+    starts = {f["future"]: f["start year"] for f in setup["futures"]
+              if f["start year"] is not None}
+    levers = lever_settings(arms, reference, varied, starts)
     real = realised(ts, manifest, arms)
     stock = stock_change(ts, manifest, reference, arms, s.window_months, s.bootstrap,
                          s.confidence, s.seed)
-    setup = _setup(data, reference, towns, scenarios, arms)
+    conv = {}
+    for sc in scenarios:
+        try:
+            from ..scenarios.loader import load_scenario
+
+            conv[sc] = float(load_scenario(sc).params["conversion_cost"])
+        except Exception:  # a scenario file moved since the sweep: no owners' outlay
+            pass
+    cost = cost_effectiveness(values, manifest, reference, data.units, s.bootstrap,
+                              s.confidence, s.seed, conv)
+    if not cost.empty:
+        cost = _ordered(cost, {"town": towns, "future": scenarios, "arm": arms})
     if not rob.empty:
         notes.append("Public cost and housing added are reported but not judged: the verdicts "
                      "count the futures in which a lever improves vacancy, vacant floor area, "
                      "shops or footfall.")
-    if int(manifest["replicate"].nunique()) < 2:
-        notes.append("One replicate per future and arm: effects have no interval and no verdict "
-                     "(one seed is one story); use several replicates, 10 for a council.")
+    n_rep = int(manifest["replicate"].nunique())
+    if n_rep < MIN_PAIRS and len(arms) > 1:
+        notes.append(f"{n_rep} replicate{'s' if n_rep != 1 else ''} per future and arm: too "
+                     f"few to judge (a verdict needs at least {MIN_PAIRS}; the tables say how "
+                     "many each effect would need). The effects below are what these runs "
+                     "did; one seed is one story.")
     if len(scenarios) == 1:
         notes.append("One future only: the [P31] verdict needs several futures to say whether a "
                      "lever is robust.")
     if int((manifest["status"] != "ok").sum()):
         notes.append(f"{int((manifest['status'] != 'ok').sum())} of {len(manifest)} runs did not "
                      "finish (failed or pending) and are left out; pairs need both runs.")
+    from ..idle import spec_warnings
+
+    try:
+        from ..batch.spec import parse_spec
+
+        warnings = spec_warnings(parse_spec(data.spec_raw, source="report",
+                                            base=data.root)) if data.spec_raw else []
+    except Exception:  # a spec that no longer parses (moved files): no warnings
+        warnings = []
+    labels = {a: arm_label(a) for a in arms}
+    head = headline(eff.rename(columns={"outcome": "label", "outcome (code)": "outcome"}),
+                    rob.rename(columns={"outcome": "label", "outcome (code)": "outcome"}),
+                    cost, arms, reference, n_rep, len(scenarios), labels)
     return ReportTables(setup, reference, outcomes, eff, wide, rob, levers, real, stock, levels,
-                        values, notes)
+                        values, notes, cost, head, warnings, calibration_statement())
 
 
 def _setup(data: SweepData, reference: str, towns: list[str], scenarios: list[str],
            arms: list[str]) -> dict[str, Any]:
-    """The question and set-up in plain words."""
+    """The question and set-up in plain words (seeds are in the reproduce section only)."""
     from ..scenarios.loader import load_scenario
 
     m, s = data.manifest, data.settings
@@ -449,37 +606,36 @@ def _setup(data: SweepData, reference: str, towns: list[str], scenarios: list[st
                 break
             except Exception:  # a scenario file moved since the sweep: the name is enough
                 continue
-        futures.append({"future": sc, "description": desc, "start year": start,
-                        "years": years, "end year": (start + years) if start and years else None})
+        futures.append({"future": sc, "name": future_label(sc), "description": desc,
+                        "start year": start, "years": years,
+                        "last month": f"December {start + years - 1}" if start and years
+                        else None})
     seeds = m.drop_duplicates("replicate").sort_values("replicate")["seed"].tolist()
     n_rep = int(m["replicate"].nunique())
     counts = m["status"].value_counts()
     versions = data.meta.get("versions", {})
     facts = [
         ("experiment", data.meta.get("name") or exp.get("name", "")),
-        ("description", data.meta.get("description") or exp.get("description", "")),
         ("towns", ", ".join(towns)),
-        ("futures (scenarios)", ", ".join(scenarios)),
-        ("arms (levers compared)", ", ".join(arms)),
-        ("reference arm", reference),
-        ("replicates per future x arm", n_rep),
-        ("root seed", exp.get("seed", 0)),
-        ("replicate seeds", ", ".join(str(x) for x in seeds)),
-        ("town seed", exp.get("town_seed", 0)),
+        ("futures (scenarios)", ", ".join(future_label(x) for x in scenarios)),
+        ("policies compared", ", ".join(arm_label(a) for a in arms)),
+        ("compared with", arm_label(reference)),
+        ("replicates per future and policy", n_rep),
         ("runs", f"{len(m)} ({int(counts.get('ok', 0))} finished, "
                  f"{int(counts.get('failed', 0))} failed, {int(counts.get('pending', 0))} "
-                 "pending)"),
+                 "not run)"),
         ("outcome window", f"mean of the last {s.window_months} months of each run "
-                           "(cumulative quantities: the final value)"),
-        ("intervals", f"{s.confidence:.0%} percentile bootstrap ({s.bootstrap} resamples) of "
-                      "the mean over replicates"),
+                           "(public cost and housing added: the total at the end)"),
+        ("intervals", f"{s.confidence:.0%} bootstrap intervals of the mean over replicates "
+                      f"({s.bootstrap:,} resamples); they hold the seeds' uncertainty only"),
         ("model version", versions.get("binnenstad", "unknown")),
-        ("git commit", data.meta.get("git_commit") or "unknown"),
         ("created", data.meta.get("created", "")),
     ]
     return {"facts": [(k, str(v)) for k, v in facts], "futures": futures, "towns": towns,
             "scenarios": scenarios, "arms": arms, "replicates": n_rep, "seeds": seeds,
-            "root_seed": exp.get("seed", 0), "versions": versions,
-            "git_commit": data.meta.get("git_commit"), "name": facts[0][1],
-            "description": facts[1][1], "n_points": int(m["point"].nunique()),
+            "root_seed": exp.get("seed", 0), "town_seed": exp.get("town_seed", 0),
+            "versions": versions, "git_commit": data.meta.get("git_commit"),
+            "name": facts[0][1],
+            "description": data.meta.get("description") or exp.get("description", ""),
+            "n_points": int(m["point"].nunique()),
             "window": s.window_months, "confidence": s.confidence, "bootstrap": s.bootstrap}

@@ -17,7 +17,9 @@ def viz(
     = "baseline",
     host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this computer "
                                            "only).")] = "127.0.0.1",
-    start: Annotated[int, typer.Option(help="First simulated year (January).")] = 2013,
+    start: Annotated[int | None, typer.Option(
+        help="First simulated year (January) [default: the scenario's own start year; a year "
+             "outside the years it covers is refused, as in binnenstad run].")] = None,
     open_browser: Annotated[bool, typer.Option("--open/--no-open",
                                                help="Open a browser tab on the app.")] = False,
 ) -> None:
@@ -31,12 +33,20 @@ def viz(
 
     if not 1 <= port <= 65535:
         _fail(f"--port must be between 1 and 65535 (got {port})")
-    if not START_YEARS[0] <= start <= START_YEARS[1]:
+    if start is not None and not START_YEARS[0] <= start <= START_YEARS[1]:
         _fail(f"--start must be a year between {START_YEARS[0]} and {START_YEARS[1]} (got {start})")
+    from ..scenarios.loader import ScenarioError, load_scenario
+    from .model import own_years
+
     try:
         build_town(town)
-        build_scenario(AppSettings(town=town, scenario=scenario, start=start))
-    except SettingsError as exc:
+        first, _ = own_years(scenario, start)
+        build_scenario(AppSettings(town=town, scenario=scenario, start=first))
+        if start is not None:
+            from ..validate import check_scenario_start
+
+            check_scenario_start(start, load_scenario(scenario))
+    except (SettingsError, ScenarioError, ValueError) as exc:
         _fail(str(exc))
     if not port_free(host, port):
         _fail(f"cannot serve on {host}:{port} (in use or not an address of this computer); "

@@ -20,7 +20,6 @@ import numpy as np
 import solara
 from matplotlib import colormaps
 from mesa.visualization.utils import update_counter
-from solara.components.echarts import EchartsWidget
 
 from ..figures import (
     FOOTFALL_CMAP,
@@ -33,6 +32,7 @@ from ..figures import (
 )
 from ..functions import FUNCTION_NAMES, ZONE_NAMES, Function
 from . import adapter
+from .echarts import SafeEcharts
 from .model import FOOTFALL_SERIES, SHOP_SERIES, VACANCY_SERIES, CentreApp
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def status_line(app: CentreApp) -> str:
         return ""
     vacant, eligible = adapter.vacancy_counts(sim)
     rate = 100.0 * vacant / eligible if eligible else 0.0
-    done = "; run complete" if not app.running else ""
+    done = "; run complete (press Reset to run again)" if not app.running else ""
     return (f"{adapter.date_label(sim)}: vacancy {rate:.1f}% ({vacant} of {eligible} shop units "
             f"empty), {adapter.shop_counts(sim)['shops']} shops{done}")
 
@@ -218,7 +218,7 @@ def LiveEcharts(make_option: Callable[[], dict], attributes: dict, responsive: b
     lambdas with the same code and the same captured values equal, so a new ``make_option``
     alone would not make it render again."""
     update_counter.get()
-    figure = EchartsWidget.element(attributes=attributes, responsive=responsive)
+    figure = SafeEcharts.element(attributes=attributes, responsive=responsive)
 
     def push() -> None:
         solara.get_widget(figure).option = make_option()

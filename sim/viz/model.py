@@ -16,6 +16,7 @@ from typing import Any
 from mesa import DataCollector, Model
 
 from ..functions import ZONE_NAMES
+from ..mesa_compat import MonthSteps
 from ..model import CityCentreModel
 from ..policies import POLICIES
 from . import adapter
@@ -53,7 +54,24 @@ def policy_kwargs(kwargs: dict[str, Any]) -> dict[str, float]:
             if kwargs.get(f"policy_{name}", False)}
 
 
-class CentreApp(Model):
+def own_years(scenario: str, start: int | None = None, years: int | None = None
+              ) -> tuple[int, int]:
+    """``(start year, years)`` of a future: its own, unless given (a scenario that cannot be
+    read: 2013 and 12; the app then shows the scenario's error)."""
+    from ..scenarios.loader import ScenarioError, load_scenario
+
+    if start is None or years is None:
+        try:
+            sc = load_scenario(scenario)
+            own_start, own_end = int(sc.start_year), int(sc.end_year)
+        except (ScenarioError, OSError, ValueError):
+            own_start, own_end = 2013, 2025
+        start = own_start if start is None else int(start)
+        years = max(own_end - start, 1) if years is None else int(years)
+    return int(start), int(years)
+
+
+class CentreApp(MonthSteps, Model):
     """A city centre as the app runs it (see the module docstring).
 
     Args:
@@ -62,8 +80,9 @@ class CentreApp(Model):
         online_growth, ageing, contagion: driver multipliers (x scenario), see
             `sim.viz.settings`.
         rng: random seed, a whole number (the page passes the text typed in its seed box).
-        years: length of the run; the app stops after this many years.
-        start_year: first simulated year.
+        years: length of the run; the app stops after this many years (default: the future's
+            own horizon, its end year minus its start year, as ``binnenstad compare`` runs it).
+        start_year: first simulated year (default: the future's own start year).
         scenario: ignored; SolaraViz passes a fresh Mesa `Scenario` on Reset, the centre's own
             scenario comes from ``scenario_name``.
         **levers: ``policy_<lever>=True`` switches a lever on, ``intensity_<lever>=x`` sets its
@@ -72,10 +91,11 @@ class CentreApp(Model):
 
     def __init__(self, town: str = "medium", scenario_name: str = "baseline",
                  online_growth: float = 1.0, ageing: float = 1.0, contagion: float = 1.0,
-                 rng: Any = 0, years: int = 12, start_year: int = 2013, scenario: Any = None,
-                 **levers: Any) -> None:
+                 rng: Any = 0, years: int | None = None, start_year: int | None = None,
+                 scenario: Any = None, **levers: Any) -> None:
         self.error: str | None = None
         self.sim: CityCentreModel | None = None
+        start_year, years = own_years(str(scenario_name), start_year, years)
         try:
             seed = parse_seed(rng)
         except SettingsError as exc:

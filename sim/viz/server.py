@@ -14,7 +14,9 @@ import warnings
 from .settings import ENV_SCENARIO, ENV_START, ENV_TOWN
 
 #: Solara settings that must be in the environment before Solara is imported.
-OFFLINE_ENV = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+OFFLINE_ENV = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+               # Solara's corner badge covered the charts' axes.
+               "SOLARA_THEME_SHOW_BANNER": "False", "SOLARA_THEME_TITLE": "binnenstad"}
 
 
 def port_free(host: str, port: int) -> bool:
@@ -29,9 +31,14 @@ def port_free(host: str, port: int) -> bool:
 
 
 def serve(town: str = "medium", scenario: str = "baseline", *, host: str = "127.0.0.1",
-          port: int = 8765, open_browser: bool = False, start: int = 2013) -> None:
-    """Run the app's server until interrupted (Ctrl+C). Blocks."""
-    os.environ.update({ENV_TOWN: town, ENV_SCENARIO: scenario, ENV_START: str(start)})
+          port: int = 8765, open_browser: bool = False, start: int | None = None) -> None:
+    """Run the app's server until interrupted (Ctrl+C). Blocks. ``start`` None: the
+    scenario's own start year."""
+    os.environ.update({ENV_TOWN: town, ENV_SCENARIO: scenario})
+    if start is None:
+        os.environ.pop(ENV_START, None)
+    else:
+        os.environ[ENV_START] = str(start)
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
     import click
