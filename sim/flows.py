@@ -3,7 +3,8 @@
 Visitor groups are arrays, not agents: trips by (purpose, age band, start node) come from the
 month's demand (catchment visitors start at the entry points in proportion to their weights,
 centre residents at home). The flow kernel returns the stop potential of every unit for every
-purpose, the node-to-node flows and the visits; footfall pushes the flows along shortest paths.
+purpose, the node-to-node flows (on the network's stop-choice pairs, plus the exits) and the
+visits; footfall pushes the flows along shortest paths.
 """
 
 from __future__ import annotations
@@ -57,13 +58,16 @@ def start_mass(demand: Demand, town: Town, entry_weight: np.ndarray,
 def month_flows(p: Params, kernels: Kernels, net: StreetNetwork, town: Town, unit_node: np.ndarray,
                 kernel: np.ndarray, door: np.ndarray, exit_prob: np.ndarray, m0: np.ndarray,
                 main: np.ndarray, second: np.ndarray) -> FlowState:
-    """Run the flow kernels for attractiveness ``main + second`` (purposes x units)."""
+    """Run the flow kernels for attractiveness ``main + second`` (purposes x units); ``kernel``
+    is the (pairs, ages) decay of the network's stop-choice pairs (`choice_kernel`)."""
     cont = np.asarray(p.stop_continue, dtype=float)
     max_stops = np.asarray(p.max_stops, dtype=np.int64)
-    _, od, potential = kernels.visitor_flows(
-        kernel, door, unit_node, main + second, m0, cont, max_stops, exit_prob,
-        town.entry_node.astype(np.int64))
-    node_foot = kernels.push_flows(od, net.order, net.pred) / DAYS_PER_MONTH
+    entry = town.entry_node.astype(np.int64)
+    _, od, exit_mass, potential = kernels.visitor_flows(
+        net.pair_ptr, net.pair_col, kernel, door, unit_node, main + second, m0, cont, max_stops,
+        exit_prob, entry)
+    node_foot = kernels.push_flows(net.pair_ptr, net.pair_col, od, exit_mass, exit_prob, entry,
+                                   net.tree_ptr, net.tree_node, net.tree_pred) / DAYS_PER_MONTH
     return FlowState(potential=potential, main_visits=(main * potential).sum(axis=0),
                      second_visits=(second * potential).sum(axis=0),
                      node_footfall=node_foot, trips=float(m0.sum()))

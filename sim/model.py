@@ -35,7 +35,7 @@ from .flows import FlowState, month_flows, start_mass
 from .functions import N_FUNCTIONS, Anchor, Function
 from .inputs import MonthInputs, fold, neutral
 from .kernels import Kernels
-from .kernels.flows import decay_kernel, door_decay
+from .kernels.flows import choice_kernel, door_decay
 from .params import Params
 from .property import OwnerBook
 from .record import Recorder
@@ -110,9 +110,9 @@ class CityCentreModel(Model):
 
         # Space: the Mesa network for agents, the static street geometry for the kernels.
         self.space = mesa_space(self.town, self.random)
-        self.net = build_street_network(self.town, self.p.contagion_radius)
+        self.net = build_street_network(self.town, self.p.contagion_radius, self.p.huff_radius)
         lengths = np.array([self.p.decay_length_under65, self.p.decay_length_65plus])
-        self._kernel = decay_kernel(self.net.dist, lengths, self.p.huff_radius)
+        self._kernel = choice_kernel(self.net.pair_dist, lengths)
         self._door = door_decay(self.net.unit_offset, lengths)
         ed = self.net.exit_dist
         w = self.town.entry_weight[None, :] * np.exp(-(ed - ed.min(axis=1, keepdims=True))
