@@ -37,14 +37,16 @@ def tiny_kernel_calls(kernels) -> dict:
     ptr = np.array([0, 2, 4], np.int64)
     near = np.array([0, 1, 0, 1], np.int32)
     un = np.array([0, 1], np.int64)
-    order = np.array([[1, 0], [0, 1]], np.int32)
-    pred = np.array([[0, 0], [1, 1]], np.int32)
+    tree = (np.array([0, 1, 2], np.int64), np.array([1, 0], np.int32),
+            np.array([0, 1], np.int32))
     ones = np.ones(2)
     return {
         "visitor_flows": lambda: kernels.visitor_flows(
-            np.ones((2, 2, 2)), np.ones((2, 2)), un, np.ones((4, 2)), np.ones((4, 2, 2)),
-            np.full(4, 0.5), np.array([2, 3, 1, 2]), np.ones((2, 1)), np.array([0])),
-        "push_flows": lambda: kernels.push_flows(np.ones((2, 2)), order, pred),
+            ptr, near, np.ones((4, 2)), np.ones((2, 2)), un, np.ones((4, 2)),
+            np.ones((4, 2, 2)), np.full(4, 0.5), np.array([2, 3, 1, 2]), np.ones((2, 1)),
+            np.array([0])),
+        "push_flows": lambda: kernels.push_flows(ptr, near, np.ones(4), ones, np.ones((2, 1)),
+                                                 np.array([0]), *tree),
         "local_vacancy": lambda: kernels.local_vacancy(
             ptr, near, un, np.array([True, False]), np.array([True, True])),
         "update_asking_rents": lambda: kernels.update_asking_rents(
@@ -161,7 +163,7 @@ def run_model(size, months: int, catchment_factor: float = 1.0, seed: int = 1) -
         "n_units": int(model.town.n_units),
         "n_nodes": int(model.town.n_nodes),
         "n_entries": len(model.town.entry_node),
-        "kernel_nonzero": int((model._kernel[0] > 0).sum()),
+        "kernel_nonzero": int(model.net.n_pairs),
         "trips_per_month": float(sum(trips) / len(trips)),
         "vacancy_end": float(model.vacancy_rate()),
     }

@@ -38,14 +38,18 @@ import numpy as np
 
 from sim.functions import DAYS_PER_MONTH
 
-#: Argument names of `Kernels.visitor_flows`, in order.
-FLOW_ARGS = ("kernel", "door", "unit_node", "attr", "m0", "cont", "max_stops", "exit_prob",
-             "entry_node")
+#: Argument names of `Kernels.visitor_flows`, in order (``kval``: the sparse stop-choice kernel).
+FLOW_ARGS = ("ptr", "col", "kval", "door", "unit_node", "attr", "m0", "cont", "max_stops",
+             "exit_prob", "entry_node")
+TREE_ARGS = ("tree_ptr", "tree_node", "tree_pred")
 
 
 def capture_flow_inputs(model) -> dict:
     """Run ``model``'s flow submodel once and return the arrays it passes to the flow kernel
-    (names as in `Kernels.visitor_flows`), plus the shortest-path trees ``pred`` and ``order``."""
+    (names as in `Kernels.visitor_flows`), the cut trees footfall is pushed down, and for the
+    agents the dense decay ``kernel`` and predecessors ``pred`` of every node pair."""
+    from dense_net import dense_network
+
     seen: dict = {}
     kernels = model.kernels
     inner = kernels._flows
@@ -59,8 +63,10 @@ def capture_flow_inputs(model) -> dict:
         model._flows(model.demand)
     finally:
         kernels._flows = inner
-    seen["pred"] = model.net.pred
-    seen["order"] = model.net.order
+    net = model.net
+    seen.update(tree_ptr=net.tree_ptr, tree_node=net.tree_node, tree_pred=net.tree_pred)
+    dense = dense_network(model)
+    seen["kernel"], seen["pred"] = dense["kernel"], dense["pred"]
     return seen
 
 
@@ -70,8 +76,10 @@ def flow_args(inputs: dict) -> list:
 
 def expected_flows(inputs: dict, kernels) -> tuple[np.ndarray, np.ndarray]:
     """Visits per unit and footfall per node of the month's expected flows (per month)."""
-    visits, od, _ = kernels.visitor_flows(*flow_args(inputs))
-    return visits, kernels.push_flows(od, inputs["order"], inputs["pred"])
+    visits, od, exit_mass, _ = kernels.visitor_flows(*flow_args(inputs))
+    return visits, kernels.push_flows(inputs["ptr"], inputs["col"], od, exit_mass,
+                                      inputs["exit_prob"], inputs["entry_node"],
+                                      *[inputs[k] for k in TREE_ARGS])
 
 
 def _pull(inputs: dict) -> np.ndarray:
