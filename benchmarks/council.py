@@ -15,9 +15,9 @@ no JIT compilation is timed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -42,13 +42,26 @@ def time_compare(replicates: int, workers: int, out: Path) -> dict:
     cmd = [*binnenstad(), "compare", "--town", "medium", "--scenarios", ",".join(FUTURES),
            "--policies", ",".join(("none", *LEVERS)), "--replicates", str(replicates),
            "--workers", str(workers), "--out", str(out), "--quiet"]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    import psutil
+
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen: dict[int, float] = {}
+    root = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            for q in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    c = q.cpu_times()
+                    seen[q.pid] = c.user + c.system
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
     wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if proc.returncode:
+        raise SystemExit(f"binnenstad compare failed ({proc.returncode}): {' '.join(cmd)}")
+    cpu = sum(seen.values())
     assert (out / "report" / "index.html").is_file()
     return {"replicates": replicates, "runs": len(FUTURES) * (1 + len(LEVERS)) * replicates,
             "wall_s": wall, "cpu_s": cpu, "load_start": load0, "load_end": os.getloadavg()[0]}
@@ -60,10 +73,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
-    subprocess.run([*binnenstad(), "run", "--town", "small", "--years", "1", "--no-figures",
-                    "--quiet"], check=True, stdout=subprocess.DEVNULL)  # warm numba's cache
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([*binnenstad(), "run", "--town", "small", "--years", "1", "--no-figures",
+                        "--quiet", "--out", str(Path(tmp) / "warm")], check=True,
+                       stdout=subprocess.DEVNULL)  # warm numba's cache
         for r in sorted(set(args.replicates)):
             out = Path(tmp) / f"compare_{r}"
             rows.append(time_compare(r, args.workers, out))
