@@ -44,6 +44,14 @@ FLOW_ARGS = ("ptr", "col", "kval", "door", "unit_node", "attr", "m0", "cont", "m
 TREE_ARGS = ("tree_ptr", "tree_node", "tree_pred")
 
 
+def month_flows(model) -> None:
+    """The model's flow submodel (`sim.flows.month`) once more on its last month's inputs."""
+    from sim import flows
+
+    mo = model.last_month
+    flows.month(model, mo, mo.local_vacancy_node)
+
+
 def capture_flow_inputs(model) -> dict:
     """Run ``model``'s flow submodel once and return the arrays it passes to the flow kernel
     (names as in `Kernels.visitor_flows`), the cut trees footfall is pushed down, and for the
@@ -60,7 +68,7 @@ def capture_flow_inputs(model) -> dict:
 
     kernels._flows = record
     try:
-        model._flows(model.demand)
+        month_flows(model)
     finally:
         kernels._flows = inner
     net = model.net

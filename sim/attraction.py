@@ -63,6 +63,11 @@ def drift_appeal(p: Params, appeal: np.ndarray, rng: np.random.Generator) -> np.
     return appeal * np.exp(rng.normal(-0.5 * s * s, s, len(appeal)))
 
 
+def drift_tenant_appeal(p: Params, u: UnitState, rng: np.random.Generator) -> None:
+    """Every commercial tenant's appeal drifts for a month; units without one have appeal 1."""
+    u.appeal[:] = np.where(u.occupied_commercial, drift_appeal(p, u.appeal, rng), 1.0)
+
+
 def tenant_factor(p: Params, u: UnitState, clock: int) -> np.ndarray:
     """The part of a unit's pull that belongs to its tenant and size (per unit)."""
     f = size_attraction(p, u.area) * p.anchor_attractiveness[u.anchor] * u.appeal

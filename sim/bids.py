@@ -28,22 +28,24 @@ from .functions import CHAIN, COMMERCIAL, INDEPENDENT
 
 if TYPE_CHECKING:
     from .model import CityCentreModel
+    from .month import Month
 
 _BRANCHES = np.array([int(b) for b in COMMERCIAL], dtype=np.int64)
 
 
-def best_format(m: CityCentreModel, units: np.ndarray, area: np.ndarray | None = None,
+def best_format(m: CityCentreModel, mo: Month, units: np.ndarray,
+                area: np.ndarray | None = None,
                 chains_allowed: np.ndarray | None = None, appeal: np.ndarray | None = None,
                 pools: Pools | None = None, independents_allowed: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(bid, branch, chain)`` of the best format for each of ``units`` (with floor area
     ``area``, default the unit's own); chains only where ``chains_allowed``, independents only
     where ``independents_allowed`` (default everywhere); a tenant of known ``appeal`` (default
-    1, what an entrant expects); spending pools ``pools`` (default this month's). A bid is
+    1, what an entrant expects); spending pools ``pools`` (default the month's). A bid is
     EUR/m2/yr and may be negative (no format is viable), -inf where no format may take the
     unit."""
-    p, u, i = m.p, m.units, m.inputs
-    pools = m.pools if pools is None else pools
+    p, u, i = m.p, m.units, mo.inputs
+    pools = mo.pools if pools is None else pools
     appeal = np.ones(len(units)) if appeal is None else np.asarray(appeal, dtype=float)
     units = np.asarray(units, dtype=np.int64)
     area = u.area[units] if area is None else np.asarray(area, dtype=float)
@@ -57,11 +59,11 @@ def best_format(m: CityCentreModel, units: np.ndarray, area: np.ndarray | None =
         bb = np.tile(_BRANCHES, len(units))
         chain = np.full(len(uu), op == CHAIN)
         popup = np.zeros(len(uu), bool)
-        attr = prospective(p, u, uu, bb, chain, popup, m.street, i.unit_attraction, aa)
-        visits = (attr * m.flows.potential[:, uu]).sum(axis=0) * np.repeat(appeal, nb)
+        attr = prospective(p, u, uu, bb, chain, popup, mo.street, i.unit_attraction, aa)
+        visits = (attr * mo.flows.potential[:, uu]).sum(axis=0) * np.repeat(appeal, nb)
         rev = forecast_revenue(pools, bb, visits, passers_term(u.footfall[uu], aa))
         bid = bid_rent(p, rev, aa, bb, operator_of(chain), np.ones(len(uu)), popup,
-                       m.cost_inputs(), 1.0 + i.levy[uu]).reshape(len(units), nb)
+                       mo.costs, 1.0 + i.levy[uu]).reshape(len(units), nb)
         if op == CHAIN and chains_allowed is not None:
             bid = np.where(np.asarray(chains_allowed)[:, None], bid, -np.inf)
         if op == INDEPENDENT and independents_allowed is not None:
@@ -109,11 +111,13 @@ class FormatTable:
         return np.where(self.allowed[rows], bid, -np.inf)
 
 
-def format_table(m: CityCentreModel, units: np.ndarray, appeal: np.ndarray | None = None,
+def format_table(m: CityCentreModel, mo: Month, units: np.ndarray,
+                 appeal: np.ndarray | None = None,
                  chains_allowed: np.ndarray | None = None) -> FormatTable:
-    """The `FormatTable` of ``units`` in the model's current state (every commercial branch run
-    by an independent or a chain; chains only where ``chains_allowed``)."""
-    p, u, i = m.p, m.units, m.inputs
+    """The `FormatTable` of ``units`` in the model's current state and month ``mo`` (every
+    commercial branch run by an independent or a chain; chains only where
+    ``chains_allowed``)."""
+    p, u, i = m.p, m.units, mo.inputs
     units = np.asarray(units, dtype=np.int64)
     n_u = len(units)
     branches = np.tile(_BRANCHES, 2)
@@ -123,11 +127,11 @@ def format_table(m: CityCentreModel, units: np.ndarray, appeal: np.ndarray | Non
     bb = np.tile(branches, n_u)
     cc = np.tile(chain, n_u)
     area = u.area[uu]
-    attr = prospective(p, u, uu, bb, cc, np.zeros(len(uu), bool), m.street, i.unit_attraction)
+    attr = prospective(p, u, uu, bb, cc, np.zeros(len(uu), bool), mo.street, i.unit_attraction)
     appeal = np.ones(n_u) if appeal is None else np.asarray(appeal, dtype=float)
-    visits = ((attr * m.flows.potential[:, uu]).sum(axis=0) * np.repeat(appeal, n_f))
+    visits = ((attr * mo.flows.potential[:, uu]).sum(axis=0) * np.repeat(appeal, n_f))
     op = operator_of(cc)
-    c = m.cost_inputs()
+    c = mo.costs
     share = (1.0 + i.levy[uu]) * area / 12.0
     slope = (operating_margin(p, bb, op) - p.required_margin[op]) / share
     popup = np.zeros(len(uu), bool)

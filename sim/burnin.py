@@ -76,7 +76,7 @@ def run(model: CityCentreModel) -> BurnInReport:
     # End at a year end so that the recorded run starts in January.
     while model.clock % 12:
         model.month()
-    model.burn_in_months = model.clock
+    model.calendar.burn_in_months = model.clock
     return BurnInReport(months=model.clock, converged=converged, vacancy_start=start,
                         vacancy_end=model.vacancy_rate(), last_change=change)
 

@@ -22,11 +22,17 @@ visitors (arrive at entry points), 1 = centre residents (start at home), and age
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .functions import COMMERCIAL, N_FUNCTIONS, Function
 from .params import Params
+
+if TYPE_CHECKING:
+    from .model import CityCentreModel
+    from .month import Month
+    from .state import UnitState
 
 _COMMERCIAL_IDX = np.array([int(b) for b in COMMERCIAL])
 _LEISURE_IDX = np.array([int(Function.HORECA), int(Function.CULTURE)])
@@ -128,3 +134,32 @@ def trips_by_purpose(p: Params, centre: np.ndarray) -> np.ndarray:
     spend = centre @ p.purpose_mix  # [origin, age, purpose]
     basket = np.vstack([p.basket, p.basket * p.basket_factor_65plus])  # [age, purpose]
     return spend / basket[None, :, :]
+
+
+def outlets_by_branch(u: UnitState) -> np.ndarray:
+    """Outlets by function code; a mixed-use unit's second function counts for its branch."""
+    shop = u.occupied_commercial
+    second = shop & (u.second_function >= 0)
+    return (np.bincount(u.function[shop], minlength=N_FUNCTIONS)
+            + np.bincount(u.second_function[second], minlength=N_FUNCTIONS)).astype(float)
+
+
+def drivers_of(m: CityCentreModel) -> DemandDrivers:
+    """This month's demand drivers of the model."""
+    return DemandDrivers(
+        population_index=m.driver("population_index"),
+        share_65plus=m.driver("share_65plus"),
+        spending_index=m.driver("spending_index"),
+        leisure_visit_index=m.driver("leisure_visit_index"),
+        work_demand_index=m.driver("work_demand_index"),
+        competition_index=m.driver("competition_index"),
+        online_share=m.p.online_share(m.year_f))
+
+
+def month_demand(m: CityCentreModel, mo: Month) -> Demand:
+    """The month's demand under the month's inputs, with the vacancy visitors now see and the
+    centre's current outlets."""
+    i = mo.inputs
+    return compute_demand(m.p, drivers_of(m), m.town.catchment_population, m.households.by_age,
+                          m.perceived_vacancy(i), outlets_by_branch(m.units), m.n_shops_ref,
+                          i.demand, i.centre_attraction, i.competition)

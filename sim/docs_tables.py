@@ -1,14 +1,16 @@
 """Tables in the docs that are generated from the code, so that they cannot drift from it.
 
 `parameter_table()` renders every parameter and driver of the schema with its baseline value,
-unit, allowed range, meaning and source, grouped by submodel. `docs/ODD.md` holds it between the
-markers ``<!-- parameters:begin -->`` and ``<!-- parameters:end -->``; ``python -m
-sim.docs_tables`` rewrites that block in place and a test fails when it is out of date.
+unit, allowed range, meaning and source, grouped by submodel; `state_table()` every column of the
+unit table as `sim.state.COLUMNS` declares it. `docs/ODD.md` holds them between the markers
+``<!-- parameters:begin/end -->`` and ``<!-- state:begin/end -->``; ``python -m sim.docs_tables``
+rewrites both blocks in place and a test fails when one is out of date.
 """
 
 from __future__ import annotations
 
 import sys
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ from .scenarios.schema import PARAMS, TRAJECTORIES, Spec
 
 BEGIN = "<!-- parameters:begin -->"
 END = "<!-- parameters:end -->"
+STATE_BEGIN = "<!-- state:begin -->"
+STATE_END = "<!-- state:end -->"
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 
 
@@ -86,6 +90,38 @@ def parameter_table(scenario: CentreScenario | None = None) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _lifecycle(value: Any) -> str:
+    from .state import COPY, KEEP, Rule
+
+    if value is KEEP:
+        return ""
+    if value is COPY:
+        return "the whole's"
+    if isinstance(value, Rule):
+        return value.text
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, IntEnum):
+        return value.name.lower()
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def state_table() -> str:
+    """The markdown table of the unit table's columns (`sim.state.COLUMNS`)."""
+    from .state import COLUMNS
+
+    lines = ["| column | meaning | unit | written by | tenant's | vacated | converted | split "
+             "(woken parts) | merged (the absorbed unit) |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for c in COLUMNS:
+        lines.append(
+            f"| `{c.name}` | {_cell(c.meaning)} | {_cell(c.unit)} | `{c.owner}` | "
+            f"{'yes' if c.tenant else ''} | {_cell(_lifecycle(c.vacate))} | "
+            f"{_cell(_lifecycle(c.convert))} | {_cell(_lifecycle(c.split))} | "
+            f"{_cell(_lifecycle(c.merge))} |")
+    return "\n".join(lines) + "\n"
+
+
 def replace_block(text: str, block: str, begin: str = BEGIN, end: str = END) -> str:
     """``text`` with the part between the markers replaced by ``block``."""
     i, j = text.find(begin), text.find(end)
@@ -104,9 +140,10 @@ def block_of(text: str, begin: str = BEGIN, end: str = END) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Rewrite the generated blocks of `docs/ODD.md`."""
     path = Path(argv[0]) if argv else ODD
-    text = path.read_text()
-    path.write_text(replace_block(text, parameter_table()))
-    print(f"updated the parameter table in {path}")
+    text = replace_block(path.read_text(), parameter_table())
+    text = replace_block(text, state_table(), STATE_BEGIN, STATE_END)
+    path.write_text(text)
+    print(f"updated the parameter and state tables in {path}")
     return 0
 
 

@@ -30,6 +30,7 @@ with k = 1 + levy - subsidy, the share of the rent the tenant bears.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,6 +39,11 @@ from .flows import FlowState
 from .functions import CHAIN, INDEPENDENT, N_FUNCTIONS
 from .params import Params
 from .state import IS_COMMERCIAL, UnitState
+
+if TYPE_CHECKING:
+    from .inputs import MonthInputs
+    from .model import CityCentreModel
+    from .month import Month
 
 
 @dataclass
@@ -95,6 +101,14 @@ def allocate_revenue(p: Params, u: UnitState, demand: Demand, flows: FlowState
     return pools, leakage
 
 
+def month_revenue(m: CityCentreModel, mo: Month) -> None:
+    """The month's revenue of every tenant (`allocate_revenue`), its pools and totals into
+    ``mo``."""
+    mo.pools, mo.leakage = allocate_revenue(m.p, m.units, mo.demand, mo.flows)
+    mo.revenue_total = float(m.units.revenue.sum())
+    mo.revenue_online_total = float(m.units.revenue_online.sum())
+
+
 def forecast_revenue(pools: Pools, branches: np.ndarray, visits: np.ndarray,
                      passers: np.ndarray, own_visits: np.ndarray | float = 0.0,
                      own_passers: np.ndarray | float = 0.0) -> np.ndarray:
@@ -118,6 +132,12 @@ class CostInputs:
     cost_index: float
     startup_factor: float  # effects on opening costs (1 = none)
     popup_startup_factor: float
+
+
+def cost_inputs(cost_index: float, inputs: MonthInputs) -> CostInputs:
+    """The cost drivers tenants face under the month's ``inputs``."""
+    return CostInputs(cost_index=cost_index, startup_factor=inputs.startup_cost,
+                      popup_startup_factor=inputs.popup_startup_cost)
 
 
 def operator_of(chain: np.ndarray) -> np.ndarray:

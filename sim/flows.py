@@ -10,15 +10,22 @@ visits; footfall pushes the flows along shortest paths.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .attraction import attractiveness, street_factor
 from .demand import Demand
 from .functions import DAYS_PER_MONTH
 from .kernels import Kernels
+from .kernels.flows import choice_kernel, door_decay
 from .params import Params
 from .space import StreetNetwork
 from .town import Town
+
+if TYPE_CHECKING:
+    from .model import CityCentreModel
+    from .month import Month
 
 
 @dataclass
@@ -38,6 +45,42 @@ class FlowState:
     second_visits: np.ndarray
     node_footfall: np.ndarray
     trips: float
+
+
+@dataclass(frozen=True)
+class FlowGeometry:
+    """The static terms of stop choice: the decay of the network's stop-choice pairs by age band
+    (`choice_kernel`, (pairs, ages)), the door terms of each unit, and the probabilities of
+    leaving by each entry point from each node."""
+
+    kernel: np.ndarray
+    door: np.ndarray
+    exit_prob: np.ndarray
+
+
+def flow_geometry(p: Params, town: Town, net: StreetNetwork) -> FlowGeometry:
+    lengths = np.array([p.decay_length_under65, p.decay_length_65plus])
+    ed = net.exit_dist
+    w = town.entry_weight[None, :] * np.exp(-(ed - ed.min(axis=1, keepdims=True))
+                                            / p.exit_decay_length)
+    return FlowGeometry(kernel=choice_kernel(net.pair_dist, lengths),
+                        door=door_decay(net.unit_offset, lengths),
+                        exit_prob=w / w.sum(axis=1, keepdims=True))
+
+
+def month(m: CityCentreModel, mo: Month, local_vacancy_node: np.ndarray) -> None:
+    """Trips -> stop choice -> routes -> footfall (kernels), into ``mo``; every unit's visits
+    and footfall. The street factor comes from ``local_vacancy_node`` (at the end of last
+    month)."""
+    u, i, g = m.units, mo.inputs, m.geometry
+    mo.street = street_factor(m.p, local_vacancy_node, i.perceived_vacancy)
+    main, second = attractiveness(m.p, u, m.clock, mo.street, i.unit_attraction)
+    res_nodes = np.bincount(u.node, weights=m.households.residents_at, minlength=m.town.n_nodes)
+    m0 = start_mass(mo.demand, m.town, m.town.entry_weight * i.entry_weight, res_nodes)
+    mo.flows = month_flows(m.p, m.kernels, m.net, m.town, u.node, g.kernel, g.door, g.exit_prob,
+                           m0, main, second)
+    u.visits[:] = mo.flows.main_visits + mo.flows.second_visits
+    u.footfall[:] = mo.flows.node_footfall[u.node]
 
 
 def start_mass(demand: Demand, town: Town, entry_weight: np.ndarray,

@@ -1,8 +1,10 @@
 """Typed effects: how policy levers and scenario mechanisms change what agents face.
 
-Each month every lever and mechanism returns an `Effects` object holding only the inputs it
-changes; the model folds them onto the neutral month (`fold`) and the submodels read the result.
-There is no undo bookkeeping: an effect lasts exactly the month it is returned for.
+Each month every lever and mechanism first does its bookkeeping for the month (``prepare``: it
+pays from the budget, draws its random numbers, holds a vote), once; then it returns an
+`Effects` object holding only the inputs it changes (pure: reading it again changes nothing);
+the model folds them onto the neutral month (`fold`) and the submodels read the result. There
+is no undo bookkeeping: an effect lasts exactly the month it is returned for.
 
 Every field changes an *input* (demand, costs, subsidies, permits, rules, what visitors see),
 never an outcome (vacancy, rents, who closes). How fields combine is declared once, per field:
@@ -13,12 +15,15 @@ allows it) and ``or`` (a permit granted by any effect holds).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .functions import N_FUNCTIONS
 from .scenarios.schema import ENTRANT_TYPES
+
+if TYPE_CHECKING:
+    from .model import CityCentreModel
 
 
 def _f(combine: str, doc: str) -> Any:
@@ -141,3 +146,23 @@ def fold(base: MonthInputs, effects: list[Effects]) -> MonthInputs:
     base.rent_subsidy = np.clip(base.rent_subsidy, 0.0, 0.9)
     base.popup_rent_subsidy = np.clip(base.popup_rent_subsidy, 0.0, 0.9)
     return base
+
+
+def month_inputs(m: CityCentreModel) -> MonthInputs:
+    """This month's inputs: the zoning plan, folded with the effects of the scenario's
+    mechanisms and (after the burn-in) the municipality's levers. Each mechanism and lever
+    first does its bookkeeping for the month (``prepare``), then its effects are read (pure:
+    reading them again changes nothing)."""
+    p, u = m.p, m.units
+    for mechanism in m.mechanisms:
+        mechanism.prepare(m)
+    if not m.in_burn_in:
+        m.municipality.prepare()
+    base = neutral(u.n, len(m.town.entry_node),
+                   conversion_permit=np.asarray(p.conversion_allowed, bool)[u.zone],
+                   office_permit=np.asarray(p.office_allowed, bool)[u.zone],
+                   mixed_use_permit=np.asarray(p.mixed_use_allowed, bool)[u.zone])
+    effects = [e for mech in m.mechanisms if (e := mech.effects(m)) is not None]
+    if not m.in_burn_in:
+        effects += m.municipality.effects()
+    return fold(base, effects)

@@ -25,12 +25,13 @@ the model's core needs changes in this module only.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 from typing import Any
 
 import numpy as np
+
+from .state import COLUMNS
 
 #: Lowest rent (EUR per m2 per year) an occupied unit may pay. Dutch centre rents run from about
 #: 50 (fringe) to over 1,000 (prime high streets); a rent below 1 EUR/m2/yr is a numerical
@@ -112,7 +113,7 @@ def check_invariants(model: Any, skip: frozenset[str] | set[str] = frozenset()) 
     month = f"step {getattr(model, 'steps', '?')}"
 
     # No NaN or infinity in any float unit array.
-    for f in dataclasses.fields(u) if "finite" not in skip else ():
+    for f in COLUMNS if "finite" not in skip else ():
         arr = getattr(u, f.name)
         if isinstance(arr, np.ndarray) and arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
             k = _first_bad(~np.isfinite(arr))

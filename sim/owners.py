@@ -31,6 +31,7 @@ from .town import Town
 
 if TYPE_CHECKING:
     from .model import CityCentreModel
+    from .month import Month
 
 def with_slots(town: Town, p: Params) -> tuple[Town, np.ndarray]:
     """The town with dormant slots appended for every unit large enough to be split (up to
@@ -58,7 +59,7 @@ def with_slots(town: Town, p: Params) -> tuple[Town, np.ndarray]:
         chain=ext(town.chain, False), anchor=ext(town.anchor, int(Anchor.NONE))), parent
 
 
-def initial_balance_sheets(m: CityCentreModel, rng: np.random.Generator) -> None:
+def initial_balance_sheets(m: CityCentreModel, mo: Month, rng: np.random.Generator) -> None:
     """Each owner's debt: with probability ``debt_share`` of its type it is financed at
     ``loan_to_value`` of its portfolio's start value; the municipality has no debt."""
     p, u, book = m.p, m.units, m.owner_book
@@ -67,31 +68,54 @@ def initial_balance_sheets(m: CityCentreModel, rng: np.random.Generator) -> None
     typed = np.minimum(kind, 1)
     has_debt = (kind != MUNICIPALITY) & (rng.random(book.n) < p.debt_share[typed])
     book.debt[:] = np.where(has_debt, p.loan_to_value[typed] * values, 0.0)
-    m.reservation = reservation_rents(p, u, book, unit_values(p, u, book),
-                                      np.zeros(u.n, dtype=bool), alternative_rents(m))
+    mo.reservation = reservation_rents(p, u, book, unit_values(p, u, book),
+                                       np.zeros(u.n, dtype=bool), alternative_rents(m, mo))
 
 
-def alternative_rents(m: CityCentreModel) -> np.ndarray:
+def book_start_rents(m: CityCentreModel) -> None:
+    """At the start owners ask and book what their units are let for."""
+    u = m.units
+    u.asking_rent[:] = u.contract_rent
+    u.book_rent[:] = u.contract_rent
+
+
+def alternative_rents(m: CityCentreModel, mo: Month) -> np.ndarray:
     """This month's rent equivalent of every owner's conversion option (`sim.property`)."""
-    i = m.inputs
+    i = mo.inputs
     subsidy = i.conversion_subsidy if m.municipality.can_pay() else np.zeros(m.units.n)
     return alternative_rent(m.p, m.units, m.owner_book, i.conversion_permit,
                             m.driver("housing_demand_index"),
                             m.driver("credit_availability"), subsidy)
 
 
-def property_market(m: CityCentreModel) -> None:
+def property_market(m: CityCentreModel, mo: Month) -> None:
     """The owners' month: appraisal, sales by owners in breach of covenant, the reservation
-    rents that follow, and decisions on conversion, splitting and merging."""
+    rents that follow (into ``mo``), and decisions on conversion, splitting and merging."""
     p, u, book = m.p, m.units, m.owner_book
-    mark_book_rents(p, u, m.clock)
+    u.book_rent[:] = mark_book_rents(p, u, m.clock)
     _sales(m)
     values = unit_values(p, u, book)
-    m.reservation = reservation_rents(p, u, book, values, m.inputs.forced_letting,
-                                      alternative_rents(m))
-    _conversions(m)
-    _splits(m)
-    _merges(m)
+    mo.reservation = reservation_rents(p, u, book, values, mo.inputs.forced_letting,
+                                       alternative_rents(m, mo))
+    _conversions(m, mo)
+    _splits(m, mo)
+    _merges(m, mo)
+
+
+def sell(m: CityCentreModel, unit: int, buyer: PropertyOwner, price: float,
+         rebook: bool = False) -> None:
+    """The owner of ``unit`` sells it to ``buyer`` at ``price`` (EUR). With ``rebook`` the
+    buyer's book rests on the price it paid: it books and asks the market evidence."""
+    m.owners[int(m.units.owner[unit])].sell(int(unit), buyer, price)
+    if rebook:
+        u = m.units
+        u.book_rent[unit] = evidence_rent(m.p, u, m.clock)[unit]
+
+
+def convert(m: CityCentreModel, unit: int, cause: str) -> None:
+    """The owner of vacant ``unit`` converts it to housing; new households move in."""
+    new = m.ledger.convert_to_housing(unit, cause=cause)
+    m.households.move_in(unit, new, m.stream("conversion_households"))
 
 
 def _sales(m: CityCentreModel) -> None:
@@ -108,7 +132,6 @@ def _sales(m: CityCentreModel) -> None:
         return
     market = evidence_rent(p, u, m.clock) * u.area / unit_yield(p, u, book)
     for owner_id in breach:
-        seller = m.owners[int(owner_id)]
         mine = np.flatnonzero((u.owner == owner_id) & sellable)
         order = mine[np.lexsort((-u.area[mine], ~u.vacant[mine]))]
         for unit in order:
@@ -126,17 +149,16 @@ def _sales(m: CityCentreModel) -> None:
                     else 0.0)
             buyer = PropertyOwner(m, book.add(typed, debt))
             m.owners.append(buyer)
-            seller.sell(int(unit), buyer, price)
-            if u.vacant[unit]:
-                # The buyer's book rests on the price it paid: it asks the market evidence.
-                u.book_rent[unit] = evidence_rent(p, u, m.clock)[unit]
+            vacant = bool(u.vacant[unit])
+            sell(m, int(unit), buyer, price, rebook=vacant)
+            if vacant:
                 u.asking_rent[unit] = u.book_rent[unit]
 
 
-def _conversions(m: CityCentreModel) -> None:
+def _conversions(m: CityCentreModel, mo: Month) -> None:
     """Owners reviewing a long-vacant unit convert it to housing where the zoning plan permits,
     credit is available and the dwelling is worth more than the shop by their hurdle."""
-    p, u, i = m.p, m.units, m.inputs
+    p, u, i = m.p, m.units, mo.inputs
     draws = m.stream("conversions").random((u.n, 2))
     cand = np.flatnonzero(u.vacant_eligible & i.conversion_permit
                           & (u.months_vacant >= p.conversion_min_vacant_months)
@@ -158,22 +180,23 @@ def _conversions(m: CityCentreModel) -> None:
         cost = max(p.conversion_cost * u.area[unit] - s, 0.0)
         u.book_rent[unit] = max(hv - cost, 0.0) * p.housing_yield / u.area[unit]
         owner = m.owners[int(u.owner[unit])]
-        m.convert_to_housing(int(unit), cause=owner.kind)
+        convert(m, int(unit), cause=owner.kind)
 
 
-def best_bids(m: CityCentreModel, units: np.ndarray, area: np.ndarray) -> np.ndarray:
+def best_bids(m: CityCentreModel, mo: Month, units: np.ndarray, area: np.ndarray
+              ) -> np.ndarray:
     """The best rent (EUR/m2/yr) any independent or chain format could bid for a unit of
     floor area ``area[i]`` at the place of ``units[i]`` (an owner's view of a re-planned
     unit), counting only formats that take a unit of that size (independents up to
     ``entrant_max_area``, chains up to ``chain_max_area``); 0 where none would."""
     p = m.p
     area = np.asarray(area, dtype=float)
-    bid = best_format(m, units, area, chains_allowed=area <= p.chain_max_area,
+    bid = best_format(m, mo, units, area, chains_allowed=area <= p.chain_max_area,
                       independents_allowed=area <= p.entrant_max_area)[0]
     return np.where(np.isfinite(bid), bid, 0.0)
 
 
-def _splits(m: CityCentreModel) -> None:
+def _splits(m: CityCentreModel, mo: Month) -> None:
     """An owner splits a large long-vacant unit into parts when the parts' rents beat the
     whole's net of the cost (capitalised at its yield) and the split is financed."""
     p, u = m.p, m.units
@@ -191,30 +214,17 @@ def _splits(m: CityCentreModel) -> None:
     k = np.minimum(np.floor(u.area[cand] / p.subdivide_target_area), slots[cand] + 1)
     k = np.maximum(k, 2)
     part = u.area[cand] / k
-    whole = np.maximum(best_bids(m, cand, u.area[cand]), 0.0) * u.area[cand]
-    parts = np.maximum(best_bids(m, cand, part), 0.0) * u.area[cand]
+    whole = np.maximum(best_bids(m, mo, cand, u.area[cand]), 0.0) * u.area[cand]
+    parts = np.maximum(best_bids(m, mo, cand, part), 0.0) * u.area[cand]
     y = unit_yield(p, u, m.owner_book)[cand]
     go = parts - whole > p.subdivision_cost * u.area[cand] * y * (1.0 + p.conversion_hurdle)
     for unit, n_parts, a in zip(cand[go], k[go], part[go], strict=True):
         children = np.flatnonzero((u.parent == unit) & ~u.active)[: int(n_parts) - 1]
-        ask = max(u.asking_rent[unit], p.owner_running_cost)
-        for c in children:
-            u.active[c] = True
-            u.area[c] = a
-            u.eligible[c] = u.eligible[unit]
-            u.owner[c] = u.owner[unit]
-            u.function[c] = Function.VACANT
-            u.asking_rent[c] = ask
-            u.book_rent[c] = u.book_rent[unit]
-            # The parts stood empty as long as the whole: a split does not restart the
-            # valuation lag, the ordinance's clock or the structural-vacancy count.
-            u.months_vacant[c] = u.months_vacant[unit]
-            u.best_bid[c] = 0.0
-        u.area[unit] = a
-        m.log_event(int(unit), "split", cause=f"{int(n_parts)} parts of {a:.0f} m2")
+        m.ledger.split(int(unit), children, float(a),
+                       max(u.asking_rent[unit], p.owner_running_cost))
 
 
-def _merges(m: CityCentreModel) -> None:
+def _merges(m: CityCentreModel, mo: Month) -> None:
     """An owner joins two neighbouring vacant units of its own (same street segment) when the
     whole's rent beats the parts' net of the cost; the smaller becomes a dormant slot."""
     p, u = m.p, m.units
@@ -237,9 +247,9 @@ def _merges(m: CityCentreModel) -> None:
     a = np.array([x for x, _ in pairs])
     b = np.array([y for _, y in pairs])
     joint = u.area[a] + u.area[b]
-    both = np.maximum(best_bids(m, a, joint), 0.0) * joint
-    apart = (np.maximum(best_bids(m, a, u.area[a]), 0.0) * u.area[a]
-             + np.maximum(best_bids(m, b, u.area[b]), 0.0) * u.area[b])
+    both = np.maximum(best_bids(m, mo, a, joint), 0.0) * joint
+    apart = (np.maximum(best_bids(m, mo, a, u.area[a]), 0.0) * u.area[a]
+             + np.maximum(best_bids(m, mo, b, u.area[b]), 0.0) * u.area[b])
     y = unit_yield(p, u, m.owner_book)[a]
     go = both - apart > p.merge_cost * joint * y * (1.0 + p.conversion_hurdle)
     used: set[int] = set()
@@ -247,25 +257,23 @@ def _merges(m: CityCentreModel) -> None:
         if keep in used or give in used:
             continue
         used.update((int(keep), int(give)))
-        # The whole is booked at the parts' area-weighted book rent (book value kept) and has
-        # stood empty since the later of the two fell vacant.
-        u.book_rent[keep] = ((u.book_rent[keep] * u.area[keep] + u.book_rent[give] * u.area[give])
-                             / (u.area[keep] + u.area[give]))
-        u.months_vacant[keep] = min(u.months_vacant[keep], u.months_vacant[give])
-        u.area[keep] += u.area[give]
-        u.area[give] = 0.0
-        u.months_vacant[give] = 0  # no longer a unit: its clock moved to the whole
-        u.active[give] = False
-        u.parent[give] = keep
-        m.log_event(int(keep), "merge", cause=f"with unit {give}")
+        m.ledger.merge(int(keep), int(give))
 
 
-def asking_rents(m: CityCentreModel) -> None:
+def learn_from_bids(m: CityCentreModel, mo: Month) -> None:
+    """Owners keep the best recent bid seen in the month's matching as market evidence."""
+    p, u, seen = m.p, m.units, mo.seen_bids
+    fresh = seen > 0
+    better = fresh & ((seen >= u.best_bid) | (m.clock - u.best_bid_month > p.bid_evidence_months))
+    u.best_bid[better] = seen[better]
+    u.best_bid_month[better] = m.clock
+
+
+def asking_rents(m: CityCentreModel, mo: Month) -> None:
     """Owners hold, cut or learn from bids (kernel `update_asking_rents`)."""
     p, u = m.p, m.units
-    seen = getattr(m, "seen_bids", np.zeros(u.n))
     u.asking_rent[:] = m.kernels.update_asking_rents(
-        u.asking_rent, u.contract_rent, u.months_vacant.astype(np.int64), u.vacant, seen,
-        np.asarray(m.reservation, dtype=float), p.asking_rent_hold_months, p.asking_rent_step,
-        p.bid_learning)
+        u.asking_rent, u.contract_rent, u.months_vacant.astype(np.int64), u.vacant,
+        mo.seen_bids, np.asarray(mo.reservation, dtype=float), p.asking_rent_hold_months,
+        p.asking_rent_step, p.bid_learning)
 

@@ -74,11 +74,12 @@ def evidence_rent(p: Params, u: UnitState, clock: int) -> np.ndarray:
     return np.maximum(np.where(fresh, u.best_bid, 0.0), p.owner_running_cost)
 
 
-def mark_book_rents(p: Params, u: UnitState, clock: int) -> None:
-    """Appraisal: a vacant unit keeps its book rent for the valuation lag, then is marked to the
-    market evidence (never up: a bid above the book rent lets the unit)."""
+def mark_book_rents(p: Params, u: UnitState, clock: int) -> np.ndarray:
+    """Appraisal: the book rents after it (EUR/m2/yr). A vacant unit keeps its book rent for the
+    valuation lag, then is marked to the market evidence (never up: a bid above the book rent
+    lets the unit)."""
     stale = u.vacant & (u.months_vacant > p.valuation_lag_months)
-    u.book_rent[stale] = np.minimum(u.book_rent[stale], evidence_rent(p, u, clock)[stale])
+    return np.where(stale, np.minimum(u.book_rent, evidence_rent(p, u, clock)), u.book_rent)
 
 
 def unit_values(p: Params, u: UnitState, book: OwnerBook) -> np.ndarray:

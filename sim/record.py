@@ -88,23 +88,22 @@ def morans_i(model: CityCentreModel) -> float:
 
 
 class Recorder:
-    """Collects rows in plain lists; `frames()` turns them into DataFrames once, at the end."""
+    """Collects rows in plain lists; `frames()` turns them into DataFrames once, at the end.
+    The event log is the ledger's (`sim.ledger.Ledger.events`)."""
 
     def __init__(self, model: CityCentreModel) -> None:
         self.model = model
         self.rows: list[dict] = []
         self.unit_frames: list[pd.DataFrame] = []
-        self.events: list[tuple] = []
 
-    def event(self, unit: int, kind: str, cause: str) -> None:
-        m = self.model
-        self.events.append((m.year, m.calendar_month, m.steps, int(unit), kind,
-                            FUNCTION_NAMES[int(m.units.function[unit])],
-                            ZONE_NAMES[int(m.units.zone[unit])], cause))
+    @property
+    def events(self) -> list[tuple]:
+        return self.model.ledger.events
 
     def record_month(self) -> None:
         m, u = self.model, self.model.units
-        d = m.demand
+        mo = m.last_month
+        d = mo.demand
         elig = u.eligible & u.active
         vac = u.vacant & elig
         shop = u.occupied_commercial
@@ -118,21 +117,21 @@ class Recorder:
         row["n_shops"] = int(shop.sum())
         row["n_chain_shops"] = int((shop & u.chain).sum())
         row["n_popups"] = int((shop & u.popup).sum())
-        row["footfall_total"] = float(m.node_footfall.sum())
+        row["footfall_total"] = float(mo.flows.node_footfall.sum())
         rent = np.where(u.vacant, u.asking_rent, u.contract_rent)
         for z in Zone:
             mask = elig & (u.zone == z)
             row[f"footfall_{ZONE_NAMES[z]}"] = float(u.footfall[mask].mean()) if mask.any() else 0.0
             row[f"mean_rent_{ZONE_NAMES[z]}"] = float(rent[mask].mean()) if mask.any() else 0.0
-        row["visitor_trips"] = m.trips_month / DAYS_PER_MONTH
+        row["visitor_trips"] = mo.flows.trips / DAYS_PER_MONTH
         tot = d.total.sum(axis=(0, 1))
         retail_total = tot[_RETAIL].sum()
         row["online_share"] = (float(d.online.sum(axis=(0, 1))[_RETAIL].sum() / retail_total)
                                if retail_total > 0 else 0.0)
         row["share_65plus"] = d.share_65plus
-        row["n_residents"] = float(m.residents_at.sum())
+        row["n_residents"] = float(m.households.residents_at.sum())
         for k in ("openings", "closures", "conversions", "relocations"):
-            row[k] = int(m.month_events[k])
+            row[k] = int(mo.events[k])
         occupied = u.function[u.active & ~u.vacant & (u.function != Function.MARKET)]
         # A mixed-use unit adds its second function to the mix.
         row["shannon_diversity"] = shannon(np.r_[occupied, u.second_function[
@@ -145,9 +144,9 @@ class Recorder:
         row["spend_total"] = float(d.total.sum())
         row["spend_online"] = float(d.online.sum())
         row["spend_outside"] = float(d.outside.sum())
-        row["shop_revenue"] = m.revenue_total
-        row["shop_revenue_online"] = m.revenue_online_total
-        row["spend_leakage"] = float(m.leakage[_COMMERCIAL].sum())
+        row["shop_revenue"] = mo.revenue_total
+        row["shop_revenue_online"] = mo.revenue_online_total
+        row["spend_leakage"] = float(mo.leakage[_COMMERCIAL].sum())
         row["n_housing"] = int(((u.function == Function.HOUSING) & u.active).sum())
         counts = np.bincount(u.function[shop].astype(np.int64), minlength=len(FUNCTION_NAMES))
         for b, code in zip(BRANCH_NAMES, COMMERCIAL, strict=True):
@@ -159,7 +158,7 @@ class Recorder:
         row["n_offices"] = int((elig & (u.function == Function.OFFICE)).sum())
         row["n_mixed_use"] = int((shop & (u.second_function >= 0)).sum())
         for k in ("sales", "splits", "merges"):
-            row[k] = int(m.month_events[k])
+            row[k] = int(mo.events[k])
         row["national_support"] = float(m.national_support)
         self.rows.append(row)
         if m.calendar_month == 12:

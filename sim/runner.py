@@ -70,12 +70,10 @@ def _readable(spec: Any) -> str:
 
 
 def _norm_policy(spec: str) -> tuple[str, list[tuple[str, str]]]:
-    name, _, settings = spec.partition(":")
-    items = []
-    for item in filter(None, (x.strip() for x in settings.split(","))):
-        key, _, value = item.partition("=")
-        items.append((key.strip(), value.strip()))
-    return name.strip(), sorted(items)
+    from .policies.spec import LeverSpec
+
+    lever = LeverSpec.parse(spec).normalised()
+    return lever.name, [list(kv) for kv in lever.settings]
 
 
 def default_out(scenario: Any = "baseline", town: Any = "medium", seed: int = 0,

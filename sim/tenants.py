@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .agents import BRANCHES, Entrepreneur
+from .agents import BRANCHES, Entrepreneur, OfficeUser, Shop
 from .agents.entrepreneur import SEARCHER_TYPES, draw_age
 from .economics import (
     fixed_costs,
@@ -22,10 +22,11 @@ from .economics import (
 from .exits import IS_PROTECTED, closure_decisions
 from .functions import Anchor, Function
 from .market import MarketView, Searcher, admissible, assign, candidate_units, evaluate
-from .owners import alternative_rents
+from .owners import alternative_rents, book_start_rents
 
 if TYPE_CHECKING:
     from .model import CityCentreModel
+    from .month import Month
 
 #: Anchors that renew in place rather than look for another unit.
 _STAY_PUT = (int(Anchor.DEPARTMENT_STORE), int(Anchor.SUPERMARKET), int(Anchor.CULTURE),
@@ -34,13 +35,13 @@ _SECOND_FUNCTIONS = np.array([int(Function.HORECA), int(Function.SERVICES),
                               int(Function.CULTURE)])
 
 
-def sitting_bids(m: CityCentreModel, units: np.ndarray) -> np.ndarray:
+def sitting_bids(m: CityCentreModel, mo: Month, units: np.ndarray) -> np.ndarray:
     """The rent (EUR/m2/yr) each sitting tenant of ``units`` could pay on its smoothed revenue:
     its operating margin (a mixed-use unit's second function at that function's margin) less
     its fixed costs and what it needs; its opening costs are sunk."""
     u, p = m.units, m.p
     op = operator_of(u.chain[units])
-    c = m.cost_inputs()
+    c = mo.costs
     revenue = u.revenue_ema[units]
     now = u.revenue[units] + u.revenue_online[units]
     second_share = np.divide(u.revenue_second[units], now, out=np.zeros(len(units)),
@@ -51,52 +52,53 @@ def sitting_bids(m: CityCentreModel, units: np.ndarray) -> np.ndarray:
     surplus = (margin * revenue
                - fixed_costs(p, u.area[units], op, u.cost_factor[units], c.cost_index)
                - required_profit(p, revenue, op, c.cost_index))
-    share = 1.0 + m.inputs.levy[units]
+    share = 1.0 + mo.inputs.levy[units]
     return 12.0 * surplus / np.maximum(u.area[units], 1e-9) / share
 
 
-def initial_rents_and_cash(m: CityCentreModel) -> None:
+def initial_rents_and_cash(m: CityCentreModel, mo: Month) -> None:
     """Rents, accounts and asking rents of the generated start state. A sitting tenant's rent is
     the renewal bargain between its bid on this month's revenue and the owner's running costs
     (the rule of `lease_ends`); the burn-in then lets the market settle."""
     u, p = m.units, m.p
     shop = np.flatnonzero(u.occupied_commercial)
     u.revenue_ema[shop] = u.revenue[shop] + u.revenue_online[shop]
-    bid = sitting_bids(m, shop)
-    floor = np.maximum(alternative_rents(m)[shop], p.owner_running_cost)
+    bid = sitting_bids(m, mo, shop)
+    floor = np.maximum(alternative_rents(m, mo)[shop], p.owner_running_cost)
     rent = np.maximum(floor + p.renewal_owner_share * (bid - floor), floor)
-    u.contract_rent[shop] = rent
+    contract = u.contract_rent.copy()
+    contract[shop] = rent
     housing = u.active & (u.function == Function.HOUSING)
     office = u.active & (u.function == Function.OFFICE)
-    u.contract_rent[housing] = p.housing_rent[u.zone[housing]]
-    u.contract_rent[office] = p.office_rent[u.zone[office]]
+    contract[housing] = p.housing_rent[u.zone[housing]]
+    contract[office] = p.office_rent[u.zone[office]]
     for unit, user in m.office_at.items():  # office users in shop units bargain like shops
-        res = max(float(np.maximum(alternative_rents(m)[unit], p.owner_running_cost)), 0.0)
-        u.contract_rent[unit] = max(res + p.renewal_owner_share * (user.bid - res), res)
+        res = max(float(np.maximum(alternative_rents(m, mo)[unit], p.owner_running_cost)), 0.0)
+        contract[unit] = max(res + p.renewal_owner_share * (user.bid - res), res)
     vacant = np.flatnonzero(u.vacant_eligible)
     if len(vacant):  # vacant units: owners ask what neighbours pay
         for z in np.unique(u.zone[vacant]):
             paid = rent[u.zone[shop] == z]
             ask = float(np.median(paid)) if len(paid) else float(np.median(rent)) if len(
                 rent) else p.owner_running_cost
-            u.contract_rent[vacant[u.zone[vacant] == z]] = ask
-    u.asking_rent[:] = u.contract_rent
-    u.book_rent[:] = u.contract_rent
+            contract[vacant[u.zone[vacant] == z]] = ask
+    m.ledger.start_tenancies({"contract_rent": contract})
+    book_start_rents(m)
     op = operator_of(u.chain[shop])
-    c = m.cost_inputs()
-    fixed = fixed_costs(p, u.area[shop], op, u.cost_factor[shop], c.cost_index)
+    fixed = fixed_costs(p, u.area[shop], op, u.cost_factor[shop], mo.costs.cost_index)
     u.cash[shop] = p.reserve_months * (fixed + rent * u.area[shop] / 12.0)
-    finances(m, initial=True)
+    finances(m, mo, initial=True)
 
 
-def finances(m: CityCentreModel, initial: bool = False) -> None:
+def finances(m: CityCentreModel, mo: Month, initial: bool = False) -> float:
     """The month's accounts of every tenant: profit after rent, the smoothed profit after what
     the operator needs, and (independents) cash after the entrepreneur's drawings. The
-    municipality pays running rent subsidies as far as its budget allows."""
-    u, p, i = m.units, m.p, m.inputs
+    municipality pays running rent subsidies as far as its budget allows. Returns the national
+    support paid to tenants this month (EUR)."""
+    u, p, i = m.units, m.p, mo.inputs
     shop = u.occupied_commercial
     op = operator_of(u.chain)
-    c = m.cost_inputs()
+    c = mo.costs
     revenue = u.revenue + u.revenue_online
     fixed = fixed_costs(p, u.area, op, u.cost_factor, c.cost_index)
     rent = u.contract_rent * u.area / 12.0
@@ -105,7 +107,7 @@ def finances(m: CityCentreModel, initial: bool = False) -> None:
     paid = m.municipality.pay(total, "rent subsidy") if total > 0 else 0.0
     subsidy = owed * (paid / total if total > 0 else 0.0)
     support = i.cost_support * (rent + fixed)
-    m.national_support += float(np.where(shop, support, 0.0).sum())
+    national = float(np.where(shop, support, 0.0).sum())
     second = np.where(u.second_function >= 0, u.second_function, 0)
     gross = (operating_margin(p, u.function, op) * (revenue - u.revenue_second)
              + operating_margin(p, second, op) * u.revenue_second)
@@ -121,9 +123,10 @@ def finances(m: CityCentreModel, initial: bool = False) -> None:
     u.loss_months[:] = np.where(shop & (u.profit_ema < 0), u.loss_months + 1, 0)
     indep = shop & ~u.chain
     u.cash[:] = np.where(indep, u.cash + econ, np.where(shop, u.cash, 0.0))
+    return national
 
 
-def closures(m: CityCentreModel) -> None:
+def closures(m: CityCentreModel, mo: Month) -> None:
     """Shops that close this month close (`sim.exits`); retiring owners with a successor hand
     over; pop-ups that can afford a regular lease stay on."""
     u, p = m.units, m.p
@@ -136,16 +139,13 @@ def closures(m: CityCentreModel) -> None:
                                               can_stay)
     stay = u.popup & (u.lease_end <= m.clock) & can_stay & u.occupied_commercial
     for unit in np.flatnonzero(stay):
-        u.popup[unit] = False
-        m.sign_lease(int(unit), float(regular[unit]), popup=False)
+        m.ledger.popup_stays(int(unit), float(regular[unit]))
     if succession.any():
         rng = m.stream("succession")
         lo, hi = p.retirement_age
         for unit in np.flatnonzero(succession):
             age = float(draw_age(p, rng))
-            u.birth_clock[unit] = m.clock - round(12 * age)
-            u.retire_age[unit] = rng.uniform(lo, hi)
-            m.log_event(int(unit), "succession", cause="retirement")
+            m.ledger.succession(int(unit), m.clock - round(12 * age), rng.uniform(lo, hi))
     for cause, mask in decisions.items():
         for unit in np.flatnonzero(mask):
             shop = m.shop_at.get(int(unit))
@@ -153,47 +153,44 @@ def closures(m: CityCentreModel) -> None:
                 shop.close(cause)
 
 
-def lease_ends(m: CityCentreModel) -> list[Searcher]:
+def lease_ends(m: CityCentreModel, mo: Month) -> list[Searcher]:
     """Leases ending this month: office users renew or leave; shops weigh renewing (the
-    bargain between their bid and the owner's reservation rent) against moving, so they search
-    this month (`search_and_match` settles it). Anchors renew in place if they can."""
+    bargain between their bid and the owner's reservation rent of last month) against moving, so
+    they search this month (`search_and_match` settles it). Anchors renew in place if they
+    can."""
     u, p = m.units, m.p
-    res = m.reservation
+    res = m.last_month.reservation
     theta = p.renewal_owner_share
     moves = m.stream("offices").random(u.n)  # drawn in full every month (aligned stream)
     for unit in [k for k, user in m.office_at.items() if u.lease_end[k] <= m.clock]:
         user = m.office_at[unit]
         if moves[unit] >= p.office_move_probability and user.bid >= res[unit]:
-            m.sign_lease(unit, float(res[unit] + theta * (user.bid - res[unit])), popup=False)
+            m.ledger.sign(unit, float(res[unit] + theta * (user.bid - res[unit])), popup=False)
         else:
-            m.log_event(unit, "office_close",
-                        cause="moves on" if moves[unit] < p.office_move_probability
-                        else "lease_end")
-            user.leave()
+            user.leave(cause="moves on" if moves[unit] < p.office_move_probability
+                       else "lease_end")
     due = np.flatnonzero(u.occupied_commercial & ~u.popup & (u.lease_end <= m.clock))
     # Municipal culture and the market square are not run for profit: they renew as they are.
     public = due[IS_PROTECTED[u.anchor[due]]]
     for unit in public:
-        m.sign_lease(int(unit), float(u.contract_rent[unit]), popup=False)
-        u.startup_monthly[unit] = 0.0
+        m.ledger.renew(int(unit), float(u.contract_rent[unit]))
     due = due[~IS_PROTECTED[u.anchor[due]]]
     if len(due) == 0:
-        m.pending_renewals = {}
         return []
-    bid = sitting_bids(m, due)
+    bid = sitting_bids(m, mo, due)
     viable = bid >= res[due]
     rent = np.where(viable, res[due] + theta * (bid - res[due]), np.nan)
     home_surplus = np.where(viable, (bid - rent) * u.area[due], -np.inf)
-    m.pending_renewals = {int(k): float(r) for k, r in zip(due, rent, strict=True)}
+    mo.pending_renewals = {int(k): float(r) for k, r in zip(due, rent, strict=True)}
     searchers = []
     for k, hs in zip(due, home_surplus, strict=True):
         if u.anchor[k] in _STAY_PUT:
             continue
-        searchers.append(relocation_searcher(m, int(k), float(hs)))
+        searchers.append(relocation_searcher(m, mo, int(k), float(hs)))
     return searchers
 
 
-def relocation_searcher(m: CityCentreModel, k: int, home_surplus: float,
+def relocation_searcher(m: CityCentreModel, mo: Month, k: int, home_surplus: float,
                         allowed: np.ndarray | None = None) -> Searcher:
     """A shop in unit ``k`` looking for a better unit (staying is worth ``home_surplus``)."""
     u = m.units
@@ -201,15 +198,15 @@ def relocation_searcher(m: CityCentreModel, k: int, home_surplus: float,
         agent=m.shop_at[k], kind="relocation", branches=np.array([int(u.function[k])]),
         chain=bool(u.chain[k]), cost_factor=float(u.cost_factor[k]),
         min_area=0.5 * float(u.area[k]), max_area=2.0 * float(u.area[k]), home=k,
-        home_surplus=home_surplus, own_visits=float(m.flows.main_visits[k]),
+        home_surplus=home_surplus, own_visits=float(mo.flows.main_visits[k]),
         own_passers=float(passers_term(u.footfall[k], u.area[k])), appeal=float(u.appeal[k]),
-        allowed=allowed, grant_eligible=bool(m.inputs.grant_origin[k]))
+        allowed=allowed, grant_eligible=bool(mo.inputs.grant_origin[k]))
 
 
-def _arrivals(m: CityCentreModel) -> None:
+def _arrivals(m: CityCentreModel, mo: Month) -> None:
     """New searchers this month (Poisson by type) join those still looking."""
-    u, p, i = m.units, m.p, m.inputs
-    rng = m.stream("entry")
+    u, p, i = m.units, m.p, mo.inputs
+    rng = m.stream("arrivals")
     n_active = float(u.active.sum())
     rate = m.driver("entrant_arrival_rate") * n_active / 100.0
     mix = np.asarray(p.entrant_mix, dtype=float)
@@ -239,20 +236,20 @@ def searcher_of(m: CityCentreModel, e: Entrepreneur) -> Searcher:
                     subsidised=not (e.chain or e.popup), allowed=getattr(e, "allowed", None))
 
 
-def search_and_match(m: CityCentreModel, leaving: list[Searcher]) -> None:
+def search_and_match(m: CityCentreModel, mo: Month, leaving: list[Searcher]) -> None:
     """Entrants, office users and shops at lease end search; leases are signed best surplus
-    first; shops that did not move renew or close; owners learn from every bid."""
-    u, p, i = m.units, m.p, m.inputs
-    _arrivals(m)
+    first; shops that did not move renew or close; the bids seen go into ``mo.seen_bids``."""
+    u, p, i = m.units, m.p, mo.inputs
+    _arrivals(m, mo)
     entrants = list(m.agents_by_type[Entrepreneur]) if Entrepreneur in m.agents_by_type else []
     searchers = [searcher_of(m, e) for e in entrants] + leaving
     for mech in m.mechanisms:
-        searchers += mech.searchers(m)
+        searchers += mech.searchers(m, mo)
     vacant = u.vacant_eligible
     view = MarketView(
-        p=p, u=u, pools=m.pools, potential=m.flows.potential, street=m.street,
-        unit_attraction=i.unit_attraction, levy=i.levy, costs=m.cost_inputs(),
-        asking=u.asking_rent, reservation=m.reservation, forced=i.forced_letting & vacant,
+        p=p, u=u, pools=mo.pools, potential=mo.flows.potential, street=mo.street,
+        unit_attraction=i.unit_attraction, levy=i.levy, costs=mo.costs,
+        asking=u.asking_rent, reservation=mo.reservation, forced=i.forced_letting & vacant,
         retail_pool=vacant & i.retail_lettable, office_pool=vacant & i.office_permit,
         reloc_annual=p.relocation_cost_per_m2 * 12.0 / p.lease_months,
         relocation_grant=i.relocation_grant,
@@ -269,7 +266,7 @@ def search_and_match(m: CityCentreModel, leaving: list[Searcher]) -> None:
     signed = assign(matches)
     moved: set[int] = set()
     done: set[int] = set()
-    popup_rng = m.stream("entry")
+    traits = m.stream("shop_traits")
     for match in signed:
         s = match.searcher
         if s.kind == "relocation":
@@ -278,48 +275,42 @@ def search_and_match(m: CityCentreModel, leaving: list[Searcher]) -> None:
                      if s.grant_eligible else 0.0)
             if grant > 0:
                 grant = m.municipality.pay(grant, "relocation grant")
-            s.agent.move_to(match.unit, match.rent)
             # Moving and re-fitting are paid over the new lease, less any grant.
-            u.startup_monthly[match.unit] = max(
-                p.relocation_cost_per_m2 * u.area[match.unit] - grant, 0.0) / p.lease_months
-            m.month_events["relocations"] += 1
+            s.agent.move_to(match.unit, match.rent, max(
+                p.relocation_cost_per_m2 * u.area[match.unit] - grant, 0.0) / p.lease_months)
         elif s.office:
-            m.open_office(match.unit, match.rent, s.office_bid * p.office_rent[u.zone[
-                match.unit]])
+            OfficeUser.sign(m, match.unit, match.rent,
+                            s.office_bid * p.office_rent[u.zone[match.unit]])
             done.add(id(s.agent))
             s.agent.remove()
         else:
             e = s.agent
             if isinstance(e, Entrepreneur):
-                m.open_shop(match.unit, match.branch, chain=e.chain, popup=e.popup,
-                            rent=match.rent, cost_factor=e.cost_factor,
-                            birth_clock=e.birth_clock, subsidy=match.subsidy, rng=popup_rng)
+                m.ledger.open_shop(match.unit, match.branch, chain=e.chain, popup=e.popup,
+                                   rent=match.rent, cost_factor=e.cost_factor,
+                                   birth_clock=e.birth_clock, subsidy=match.subsidy,
+                                   rng=traits, costs=mo.costs)
+                Shop(m, match.unit)
                 done.add(id(e))
                 e.remove()
     for e in entrants:
         if id(e) not in done:
             e.wait()
-    for unit, rent in m.pending_renewals.items():
+    for unit, rent in mo.pending_renewals.items():
         if unit in moved or unit not in m.shop_at:
             continue
         if np.isfinite(rent):
-            m.sign_lease(unit, rent, popup=False)
-            u.startup_monthly[unit] = 0.0  # the fit-out is written off over the first lease
+            m.ledger.renew(unit, rent)
         else:
             m.shop_at[unit].close("lease_end")
-    m.pending_renewals = {}
-    fresh = seen > 0
-    better = fresh & ((seen >= u.best_bid) | (m.clock - u.best_bid_month > p.bid_evidence_months))
-    u.best_bid[better] = seen[better]
-    u.best_bid_month[better] = m.clock
-    m.seen_bids = seen
+    mo.seen_bids = seen
 
 
-def mixed_use(m: CityCentreModel) -> None:
+def mixed_use(m: CityCentreModel, mo: Month) -> None:
     """Where the zoning plan permits it, a shop reviewing its format adds a second function
     (bar, counter, service point) when the extra margin from that function's spending pool pays
     for the fit-out over the rest of its lease [P31]."""
-    u, p, i = m.units, m.p, m.inputs
+    u, p, i = m.units, m.p, mo.inputs
     cand = u.occupied_commercial & i.mixed_use_permit & (u.second_function < 0) & ~u.popup
     if not cand.any():
         return
@@ -329,7 +320,7 @@ def mixed_use(m: CityCentreModel) -> None:
         return
     from .attraction import location_factor, tenant_factor
 
-    common = (tenant_factor(p, u, m.clock) * location_factor(p, u, m.street, i.unit_attraction))
+    common = (tenant_factor(p, u, m.clock) * location_factor(p, u, mo.street, i.unit_attraction))
     best_gain = np.full(len(look), 0.0)
     best_g = np.full(len(look), -1)
     op = operator_of(u.chain[look])
@@ -338,17 +329,15 @@ def mixed_use(m: CityCentreModel) -> None:
     for g in _SECOND_FUNCTIONS:
         own = u.function[look] == g
         sv = p.mixed_use_attraction * (p.stop_preference[:, g][:, None]
-                                       * m.flows.potential[:, look]).sum(axis=0) * common[look]
-        rev = m.pools.destination[g] * np.divide(sv, m.pools.visits[g] + sv,
-                                                 out=np.zeros(len(look)),
-                                                 where=m.pools.visits[g] + sv > 0)
+                                       * mo.flows.potential[:, look]).sum(axis=0) * common[look]
+        rev = mo.pools.destination[g] * np.divide(sv, mo.pools.visits[g] + sv,
+                                                  out=np.zeros(len(look)),
+                                                  where=mo.pools.visits[g] + sv > 0)
         gain = np.where(own, -np.inf, operating_margin(p, np.full(len(look), g), op) * rev - cost)
         better = gain > best_gain
         best_gain = np.where(better, gain, best_gain)
         best_g = np.where(better, g, best_g)
     for unit, g, c in zip(look, best_g, cost, strict=True):
         if g >= 0:
-            u.second_function[unit] = g
-            u.startup_monthly[unit] += c
-            m.log_event(int(unit), "mixed_use", cause=Function(int(g)).name.lower())
+            m.ledger.add_second_function(int(unit), int(g), float(c))
 

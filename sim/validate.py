@@ -140,11 +140,17 @@ def check_spec(value: Any, name: str, allowed: str, objects: tuple[type, ...] = 
 
 
 def split_policy(spec: str) -> tuple[str, list[str]]:
-    """``"name:key=value,key=value"`` -> (name, [key, ...]) without checking names or values."""
-    name, _, settings = spec.partition(":")
-    keys = [item.partition("=")[0].strip()
-            for item in (s.strip() for s in settings.split(",")) if item]
-    return name.strip(), keys
+    """``"name:key=value,key=value"`` -> (name, [key, ...]) without checking names or values
+    (a setting without ``=`` counts by its text; `parse_policy` refuses it)."""
+    from .policies.spec import LeverSpec, PolicyError
+
+    try:
+        lever = LeverSpec.parse(spec)
+    except PolicyError:
+        name, _, rest = spec.partition(":")
+        return name.strip(), [s.strip().partition("=")[0].strip() for s in rest.split(",")
+                              if s.strip()]
+    return lever.name, lever.keys
 
 
 def check_policies(value: Any, name: str = "policies") -> list[str]:

@@ -44,7 +44,7 @@ def test_burn_in_holds_drivers_at_the_scenario_start_and_shocks_neutral():
     assert m.origin_year == sc.start_year == 2013  # the burn-in is held where the data begins
     assert m.p.driver("visit_shock", 2020.25) > 0  # the lockdown is on in April 2020 ...
     assert m.p.driver("visit_shock", 2020.25, burn_in=True) == 0.0  # ... but not in a burn-in
-    m.in_burn_in = True  # as during the burn-in
+    m.calendar.in_burn_in = True  # as during the burn-in
     assert m.year_f == 2013.0 and m.driver("visit_shock") == 0.0
     assert m.driver("online_share_fashion") == pytest.approx(
         m.p.traj["online_share_fashion"](2013.0))

@@ -84,11 +84,11 @@ def test_simplifying_keeps_the_flows(towns):
         cont = np.asarray(m.p.stop_continue, dtype=float)
         stops = np.asarray(m.p.max_stops, dtype=np.int64)
         entry = t.entry_node.astype(np.int64)
-        net = m.net
+        net, g = m.net, m.geometry
         visits, od, em, _ = m.kernels.visitor_flows(
-            net.pair_ptr, net.pair_col, m._kernel, m._door, m.units.node, attr, m0, cont, stops,
-            m._exit_prob, entry)
-        foot = m.kernels.push_flows(net.pair_ptr, net.pair_col, od, em, m._exit_prob, entry,
+            net.pair_ptr, net.pair_col, g.kernel, g.door, m.units.node, attr, m0, cont, stops,
+            g.exit_prob, entry)
+        foot = m.kernels.push_flows(net.pair_ptr, net.pair_col, od, em, g.exit_prob, entry,
                                     net.tree_ptr, net.tree_node, net.tree_pred)
         out.append((visits[:n_units], foot[t.unit_node]))
     (va, fa), (vb, fb) = out

@@ -123,14 +123,16 @@ def test_check_frames_reports_bad_tables(small_run):
 
 
 def _poison_revenue(monkeypatch, at_step: int = 5):
-    original = CityCentreModel._revenue
+    from sim import economics
 
-    def revenue(self, demand):
-        original(self, demand)
-        if self.steps == at_step:
-            self.units.revenue[7] = math.nan
+    original = economics.month_revenue
 
-    monkeypatch.setattr(CityCentreModel, "_revenue", revenue)
+    def revenue(m, mo):
+        original(m, mo)
+        if m.steps == at_step:
+            m.units.revenue[7] = math.nan
+
+    monkeypatch.setattr(economics, "month_revenue", revenue)
 
 
 def test_cli_check_stops_at_first_violation(tmp_path, monkeypatch, capsys):

@@ -173,8 +173,10 @@ def test_contagion_acts_through_what_visitors_see():
         for j in near:
             if j != k and j in m.shop_at and u.anchor[j] == 0:
                 m.shop_at[j].close("test")
-        m.update_local_vacancy()
-        m.flows_and_revenue()
+        from sim.initial import flows_and_revenue
+
+        m.update_local_vacancy(m.last_month)
+        flows_and_revenue(m, m.last_month)
         return share_before - m.flows.main_visits[k] / m.flows.main_visits.sum()
 
     assert visit_loss(3.0) > visit_loss(0.0) + 1e-4

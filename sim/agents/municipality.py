@@ -48,8 +48,13 @@ class Municipality(Agent):
             self.spent_by[purpose] = self.spent_by.get(purpose, 0.0) + granted
         return granted
 
+    def prepare(self) -> None:
+        """Every lever's bookkeeping for the month (payments, draws, votes), in lever order."""
+        for policy in self.policies:
+            policy.prepare_for(self.model)
+
     def effects(self) -> list[Any]:
-        """This month's effects of every active lever."""
+        """This month's effects of every active lever (pure)."""
         out = []
         for policy in self.policies:
             eff = policy.effects_for(self.model)

@@ -23,9 +23,16 @@ class OfficeUser(CellAgent):
         self.cell = model.space[int(model.units.node[unit])]
         model.office_at[self.unit] = self
 
-    def leave(self) -> None:
+    @classmethod
+    def sign(cls, model: Model, unit: int, rent: float, bid: float) -> OfficeUser:
+        """A new office user signs a lease for vacant ``unit`` at ``rent`` (EUR/m2/yr)."""
+        model.ledger.open_office(unit, rent)
+        return cls(model, unit, bid)
+
+    def leave(self, cause: str = "lease_end") -> None:
         """Give up the lease: the unit becomes vacant."""
         m = self.model
-        m.vacate(self.unit)
+        m.ledger.office_leaves(self.unit, cause)
+        m.ledger.vacate(self.unit)
         del m.office_at[self.unit]
         self.remove()

@@ -39,5 +39,4 @@ class PropertyOwner(Agent):
         m = self.model
         book = m.owner_book
         book.debt[self.owner_id] = max(book.debt[self.owner_id] - price, 0.0)
-        m.units.owner[unit] = buyer.owner_id
-        m.log_event(unit, "sale", cause=f"{self.kind} -> {buyer.kind}")
+        m.ledger.transfer(unit, buyer.owner_id, cause=f"{self.kind} -> {buyer.kind}")

@@ -32,12 +32,7 @@ class Resident(FixedAgent):
     @staticmethod
     def draw_ages(model: CityCentreModel, rng: np.random.Generator) -> np.ndarray:
         p = model.p
-        cdf = getattr(model, "_household_size_cdf", None)
-        if cdf is None:
-            scale = p.household_size / float(np.dot(np.arange(1, 5), SIZE_PROBS))
-            probs = SIZE_PROBS * np.array([1.0, scale, scale**2, scale**3])
-            cdf = np.cumsum(probs / probs.sum())
-            model._household_size_cdf = cdf
+        cdf = model.households.size_cdf
         size = 1 + min(int(np.searchsorted(cdf, rng.random(), side="right")), 3)
         # Scalar bounds (min/max) instead of np.clip on Python floats: the same values, a tenth
         # of the time, for a draw made for every household at start and at every move.

@@ -58,26 +58,21 @@ class Shop(CellAgent):
     # ------------------------------------------------------------------ decisions
     def close(self, cause: str) -> None:
         """Leave the unit: it becomes vacant; the owner asks at least the last rent."""
-        m, u = self.model, self.model.units
-        kind = "popup_end" if u.popup[self.unit] else "closure"
-        m.log_event(self.unit, kind, cause=cause)
-        m.vacate(self.unit)
+        m = self.model
+        m.ledger.close(self.unit, cause)
         del m.shop_at[self.unit]
         self.remove()
 
-    def move_to(self, dst: int, rent: float) -> None:
-        """Relocate to vacant unit ``dst`` at ``rent`` (EUR/m2/yr)."""
-        m, u = self.model, self.model.units
+    def move_to(self, dst: int, rent: float, moving_monthly: float = 0.0) -> None:
+        """Relocate to vacant unit ``dst`` at ``rent`` (EUR/m2/yr); the moving and re-fitting
+        costs (``moving_monthly``, EUR/month) are written off over the new lease."""
+        m = self.model
         src = self.unit
-        m.log_event(src, "relocation_out", cause=f"to unit {dst}")
-        u.move_tenant(src, dst)
-        m.vacate(src)
+        m.ledger.relocate(src, dst, rent, moving_monthly)
         del m.shop_at[src]
         m.shop_at[dst] = self
         self.unit = dst
-        self.cell = m.space[int(u.node[dst])]
-        m.sign_lease(dst, rent, popup=False)
-        m.log_event(dst, "relocation_in", cause=f"from unit {src}")
+        self.cell = m.space[int(m.units.node[dst])]
 
     @staticmethod
     def adopt_online_channel(model: Model, draws: np.ndarray) -> np.ndarray:

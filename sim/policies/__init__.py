@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .spec import LeverSpec, Policy, PolicyError
 
-class PolicyError(ValueError):
-    """An unknown lever or a bad lever setting."""
+__all__ = ["POLICIES", "LeverSpec", "Policy", "PolicyError", "available_policies", "parse_policy"]
 
 
 #: name -> lever class; filled by the lever modules imported below.
@@ -23,23 +23,19 @@ def available_policies() -> dict[str, str]:
     return {name: (cls.__doc__ or "").strip().splitlines()[0] for name, cls in POLICIES.items()}
 
 
-def parse_policy(spec: str) -> Any:
-    """Build a lever from ``"name"`` or ``"name:key=value,key=value"``."""
-    name, _, settings = spec.partition(":")
-    name = name.strip()
+def parse_policy(spec: str | LeverSpec) -> Any:
+    """Build a lever from ``"name"`` or ``"name:key=value,key=value"`` (a `LeverSpec`)."""
+    name = (spec if isinstance(spec, LeverSpec) else LeverSpec(str(spec).partition(":")[0]
+                                                               .strip())).name
     if name not in POLICIES:
         allowed = ", ".join(sorted(POLICIES)) or "(none available yet)"
         raise PolicyError(f"unknown policy {name!r}; allowed: {allowed}")
-    kwargs: dict[str, str] = {}
-    for item in filter(None, (s.strip() for s in settings.split(","))):
-        key, eq, value = item.partition("=")
-        if not eq:
-            raise PolicyError(f"policy {name!r}: setting {item!r} must look like key=value")
-        if key.strip() in kwargs:
-            raise PolicyError(f"policy {name!r}: setting {key.strip()!r} is given twice; "
-                              "allowed: each setting once")
-        kwargs[key.strip()] = value.strip()
-    return POLICIES[name].from_settings(kwargs)
+    lever = spec if isinstance(spec, LeverSpec) else LeverSpec.parse(spec)
+    dup = lever.duplicate_keys()
+    if dup:
+        raise PolicyError(f"policy {name!r}: setting {dup[0]!r} is given twice; "
+                          "allowed: each setting once")
+    return POLICIES[name].from_settings(lever.as_dict())
 
 
 # Importing the lever modules fills `POLICIES` (each `Lever` subclass registers itself).

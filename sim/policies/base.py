@@ -13,11 +13,15 @@ Every lever has three common settings:
 - ``area`` (core, aanloop, fringe, outside_core, all): where the lever acts; each lever has its
   own default.
 
-A lever acts through two hooks the `Municipality` calls each month (never during the burn-in):
+A lever acts through three hooks the `Municipality` calls each month (never during the burn-in):
 
+- `prepare(model)` does the lever's bookkeeping for the month, once, before its effects are
+  read: it pays its programme from the budget (no money, no programme that month), draws its
+  random numbers, holds a vote, and keeps what it decided as its own state.
 - `effects(model)` returns a `sim.inputs.Effects`: the inputs it changes this month (demand,
   costs, subsidies, permits, rules, what visitors see). The model folds all effects onto the
-  neutral month, so levers compose without undo bookkeeping.
+  neutral month, so levers compose without undo bookkeeping. It only computes (from the
+  month's state and what `prepare` decided): reading it twice changes nothing.
 - `act(model)` takes the municipality's own discrete decisions after the month's market
   (offering to buy a unit, designating an area), each paid through `Municipality.pay` from the
   year's budget.
@@ -196,8 +200,14 @@ class Lever:
     def active(self, model: CityCentreModel) -> bool:
         return model.year_f >= self.start and self.intensity > 0
 
+    def prepare_for(self, model: CityCentreModel) -> None:
+        """Called by the `Municipality` once at the start of every month, before the
+        effects."""
+        if self.active(model):
+            self.prepare(model)
+
     def effects_for(self, model: CityCentreModel) -> Effects | None:
-        """Called by the `Municipality` at the start of every month."""
+        """Called by the `Municipality` at the start of every month (pure)."""
         return self.effects(model) if self.active(model) else None
 
     def act_for(self, model: CityCentreModel) -> None:
@@ -205,8 +215,12 @@ class Lever:
         if self.active(model):
             self.act(model)
 
+    def prepare(self, model: CityCentreModel) -> None:
+        """The lever's bookkeeping for the month: payments, draws, votes (default: none)."""
+
     def effects(self, model: CityCentreModel) -> Effects | None:
-        """The inputs this lever changes this month (None: none)."""
+        """The inputs this lever changes this month (None: none). Pure: it may read the model
+        and the lever's own state, never change them."""
         return None
 
     def act(self, model: CityCentreModel) -> None:

@@ -47,7 +47,8 @@ class Biz(Lever):
         self._term_end = -1
         self.running = False
 
-    def effects(self, model: CityCentreModel) -> Effects | None:
+    def prepare(self, model: CityCentreModel) -> None:
+        """The occupants vote at the first active month and each January after a term."""
         u = model.units
         area = self.area_mask(model)
         shops = u.occupied_commercial & area
@@ -55,11 +56,15 @@ class Biz(Lever):
             yes = float(np.mean(u.profit_ema[shops] > 0)) if shops.any() else 0.0
             self.running = yes >= self.majority
             self._term_end = model.clock + (TERM_MONTHS if self.running else 12)
-            model.log_event(int(np.flatnonzero(area)[0]) if area.any() else 0, "policy",
-                            cause=f"{self.name}: vote {yes:.0%} yes, "
-                                  f"{'running' if self.running else 'rejected'}")
+            model.ledger.log(int(np.flatnonzero(area)[0]) if area.any() else 0, "policy",
+                             cause=f"{self.name}: vote {yes:.0%} yes, "
+                                   f"{'running' if self.running else 'rejected'}")
+
+    def effects(self, model: CityCentreModel) -> Effects | None:
         if not self.running:
             return None
+        u = model.units
+        area = self.area_mask(model)
         i = self.intensity
         live = u.eligible & u.active  # dormant split slots are not units of the centre
         share = float(area[live].mean()) if live.any() else 0.0

@@ -37,10 +37,12 @@ class CarFree(Lever):
                         hi=1e9, unit="EUR/yr"),
     }
 
-    def effects(self, model: CityCentreModel) -> Effects:
-        i = self.intensity
+    def prepare(self, model: CityCentreModel) -> None:
         if self.cost > 0:
             model.municipality.pay(self.cost / 12.0, self.name)
+
+    def effects(self, model: CityCentreModel) -> Effects:
+        i = self.intensity
         kind = np.array(model.town.entry_kind)
         factor = np.ones(len(kind))
         factor[kind == "parking"] = 1.0 - min(self.parking_cut * i, 0.95)

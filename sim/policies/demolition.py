@@ -48,6 +48,7 @@ class Demolition(Lever):
     }
 
     def act(self, model: CityCentreModel) -> None:
+        from .. import owners  # the model's modules, only once a lever acts
         u, p = model.units, model.p
         book = model.owner_book
         draws = model.stream(f"policy:{self.name}").random(u.n)
@@ -68,5 +69,5 @@ class Demolition(Lever):
             if not model.municipality.afford(max(net, 0.0)):
                 break
             model.municipality.pay(max(net, 0.0), self.name)
-            model.owners[int(u.owner[unit])].sell(int(unit), buyer, float(price[unit]))
-            model.convert_to_housing(int(unit), cause=self.name)
+            owners.sell(model, int(unit), buyer, float(price[unit]))
+            owners.convert(model, int(unit), cause=self.name)

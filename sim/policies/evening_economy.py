@@ -36,12 +36,19 @@ class EveningEconomy(Lever):
                             lo=0.0, hi=5.0, unit="fraction"),
     }
 
+    def reset(self) -> None:
+        self.funded = False  # the programme is paid this month
+
+    def prepare(self, model: CityCentreModel) -> None:
+        monthly = self.cost * self.intensity / 12.0
+        self.funded = model.municipality.afford(monthly)
+        if self.funded:
+            model.municipality.pay(monthly, self.name)
+
     def effects(self, model: CityCentreModel) -> Effects | None:
-        i = self.intensity
-        monthly = self.cost * i / 12.0
-        if not model.municipality.afford(monthly):
+        if not self.funded:
             return None
-        model.municipality.pay(monthly, self.name)
+        i = self.intensity
         evening = np.zeros(N_FUNCTIONS, dtype=bool)
         evening[list(_EVENING)] = True
         venues = evening[model.units.function] & self.area_mask(model)

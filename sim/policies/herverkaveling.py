@@ -46,6 +46,7 @@ class Herverkaveling(Lever):
         self._fund: PropertyOwner | None = None
 
     def act(self, model: CityCentreModel) -> None:
+        from .. import owners  # the model's modules, only once a lever acts
         u, p = model.units, model.p
         book = model.owner_book
         draws = model.stream(f"policy:{self.name}").random(u.n)
@@ -68,8 +69,7 @@ class Herverkaveling(Lever):
 
                 self._fund = PropertyOwner(model, book.add(FUND, 0.0))
                 model.owners.append(self._fund)
-            model.owners[int(u.owner[unit])].sell(int(unit), self._fund, float(price[unit]))
-            u.book_rent[unit] = evidence_rent(p, u, model.clock)[unit]
+            owners.sell(model, int(unit), self._fund, float(price[unit]), rebook=True)
 
     def effects(self, model: CityCentreModel) -> Effects | None:
         if self._fund is None:

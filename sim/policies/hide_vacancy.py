@@ -33,13 +33,19 @@ class HideVacancy(Lever):
                         hi=1e6, unit="EUR/unit/month"),
     }
 
+    def reset(self) -> None:
+        self.funded = 1.0  # share of this month's dressing the budget paid for
+
+    def prepare(self, model: CityCentreModel) -> None:
+        dressed = model.units.vacant_eligible & self.area_mask(model)
+        want = self.cost * float(dressed.sum())
+        paid = model.municipality.pay(want, self.name) if want > 0 else 0.0
+        self.funded = paid / want if want > 0 else 1.0
+
     def effects(self, model: CityCentreModel) -> Effects | None:
         u, p = model.units, model.p
         dressed = u.vacant_eligible & self.area_mask(model)
-        want = self.cost * float(dressed.sum())
-        paid = model.municipality.pay(want, self.name) if want > 0 else 0.0
-        funded = paid / want if want > 0 else 1.0
-        hidden = min(self.coverage * self.intensity, 1.0) * funded
+        hidden = min(self.coverage * self.intensity, 1.0) * self.funded
         if hidden <= 0:
             return None
         if self.area == "all":

@@ -42,12 +42,19 @@ class PopupProgramme(Lever):
                                 lo=0.0, hi=0.9, unit="fraction of rent"),
     }
 
+    def reset(self) -> None:
+        self.funded = False  # the programme is paid this month
+
+    def prepare(self, model: CityCentreModel) -> None:
+        monthly = self.cost * self.intensity / 12.0
+        self.funded = model.municipality.afford(monthly)
+        if self.funded:
+            model.municipality.pay(monthly, self.name)
+
     def effects(self, model: CityCentreModel) -> Effects | None:
-        i = self.intensity
-        monthly = self.cost * i / 12.0
-        if not model.municipality.afford(monthly):
+        if not self.funded:
             return None
-        model.municipality.pay(monthly, self.name)
+        i = self.intensity
         boost = np.ones(len(ENTRANT_TYPES))
         boost[ENTRANT_TYPES.index("popup")] = 1.0 + self.more_entrants * i
         return Effects(arrivals=boost, extra_candidates=self.extra_units * i,

@@ -49,22 +49,33 @@ class StarterSupport(Lever):
     def reset(self) -> None:
         self._cases: dict[tuple[int, int], bool] = {}
         self.stick_months = 0
+        self.funded = False  # the acquisition is paid this month
+        self.stick: np.ndarray | None = None  # units under the stick this month (None: no stick)
 
-    def effects(self, model: CityCentreModel) -> Effects | None:
-        i = self.intensity
-        monthly = self.cost * i / 12.0
-        if not model.municipality.afford(monthly):
-            return None
+    def prepare(self, model: CityCentreModel) -> None:
+        monthly = self.cost * self.intensity / 12.0
+        self.funded = model.municipality.afford(monthly)
+        self.stick = None
+        if not self.funded:
+            return
         model.municipality.pay(monthly, self.name)
-        boost = np.ones(len(ENTRANT_TYPES))
-        boost[ENTRANT_TYPES.index("starter")] = 1.0 + self.more_starters * i
         area = self.area_mask(model)
-        eff = Effects(arrivals=boost, rent_subsidy=np.where(area, min(self.subsidy * i, 0.9), 0.0))
         if model.vacancy_rate(area) > self.threshold:
             self.stick_months += 1
             u = model.units
             due = (u.vacant_eligible & area & (u.anchor == Anchor.NONE)
                    & (u.months_vacant >= self.months))
-            eff.forced_letting = enforcement_cases(model.stream(f"policy:{self.name}"), model,
-                                                   due, self.enforcement, self._cases)
+            self.stick = enforcement_cases(model.stream(f"policy:{self.name}"), model, due,
+                                           self.enforcement, self._cases)
+
+    def effects(self, model: CityCentreModel) -> Effects | None:
+        if not self.funded:
+            return None
+        i = self.intensity
+        boost = np.ones(len(ENTRANT_TYPES))
+        boost[ENTRANT_TYPES.index("starter")] = 1.0 + self.more_starters * i
+        area = self.area_mask(model)
+        eff = Effects(arrivals=boost, rent_subsidy=np.where(area, min(self.subsidy * i, 0.9), 0.0))
+        if self.stick is not None:
+            eff.forced_letting = self.stick.copy()
         return eff

@@ -75,8 +75,8 @@ class Transformation(Lever):
         if counts[best] >= self.min_cluster:
             members = self._near[best]
             self._segment[members[area[members]]] = True
-            model.log_event(int(members[0]), "policy",
-                            cause=f"{self.name}: area designated ({counts[best]} long-vacant)")
+            model.ledger.log(int(members[0]), "policy",
+                             cause=f"{self.name}: area designated ({counts[best]} long-vacant)")
 
     def effects(self, model: CityCentreModel) -> Effects:
         where = (self.area_mask(model) if self.mode == "pand_voor_pand"

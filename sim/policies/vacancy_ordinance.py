@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+import numpy as np
+
 from ..functions import Anchor
 from ..inputs import Effects
 from .base import Lever, Setting, enforcement_cases
@@ -38,8 +40,9 @@ class VacancyOrdinance(Lever):
 
     def reset(self) -> None:
         self._cases: dict[tuple[int, int], bool] = {}
+        self.enforced: np.ndarray | None = None  # units enforced this month
 
-    def effects(self, model: CityCentreModel) -> Effects:
+    def prepare(self, model: CityCentreModel) -> None:
         u = model.units
         due = (u.vacant_eligible & self.area_mask(model) & (u.anchor == Anchor.NONE)
                & (u.months_vacant >= self.months))
@@ -50,4 +53,7 @@ class VacancyOrdinance(Lever):
             enforced[:] = False
         else:
             model.municipality.pay(cost, self.name)
-        return Effects(forced_letting=enforced)
+        self.enforced = enforced
+
+    def effects(self, model: CityCentreModel) -> Effects:
+        return Effects(forced_letting=self.enforced.copy())

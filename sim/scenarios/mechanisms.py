@@ -4,13 +4,15 @@ stratified visitors, tourism, lockdowns, ...).
 
 A mechanism acts like a lever, but belongs to the future being simulated, not to the
 municipality. Each month (the burn-in included, where its drivers are at their start-year
-values and shock drivers neutral) the model calls three hooks:
+values and shock drivers neutral) the model calls four hooks:
 
 - `events(model)`: exogenous events of the future (a chain brand's head office fails; the
   temporary centres move on). Events are inputs the scenario states, not consequences.
+- `prepare(model)`: its own bookkeeping for the month, once, after every mechanism's events
+  (what it reads of the centre to set its effects).
 - `effects(model)`: a `sim.inputs.Effects` with the inputs it changes this month (demand,
-  what visitors see, costs, arrivals).
-- `searchers(model)`: extra searchers it brings to the property market (shops looking for a
+  what visitors see, costs, arrivals); pure: reading it twice changes nothing.
+- `searchers(model, month)`: extra searchers it brings to the property market (shops looking for a
   unit in the heart; pop-ups matched to a temporary centre). They sign only where their own
   bids clear.
 
@@ -39,6 +41,7 @@ from .loader import CentreScenario
 if TYPE_CHECKING:
     from ..market import Searcher
     from ..model import CityCentreModel
+    from ..month import Month
 
 #: name -> (mechanism class, "does this scenario switch it on?")
 MECHANISMS: dict[str, tuple[type, Callable[[Params], bool]]] = {}
@@ -62,18 +65,23 @@ class Mechanism:
     def switched_on(p: Params) -> bool:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def rng(self, model: CityCentreModel) -> np.random.Generator:
-        """This mechanism's own random stream ``shocks:<name>`` of the run's root seed."""
-        return model.stream(f"shocks:{self.name}")
+    def rng(self, model: CityCentreModel, purpose: str = "") -> np.random.Generator:
+        """This month's stream ``shocks:<name>`` of this mechanism (``shocks:<name>:<purpose>``
+        for a second use, so that one use's draws never shift another's)."""
+        return model.stream(f"shocks:{self.name}" + (f":{purpose}" if purpose else ""))
 
     def events(self, model: CityCentreModel) -> None:
         """Exogenous events of this month (default: none)."""
 
+    def prepare(self, model: CityCentreModel) -> None:
+        """Its own bookkeeping for the month, after every mechanism's events (default:
+        none)."""
+
     def effects(self, model: CityCentreModel) -> Effects | None:
-        """The inputs this mechanism changes this month (default: none)."""
+        """The inputs this mechanism changes this month (default: none). Pure."""
         return None
 
-    def searchers(self, model: CityCentreModel) -> list[Searcher]:
+    def searchers(self, model: CityCentreModel, month: Month) -> list[Searcher]:
         """Extra searchers this month (default: none)."""
         return []
 
@@ -177,8 +185,6 @@ class UpperFloorHousing(Mechanism):
     def events(self, model: CityCentreModel) -> None:
         if model.calendar_month != 1 or model.in_burn_in:
             return
-        from ..agents import Resident
-
         u = model.units
         rate = model.driver("upper_floor_housing_rate")
         if rate <= 0:
@@ -188,12 +194,8 @@ class UpperFloorHousing(Mechanism):
         rng = self.rng(model)
         new = rng.binomial(free, min(rate, 1.0))
         for unit in np.flatnonzero(new):
-            u.dwellings[unit] += new[unit]
-            for _ in range(int(new[unit])):
-                model.residents.append(Resident(model, int(unit), rng))
-        if new.any():
-            model.housing_added += int(new.sum())
-            model._residents_changed = True
+            model.ledger.add_dwellings(int(unit), int(new[unit]))
+            model.households.move_in(int(unit), int(new[unit]), self.rng(model, "households"))
 
 
 class InwardMoves(Mechanism):
@@ -208,7 +210,7 @@ class InwardMoves(Mechanism):
     def switched_on(p: Params) -> bool:
         return _active(p, "core_search_rate")
 
-    def searchers(self, model: CityCentreModel) -> list[Searcher]:
+    def searchers(self, model: CityCentreModel, month: Month) -> list[Searcher]:
         from ..tenants import relocation_searcher, sitting_bids
 
         u = model.units
@@ -219,10 +221,10 @@ class InwardMoves(Mechanism):
                                 & (draws < rate))
         if len(movers) == 0:
             return []
-        bid = sitting_bids(model, movers)
+        bid = sitting_bids(model, month, movers)
         core = u.zone == Zone.CORE
-        return [relocation_searcher(model, int(k), float((b - u.contract_rent[k]) * u.area[k]),
-                                    allowed=core)
+        return [relocation_searcher(model, month, int(k),
+                                    float((b - u.contract_rent[k]) * u.area[k]), allowed=core)
                 for k, b in zip(movers, bid, strict=True)]
 
 
@@ -242,14 +244,18 @@ class Tourism(Mechanism):
     def switched_on(p: Params) -> bool:
         return _active(p, "tourism_index")
 
-    def effects(self, model: CityCentreModel) -> Effects:
-        p = model.p
-        seen = model.vacancy_rate() * model.inputs.perceived_vacancy if hasattr(
-            model, "inputs") else model.vacancy_rate()
+    def prepare(self, model: CityCentreModel) -> None:
+        """The tourists' view of the centre: the vacancy they saw last month."""
+        p, last = model.p, model.last_month
+        seen = model.vacancy_rate() * (last.inputs.perceived_vacancy if last is not None
+                                       else 1.0)
         self.retention = float(np.clip(1.0 - (seen - p.tourism_vacancy_threshold)
                                        / p.tourism_vacancy_width, 0.0, 1.0))
         if not model.in_burn_in:
             self.history.append((model.year_f, self.retention))
+
+    def effects(self, model: CityCentreModel) -> Effects:
+        p = model.p
         idx = model.driver("tourism_index")
         return Effects(demand=1.0 + idx * np.asarray(p.tourism_exposure) * self.retention)
 
@@ -305,7 +311,7 @@ class TemporaryCentres(Mechanism):
             pool = np.arange(t.n_nodes)
         k = min(int(p.temporary_centres), len(pool))
         w = model.node_footfall[pool] + 1.0
-        nodes = self.rng(model).choice(pool, size=k, replace=False, p=w / w.sum())
+        nodes = self.rng(model, "move").choice(pool, size=k, replace=False, p=w / w.sum())
         dx = t.unit_x[:, None] - t.node_x[nodes][None, :]
         dy = t.unit_y[:, None] - t.node_y[nodes][None, :]
         self.mask = np.any(dx * dx + dy * dy <= p.temporary_centre_radius ** 2, axis=1)
