@@ -9,6 +9,7 @@ run never leaves half-written or mixed results behind.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -47,6 +48,12 @@ class RunResult:
 
 
 def _versions() -> dict[str, str]:
+    return dict(_versions_once())
+
+
+@functools.cache
+def _versions_once() -> dict[str, str]:
+    # Asked once per process (a few ms each time: importlib.metadata scans the path).
     return package_versions(("scipy",), python=True)
 
 

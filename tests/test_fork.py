@@ -32,7 +32,8 @@ def assert_same_run(a, b) -> None:
 ARMS = ([], ["compaction", "blurring:intensity=2"],
         ["popup_programme", "vacancy_ordinance:months=6", "starter_support", "transformation",
          "herverkaveling"],
-        ["biz", "car_free", "evening_economy", "hide_vacancy", "deregulation"])
+        ["biz", "car_free", "evening_economy", "hide_vacancy", "deregulation", "demolition",
+         "peripheral_levy"])
 
 
 @pytest.mark.parametrize(("scenario", "start", "years", "seed"), [
