@@ -66,11 +66,16 @@ def capture_flow_inputs(model) -> dict:
         seen.update(zip(FLOW_ARGS, args, strict=True))
         return inner(*args)
 
+    from sim.flows import flow_geometry
+
     kernels._flows = record
+    own = model.geometry  # the sparse kernels' arguments, whatever the model runs
+    model.geometry = flow_geometry(model.p, model.town, model.net, dense=False)
     try:
         month_flows(model)
     finally:
         kernels._flows = inner
+        model.geometry = own
     net = model.net
     seen.update(tree_ptr=net.tree_ptr, tree_node=net.tree_node, tree_pred=net.tree_pred)
     dense = dense_network(model)

@@ -258,9 +258,14 @@ def rel_diff(a, b) -> float:
 def kernel_model(size: str):
     """A model of ``size`` after its burn-in (xl: without, to save about a minute; the kernels'
     cost depends on the shapes, not on the state)."""
+    from sim.flows import flow_geometry
     from sim.model import CityCentreModel
 
-    return CityCentreModel(size, rng=1, burn_in=size != "xl")
+    model = CityCentreModel(size, rng=1, burn_in=size != "xl")
+    # The sparse kernels, whatever the model would choose (`sim.flows.use_dense`): the dense
+    # formulation is measured beside them ("Sparse against dense").
+    model.geometry = flow_geometry(model.p, model.town, model.net, dense=False)
+    return model
 
 
 def bench_kernels(size: str, reps: dict) -> tuple[dict, dict]:

@@ -364,3 +364,27 @@ def test_wrappers_reject_bad_input(backend):
 def test_unknown_backend():
     with pytest.raises(ValueError, match="allowed: numba, reference"):
         Kernels("cuda")
+
+
+def test_the_model_picks_the_faster_formulation_and_both_agree(monkeypatch):
+    """Small, densely filled street networks run the dense kernels, the others the sparse ones
+    (`sim.flows.use_dense`); a whole run on either gives the same results (to rounding)."""
+    import sim
+    from sim import flows
+    from sim.model import CityCentreModel
+
+    small = CityCentreModel("small", rng=0, burn_in=False)
+    assert small.geometry.dense is not None
+    assert CityCentreModel("large", rng=0, burn_in=False).geometry.dense is None
+    dense = sim.run(town="small", years=3, seed=6, figures=False, policies=["compaction"])
+    monkeypatch.setattr(flows, "DENSE_MAX_NODES", 0)
+    assert CityCentreModel("small", rng=0, burn_in=False).geometry.dense is None
+    sparse = sim.run(town="small", years=3, seed=6, figures=False, policies=["compaction"])
+    a, b = dense.timeseries, sparse.timeseries
+    for col in a.columns:
+        if a[col].dtype.kind == "f":
+            scale = 1.0 if col != "spend_leakage" else float(a["spend_total"].max())
+            np.testing.assert_allclose(a[col], b[col], rtol=1e-9, atol=1e-9 * scale,
+                                       err_msg=col)
+        else:
+            assert (a[col] == b[col]).all(), col

@@ -44,7 +44,10 @@ def test_push_flows_vectorised_matches_numba(seed, n, density):
 
 def test_on_a_model_step():
     """Same results on the arrays the model passes in one month."""
+    from sim.flows import flow_geometry
+
     m = run_model("small", years=1, seed=4)
+    m.geometry = flow_geometry(m.p, m.town, m.net, dense=False)  # small runs dense otherwise
     seen = {}
     k = m.kernels
     flows, push = k._flows, k._push

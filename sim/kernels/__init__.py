@@ -6,12 +6,24 @@ Call them through `Kernels`, whose thin wrappers check shapes and dtypes (raisin
 falls back to a private temporary folder or is switched off, see `_cache`) or
 ``Kernels("reference")``. Both give the same results for the same inputs. `vectorised` holds
 NumPy versions of the numba kernels' own algorithms, for honest benchmarks.
+
+The visitor flows and footfall come in two formulations: sparse (`flows`, `footfall`: the
+stop-choice pairs within the radius and cut shortest-path trees; cost ~ pairs) and dense
+(`dense`: every node pair a matrix entry, products through BLAS; cost ~ nodes^2). The model
+uses the dense one on small, densely filled street networks, where it is faster, and the
+sparse one otherwise (`sim.flows.use_dense`, benchmarks/README.md).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .dense import (
+    push_flows_dense_numba,
+    push_flows_dense_reference,
+    visitor_flows_dense_numba,
+    visitor_flows_dense_reference,
+)
 from .flows import visitor_flows_numba, visitor_flows_reference
 from .footfall import push_flows_numba, push_flows_reference
 from .neighbourhood import local_vacancy_numba, local_vacancy_reference
@@ -51,6 +63,8 @@ class Kernels:
         self._push = push_flows_numba if fast else push_flows_reference
         self._local = local_vacancy_numba if fast else local_vacancy_reference
         self._rents = update_asking_rents_numba if fast else update_asking_rents_reference
+        self._flows_dense = visitor_flows_dense_numba if fast else visitor_flows_dense_reference
+        self._push_dense = push_flows_dense_numba if fast else push_flows_dense_reference
 
     def visitor_flows(self, ptr, col, kval, door, unit_node, attr, m0, cont, max_stops, exit_prob,
                       entry_node) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -126,6 +140,47 @@ class Kernels:
             if len(arr) and (arr.min() < 0 or arr.max() >= n):
                 raise ValueError(f"{name}: node index out of range")
         return self._push(pt, cl, o, em, ep, en, tp, tn, tr)
+
+    def visitor_flows_dense(self, kernel, door, unit_node, attr, m0, cont, max_stops, exit_prob,
+                            entry_node) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`visitor_flows` in the dense formulation (`sim.kernels.dense`): ``kernel`` is the
+        (ages, nodes, nodes) decay of every node pair (0 beyond the radius); returns visits
+        (units,), the (nodes, nodes) flows with the exits included, and the potential
+        (purposes, units)."""
+        k = _check("kernel", kernel, np.float64, 3)
+        n_ages, n_nodes = k.shape[0], k.shape[1]
+        if k.shape[2] != n_nodes:
+            raise ValueError(f"kernel: expected shape (ages, nodes, nodes), got {k.shape}")
+        un = _check("unit_node", unit_node, np.int64, 1)
+        dr = _check("door", door, np.float64, 2, (n_ages, len(un)))
+        at = _check("attr", attr, np.float64, 2, (None, len(un)))
+        mm = _check("m0", m0, np.float64, 3, (at.shape[0], n_ages, n_nodes))
+        ct = _check("cont", cont, np.float64, 1, (at.shape[0],))
+        ms = _check("max_stops", max_stops, np.int64, 1, (at.shape[0],))
+        en = _check("entry_node", entry_node, np.int64, 1)
+        ep = _check("exit_prob", exit_prob, np.float64, 2, (n_nodes, len(en)))
+        for name, arr in (("unit_node", un), ("entry_node", en)):
+            if len(arr) and (arr.min() < 0 or arr.max() >= n_nodes):
+                raise ValueError(f"{name}: node index out of range")
+        if at.size and not (at.min() >= 0 and np.all(np.isfinite(at))):
+            raise ValueError("attr: attractiveness must be finite and >= 0")
+        return self._flows_dense(k, dr, un, at, mm, ct, ms, ep, en)
+
+    def push_flows_dense(self, od, order, pred) -> np.ndarray:
+        """`push_flows` in the dense formulation: ``od`` (nodes, nodes) pushed down every
+        source's full shortest-path tree (``order``: nodes by decreasing distance, ``pred``:
+        predecessors; both (nodes, nodes) int32)."""
+        o = _check("od", od, np.float64, 2)
+        n = o.shape[0]
+        if o.shape != (n, n):
+            raise ValueError(f"od: expected a square matrix, got {o.shape}")
+        order_ = _check("order", order, np.int32, 2, (n, n))
+        pred_ = _check("pred", pred, np.int32, 2, (n, n))
+        if n and (order_.min() < 0 or order_.max() >= n):
+            raise ValueError("order: node index out of range")
+        if n and pred_.max() >= n:
+            raise ValueError("pred: node index out of range")
+        return self._push_dense(o, order_, pred_)
 
     def local_vacancy(self, near_ptr, near_unit, unit_node, vacant, eligible):
         """Vacant share of eligible units near each node and each unit (own unit excluded)."""

@@ -1,6 +1,7 @@
 """The dense formulation of the visitor-flow and footfall kernels (before issue 20), kept as the
 yardstick the sparse kernels (`sim.kernels.flows`, `sim.kernels.footfall`) are checked and
-benchmarked against. The model does not use it.
+benchmarked against, and what the model runs on small street networks, where it is the faster
+of the two (`sim.flows.use_dense`).
 
 Here every node pair is a matrix entry: the decay kernel is an (ages, nodes, nodes) array (zero
 beyond the stop-choice radius), the flows an (nodes, nodes) matrix, and footfall pushes every
