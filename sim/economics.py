@@ -134,6 +134,17 @@ class CostInputs:
     popup_startup_factor: float
 
 
+def office_rents(p: Params, unit_x: np.ndarray, unit_y: np.ndarray, unit_zone: np.ndarray,
+                 entry_x: np.ndarray, entry_y: np.ndarray) -> np.ndarray:
+    """What a typical office or workspace user pays for each unit (EUR/m2/yr): the zone's office
+    rent, more near the entry points (station, parking garages) its staff and clients arrive
+    at: x (1 + ``office_access_premium`` x exp(-distance / ``office_access_length``))."""
+    d = np.hypot(unit_x[:, None] - entry_x[None, :], unit_y[:, None] - entry_y[None, :])
+    near = d.min(axis=1) if d.shape[1] else np.full(len(unit_x), np.inf)
+    return p.office_rent[unit_zone] * (1.0 + p.office_access_premium
+                                       * np.exp(-near / p.office_access_length))
+
+
 def cost_inputs(cost_index: float, inputs: MonthInputs) -> CostInputs:
     """The cost drivers tenants face under the month's ``inputs``."""
     return CostInputs(cost_index=cost_index, startup_factor=inputs.startup_cost,

@@ -1,16 +1,21 @@
-"""Exits from economics and owner-life events: which shops close this month, and why.
+"""Exits from economics and owner-life events: which shops close, when, and why.
 
-- *Bankruptcy*: an independent whose cash runs out. Cash takes the month's operating profit
-  minus the entrepreneur's drawings (``required_income``), so a shop that earns less than its
-  owner needs eats its reserves.
-- *Quitting*: an independent whose smoothed profit has stayed below what it needs for
-  ``exit_patience_months`` months sees no future and stops before its cash is gone.
-- *Retirement*: each entrepreneur's age is drawn at opening; at the retirement age a profitable
-  shop finds a successor with ``successor_probability``, otherwise it closes.
-- *Chain outlet review*: each chain outlet is reviewed once a year, in its own month (its opening
-  month), against the chain's own alternatives: it closes when its smoothed margin after what
-  the chain needs falls short of ``periphery_margin_advantage`` (a peripheral site would earn
-  that much more) [OV][G32].
+A shop is bound by its lease (a term of ``lease_months``; the tenant may leave at the term's end,
+as under a Dutch 290 lease of 5 + 5 years, or earlier only by agreement with the owner). So:
+
+- *Bankruptcy* (any month): an independent whose cash runs out. The entrepreneur draws what it
+  needs when the shop earns it and lives on ``subsistence_income`` when it does not; cash falls
+  only when the shop earns less than that (`sim.tenants.finances`).
+- *Surrender* (any month): an independent whose smoothed profit has stayed below what it needs
+  for ``exit_patience_months`` asks its owner to end the lease early; the owner agrees for a fee
+  of the rent it expects to lose (the remaining rent, at most the months its zone's vacant units
+  have stood empty on average). The tenant pays it if it can and if staying would cost it more.
+- At the *term's end* (`sim.tenants.lease_ends`): a shop that cannot pay what the owner needs
+  does not renew; an independent past its retirement age hands over to a successor (a
+  profitable shop, with ``successor_probability``) or closes; a chain's head office keeps the
+  outlet only if its smoothed margin after what the chain needs is at least
+  ``periphery_margin_advantage`` of its revenue (a peripheral site would earn that much more)
+  [OV][G32].
 - *Pop-ups* leave when their short lease ends, unless they can afford a regular lease.
 
 There is no flat closure hazard and no contagion hazard: vacancy nearby acts only through what
@@ -36,24 +41,34 @@ IS_PROTECTED.flags.writeable = False
 NEVER_RETIRES = 1000.0
 
 
-def closure_decisions(p: Params, u: UnitState, clock: int, calendar_month: int,
-                      periphery_advantage: float, draws: np.ndarray,
-                      popup_can_stay: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """``({cause: bool mask over units}, succession mask)``. ``draws`` is a (units,) array of
-    uniform numbers from the ``closures`` stream, drawn in full every month so that the stream
-    stays aligned across policy variants."""
+def closure_decisions(p: Params, u: UnitState, clock: int, popup_can_stay: np.ndarray,
+                      surrender: np.ndarray) -> dict[str, np.ndarray]:
+    """``{cause: bool mask over units}`` of the shops that stop trading this month before
+    their lease ends: bankruptcy, an agreed surrender (``surrender``: the tenants whose request
+    the owner accepted and who can pay its fee) and pop-ups whose short lease is over."""
     shop = u.occupied_commercial & ~IS_PROTECTED[u.anchor]
     indep = shop & ~u.chain & ~u.popup
-    chain = shop & u.chain & ~u.popup
     out: dict[str, np.ndarray] = {}
     out["bankruptcy"] = indep & (u.cash < 0)
-    out["quit"] = indep & ~out["bankruptcy"] & (u.loss_months >= p.exit_patience_months)
-    age = (clock - u.birth_clock) / 12.0
-    retiring = indep & ~out["bankruptcy"] & ~out["quit"] & (age >= u.retire_age)
-    succession = retiring & (u.profit_ema >= 0) & (draws < p.successor_probability)
-    out["retirement"] = retiring & ~succession
-    review = chain & (u.review_month == calendar_month) & ((clock - u.opened) >= 12)
-    out["chain_review"] = review & (u.profit_ema < periphery_advantage * u.revenue_ema)
+    out["surrender"] = indep & ~out["bankruptcy"] & surrender
     lease_over = shop & u.popup & (u.lease_end <= clock)
     out["popup_end"] = lease_over & ~popup_can_stay
-    return out, succession
+    return out
+
+
+def surrender_terms(p: Params, u: UnitState, clock: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(wants, fee)``: which independents ask to end their lease early this month and the fee
+    (EUR) the owner asks: the rent it expects to lose, for the months left on the lease but at
+    most the average time the zone's vacant units have stood empty (at least one month)."""
+    indep = u.occupied_commercial & ~u.chain & ~u.popup & ~IS_PROTECTED[u.anchor]
+    months_left = np.maximum(u.lease_end - clock, 0)
+    vac = u.vacant_eligible
+    zones = int(u.zone.max()) + 1 if len(u.zone) else 1
+    count = np.bincount(u.zone[vac], minlength=zones)
+    dur = np.bincount(u.zone[vac], weights=u.months_vacant[vac], minlength=zones)
+    letting = np.maximum(np.divide(dur, count, out=np.ones(zones), where=count > 0), 1.0)
+    fee = np.minimum(months_left, letting[u.zone]) * u.contract_rent * u.area / 12.0
+    staying_costs = -u.profit_ema * months_left
+    wants = (indep & (u.loss_months >= p.exit_patience_months) & (months_left > 0)
+             & (staying_costs > fee) & (u.cash >= fee))
+    return wants, fee

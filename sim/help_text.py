@@ -17,6 +17,28 @@ from .sources import legend
 WIDTH = 96
 
 
+#: The zoning plan's parameters and what each permits at street level.
+ZONING = (("retail, horeca, services, culture", None),
+          ("offices and workspaces", "office_allowed"),
+          ("a second function in a shop (mixed use)", "mixed_use_allowed"),
+          ("conversion to housing", "conversion_allowed"))
+
+
+def zoning_table(sc) -> str:
+    """The scenario's zoning plan by zone, one line per use, with its source."""
+    from .functions import ZONE_NAMES
+
+    width = max(len(label) for label, _ in ZONING)
+    lines = ["  " + " " * width + "  " + "  ".join(f"{z:>8}" for z in ZONE_NAMES)]
+    for label, key in ZONING:
+        allowed = {z: True for z in ZONE_NAMES} if key is None else sc.params[key]
+        cells = "  ".join(f"{'yes' if allowed[z] else 'no':>8}" for z in ZONE_NAMES)
+        lines.append(f"  {label:<{width}}  {cells}")
+    for _, key in ZONING[1:]:
+        lines.append(_wrap(f"{key}: {sc.sources[key]}"))
+    return "\n".join(lines)
+
+
 def _wrap(text: str, indent: str = "  ") -> str:
     paras = [p for p in text.split("\n\n") if p.strip()]
     return "\n\n".join(textwrap.fill(" ".join(p.split()), WIDTH, initial_indent=indent,
@@ -97,6 +119,7 @@ def scenario_help(name_or_path: str) -> str:
     if sc.expects:
         out += ["", "Expects (consequences the source expects; emergent, checked by the tests):",
                 _bullets(sc.expects)]
+    out += ["", "Zoning plan (ground floors; levers change it):", zoning_table(sc)]
     params = [p for p in own.get("params", {}) if p in PARAMS]
     drivers = [t for t in own.get("trajectories", {}) if t in TRAJECTORIES]
     if len(sc.chain) > 1 and (params or drivers):

@@ -118,7 +118,7 @@ def start_state(m: CityCentreModel) -> Month:
     age_open = draw_age(p, rng, n)
     lo, hi = p.retirement_age
     ledger.start_tenancies({
-        "opened": opened, "review_month": (opened - 1) % 12 + 1,
+        "opened": opened,
         "birth_clock": opened - np.round(12 * age_open).astype(np.int64),
         "retire_age": np.where(shop & ~u.chain, rng.uniform(lo, hi, n), NEVER_RETIRES),
         "lease_end": rng.integers(1, int(p.lease_months) + 1, n)})
@@ -129,7 +129,7 @@ def start_state(m: CityCentreModel) -> Month:
     office = np.flatnonzero(u.active & u.eligible & (u.function == Function.OFFICE))
     will = np.exp(rng.normal(0.0, p.office_rent_sd, len(office)))
     for unit, w in zip(office, will, strict=True):
-        OfficeUser(m, int(unit), float(p.office_rent[u.zone[unit]] * w))
+        OfficeUser(m, int(unit), float(m.office_rent[unit] * w))
 
     # The first month's flows and revenue with the settled tenants.
     flows_and_revenue(m, mo)
@@ -183,7 +183,7 @@ def settle(m: CityCentreModel, mo: Month, rng: np.random.Generator) -> int:
             k = int(np.argmax(bids))
             best, branch, chain = float(bids[k]), int(table.branches[k]), bool(table.chain[k])
             bid_now = float(current.get(int(unit), -np.inf))
-            office_bid = (p.office_rent[u.zone[unit]] if mo.inputs.office_permit[unit]
+            office_bid = (m.office_rent[unit] if mo.inputs.office_permit[unit]
                           and u.area[unit] <= p.office_max_area else -np.inf)
             if office_bid > best and office_bid >= floor[unit] and office_bid > bid_now:
                 m.ledger.start_use(int(unit), int(Function.OFFICE), False)

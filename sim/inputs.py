@@ -56,6 +56,8 @@ class Effects:
                                          "grant when they move (by unit)")
     cost_support: float | None = _f("add", "share of tenants' rent and fixed costs paid by a "
                                     "support scheme")
+    rent_relief: float | None = _f("add", "share of the rent owners forgive to tenants whose "
+                                   "revenue fell by the qualifying loss (a shock's waivers)")
     # entrepreneurs
     arrivals: np.ndarray | None = _f("mul", "arrivals by entrant type")
     extra_candidates: float | None = _f("add", "extra vacant units a searcher inspects "
@@ -96,6 +98,7 @@ class MonthInputs:
     relocation_grant: np.ndarray
     grant_origin: np.ndarray
     cost_support: float
+    rent_relief: float
     arrivals: np.ndarray
     extra_candidates: float
     retail_lettable: np.ndarray
@@ -116,7 +119,7 @@ def neutral(n_units: int, n_entries: int, conversion_permit: np.ndarray,
         perceived_vacancy=1.0, entry_weight=np.ones(n_entries), unit_attraction=np.ones(n_units),
         rent_subsidy=zeros.copy(), popup_rent_subsidy=zeros.copy(), startup_cost=1.0,
         popup_startup_cost=1.0, levy=zeros.copy(), relocation_grant=zeros.copy(),
-        grant_origin=np.zeros(n_units, dtype=bool), cost_support=0.0,
+        grant_origin=np.zeros(n_units, dtype=bool), cost_support=0.0, rent_relief=0.0,
         arrivals=np.ones(len(ENTRANT_TYPES)), extra_candidates=0.0,
         retail_lettable=np.ones(n_units, dtype=bool),
         conversion_permit=conversion_permit.copy(), office_permit=office_permit.copy(),
@@ -145,6 +148,7 @@ def fold(base: MonthInputs, effects: list[Effects]) -> MonthInputs:
     # Shares paid by the municipality cannot exceed the rent.
     base.rent_subsidy = np.clip(base.rent_subsidy, 0.0, 0.9)
     base.popup_rent_subsidy = np.clip(base.popup_rent_subsidy, 0.0, 0.9)
+    base.rent_relief = float(np.clip(base.rent_relief, 0.0, 1.0))
     return base
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from .attraction import draw_appeal
 from .economics import CostInputs, fixed_costs, lease_length, opening_costs, operator_of
 from .exits import NEVER_RETIRES
-from .functions import FUNCTION_NAMES, ZONE_NAMES, Anchor, Function
+from .functions import FUNCTION_NAMES, RETAIL, ZONE_NAMES, Anchor, Function
 from .state import LEDGER_COLUMNS, TENANT_FIELDS, VACATE_RESETS, UnitState
 
 if TYPE_CHECKING:
@@ -33,7 +33,16 @@ _COUNTER = {"opening": "openings", "popup_open": "popups", "office_open": "openi
             "sale": "sales", "split": "splits", "merge": "merges",
             "relocation_in": "relocations"}
 COUNTERS = ("openings", "closures", "conversions", "relocations", "popups", "sales", "splits",
-            "merges")
+            "merges", "retail_to_horeca", "retail_to_services", "retail_to_office",
+            "retail_to_housing")
+#: is_retail[function code]: a shop in the narrow sense (goods), for the flows out of retail
+_IS_RETAIL = np.zeros(len(Function), dtype=bool)
+_IS_RETAIL[[int(f) for f in RETAIL]] = True
+#: the new use -> the counter of units that leave retail for it
+_FROM_RETAIL = {int(Function.HORECA): "retail_to_horeca",
+                int(Function.SERVICES): "retail_to_services",
+                int(Function.OFFICE): "retail_to_office",
+                int(Function.HOUSING): "retail_to_housing"}
 #: Anchors whose role belongs to the store, not the building.
 _STORE_ANCHORS = (int(Anchor.DEPARTMENT_STORE), int(Anchor.SUPERMARKET))
 
@@ -43,8 +52,10 @@ class Ledger:
 
     ``popup_lease_months`` draws a pop-up's lease length (months) from the stream the model
     gives it; ``events`` holds the logged events of the recorded run as tuples ``(year, month,
-    step, unit, kind, function, zone, cause)``; ``counts`` the current month's event counts;
-    ``dwellings_added`` the dwellings added since recording started.
+    step, unit, kind, function, zone, cause)``; ``counts`` the current month's event counts
+    (`COUNTERS`: openings, closures, ... and the units that left retail for another use);
+    ``lettings`` the month's lettings of vacant units by zone; ``dwellings_added`` the
+    dwellings added since recording started.
     """
 
     def __init__(self, units: UnitState, p: Params, calendar: Calendar,
@@ -55,11 +66,22 @@ class Ledger:
         self._popup_lease = popup_lease_months
         self.events: list[tuple] = []
         self.counts: dict[str, int] = dict.fromkeys(COUNTERS, 0)
+        self.lettings = np.zeros(int(units.zone.max()) + 1 if units.n else 1, dtype=np.int64)
         self.dwellings_added = 0
 
     # ------------------------------------------------------------------ the month
     def begin_month(self) -> None:
         self.counts = dict.fromkeys(COUNTERS, 0)
+        self.lettings = np.zeros_like(self.lettings)
+
+    def _new_use(self, unit: int, function: int) -> None:
+        """A vacant unit takes a new use: count a letting, and a unit leaving retail."""
+        u = self.units
+        if function != Function.HOUSING:
+            self.lettings[u.zone[unit]] += 1
+        last = int(u.last_use[unit])
+        if last >= 0 and _IS_RETAIL[last] and function in _FROM_RETAIL:
+            self.counts[_FROM_RETAIL[function]] += 1
 
     def end_month(self) -> None:
         """Every vacant unit has stood empty one month longer."""
@@ -128,6 +150,7 @@ class Ledger:
         """A new commercial tenant signs a lease for vacant ``unit`` at ``rent`` (EUR/m2/yr):
         its traits are drawn from ``rng``, its reserves cover ``reserve_months`` of costs."""
         u, p, c = self.units, self.p, self.calendar
+        self._new_use(unit, branch)
         u.function[unit] = branch
         u.second_function[unit] = -1
         u.chain[unit] = chain
@@ -136,7 +159,6 @@ class Ledger:
         u.popup[unit] = popup
         u.popup_start[unit] = c.clock
         u.opened[unit] = c.clock
-        u.review_month[unit] = c.calendar_month
         u.innovativeness[unit] = rng.beta(*p.innovativeness_beta)
         u.appeal[unit] = float(draw_appeal(p, rng))
         u.online_channel[unit] = False
@@ -160,6 +182,7 @@ class Ledger:
 
     def open_office(self, unit: int, rent: float) -> None:
         u = self.units
+        self._new_use(unit, int(Function.OFFICE))
         u.function[unit] = Function.OFFICE
         u.opened[unit] = self.calendar.clock
         self.sign(unit, rent, popup=False)
@@ -176,6 +199,7 @@ class Ledger:
         u.book_rent[unit] = last
         if u.anchor[unit] in _STORE_ANCHORS:
             u.anchor[unit] = Anchor.NONE
+        u.last_use[unit] = u.function[unit]
         for name, value in VACATE_RESETS.items():
             getattr(u, name)[unit] = value
 
@@ -192,6 +216,7 @@ class Ledger:
         costs (``moving_monthly``, EUR/month) are written off over the new lease."""
         u = self.units
         self.log(src, "relocation_out", cause=f"to unit {dst}")
+        self.lettings[u.zone[dst]] += 1
         for f in TENANT_FIELDS:
             getattr(u, f)[dst] = getattr(u, f)[src]
         self.vacate(src)
@@ -221,6 +246,7 @@ class Ledger:
         """The owner turns vacant ``unit`` into dwellings (no longer retail-eligible); returns
         the number of dwellings added."""
         u = self.units
+        self._new_use(unit, int(Function.HOUSING))
         u.function[unit] = Function.HOUSING
         u.eligible[unit] = False
         u.months_vacant[unit] = 0
@@ -248,6 +274,7 @@ class Ledger:
             u.eligible[c] = u.eligible[unit]
             u.owner[c] = u.owner[unit]
             u.function[c] = Function.VACANT
+            u.last_use[c] = u.last_use[unit]
             u.asking_rent[c] = asking
             u.book_rent[c] = u.book_rent[unit]
             u.months_vacant[c] = u.months_vacant[unit]

@@ -1,12 +1,20 @@
 """Matching searchers to vacant units: where vacancy, rents and their spatial gradient come from.
 
 Each month every searcher (an entrant, an office user, a shop whose lease ends, a shop looking
-for a unit in the heart) inspects a sample of vacant units it may use, computes its bid rent for
-each unit and branch it could run there (`sim.economics`) and proposes the one with the largest
-surplus of bid over asking rent (a shop that already has a unit only if moving beats staying by
-its threshold, after moving costs). Leases are signed best surplus first; each unit and searcher
-signs at most once. Every bid seen, signed or not, is market evidence for the owner. Nothing here
-sets a vacancy rate or a rent: they follow from bids and owners' asking rents [ECONOMICS sketch].
+for a unit in the heart) inspects a sample of vacant units it may use and computes its bid rent
+for each unit and branch it could run there (`sim.economics`). A deal is possible where the bid
+clears the owner's asking rent (its reservation for a letting this month: it starts at the
+owner's estimate of the market and falls while the unit stands empty, never below the floor of
+`sim.property.reservation_rents`); the rent is the bargain between the two: the asking rent plus
+the owner's share ``renewal_owner_share`` of the gap to the bid (Nash bargaining, as at a
+renewal). The month's matching is a deferred acceptance: every searcher proposes to its viable
+units in the order of its own gain (a shop that already has a unit only where moving beats
+staying by its threshold, after moving costs); each owner holds the proposal that pays it most
+and rejects the others, who propose to their next unit, until no searcher and owner would both
+rather deal. So no vacant unit is left with a viable bid from a searcher who went without a
+lease (`stranded`). Every bid seen, signed or not, is market evidence for the owner. Nothing here
+sets a vacancy rate or a rent: they follow from bids and owners' reservations [ECONOMICS
+sketch].
 """
 
 from __future__ import annotations
@@ -58,12 +66,16 @@ class Searcher:
 
 @dataclass
 class Match:
+    """A viable deal: ``searcher`` (the ``index``-th of the month's searchers) would lease
+    ``unit`` for ``branch`` at the bargained ``rent``."""
+
     searcher: Searcher
     unit: int
     branch: int
     rent: float  # EUR/m2/yr the tenant pays the owner (before subsidy)
-    surplus: float  # EUR/yr
+    surplus: float  # EUR/yr: the searcher's gain from the deal (after moving costs)
     subsidy: float = 0.0  # share of the rent the municipality pays
+    index: int = -1
 
 
 @dataclass
@@ -87,6 +99,7 @@ class MarketView:
     relocation_grant: np.ndarray  # (units,) EUR/m2 grant for moving into the unit
     rent_subsidy: np.ndarray  # (units,) starters' rent subsidy share (0 without budget)
     popup_rent_subsidy: np.ndarray  # (units,) pop-ups' rent subsidy share (0 without budget)
+    office_rent: np.ndarray  # (units,) what a typical office user pays (EUR/m2/yr)
 
 
 def _sample(rng: np.random.Generator, pool: np.ndarray, allowed: np.ndarray, k: int,
@@ -148,8 +161,9 @@ def candidate_units(view: MarketView, searchers: list[Searcher], rng: np.random.
 
 def evaluate(view: MarketView, searchers: list[Searcher], candidates: list[np.ndarray]
              ) -> tuple[list[Match], np.ndarray]:
-    """Each searcher's best proposal (if any) and the best bid seen per unit (EUR/m2/yr, 0 where
-    none)."""
+    """Every viable deal (for each searcher and unit its best branch, where its bid clears the
+    owner's asking rent and, for a shop that already has a unit, moving beats staying) and the
+    best bid seen per unit (EUR/m2/yr, 0 where none)."""
     p, u = view.p, view.u
     n_cand = np.array([len(c) for c in candidates], dtype=np.int64)
     branch_lists = [np.array([int(Function.OFFICE)]) if s.office else s.branches
@@ -190,7 +204,7 @@ def evaluate(view: MarketView, searchers: list[Searcher], candidates: list[np.nd
     revenue = optimism * forecast_revenue(view.pools, br, visits, passers, own_v, own_p)
     share = 1.0 + view.levy[un] - subsidy
     bid = bid_rent(p, revenue, area, br, operator_of(chain), cost, popup, view.costs, share)
-    office_bid = np.array([s.office_bid for s in searchers])[si] * p.office_rent[u.zone[un]]
+    office_bid = np.array([s.office_bid for s in searchers])[si] * view.office_rent[un]
     bid = np.where(office, office_bid, bid)
     np.maximum.at(seen, un, np.maximum(bid, 0.0))
     asking = np.where(popup, view.asking[un] * (1.0 - p.popup_rent_discount), view.asking[un])
@@ -199,55 +213,65 @@ def evaluate(view: MarketView, searchers: list[Searcher], candidates: list[np.nd
     # the asking rent.
     forced = view.forced[un]
     ask = np.where(forced, np.minimum(view.reservation[un], asking), asking)
-    bargain = ask + p.renewal_owner_share * np.maximum(bid - ask, 0.0)
-    rent = np.where(forced, np.minimum(bargain, asking), asking)
-    surplus = (bid - ask) * area
+    theta = p.renewal_owner_share
+    bargain = ask + theta * np.maximum(bid - ask, 0.0)
+    rent = np.where(forced, np.minimum(bargain, asking), bargain)
+    # The searcher keeps its share of the gap between its bid and the rent it pays.
+    surplus = (bid - rent) * area
     home = np.array([s.home for s in searchers])[si]
     moving = home >= 0
     eligible = np.array([s.grant_eligible for s in searchers])[si]
     grant = np.where(eligible, view.relocation_grant[un], 0.0) * area * 12.0 / p.lease_months
     surplus = np.where(moving, surplus - view.reloc_annual * area + grant, surplus)
-    matches: list[Match] = []
-    for j in _best_per_searcher(si, un, surplus):
-        s = searchers[int(si[j])]
-        if not bid[j] >= ask[j]:
-            continue
-        if s.home >= 0:
-            gain = surplus[j] - max(s.home_surplus, 0.0) * (1.0 + p.relocation_gain_threshold)
-            if np.isfinite(s.home_surplus) and not gain > 0:
-                continue
-        matches.append(Match(s, int(un[j]), int(br[j]), float(rent[j]), float(surplus[j]),
-                             float(subsidy[j])))
+    home_surplus = np.array([s.home_surplus for s in searchers])[si]
+    gain = surplus - np.maximum(home_surplus, 0.0) * (1.0 + p.relocation_gain_threshold)
+    ok = (bid >= ask) & (~moving | ~np.isfinite(home_surplus) | (gain > 0))
+    rows = np.flatnonzero(ok)
+    # One row per (searcher, unit): the branch with the largest gain (ties: the first).
+    order = rows[np.lexsort((-surplus[rows], un[rows], si[rows]))]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (si[order][1:] != si[order][:-1]) | (un[order][1:] != un[order][:-1])
+    matches = [Match(searchers[int(si[j])], int(un[j]), int(br[j]), float(rent[j]),
+                     float(surplus[j]), float(subsidy[j]), int(si[j])) for j in order[first]]
     return matches, seen
 
 
-def _best_per_searcher(si: np.ndarray, un: np.ndarray, surplus: np.ndarray) -> np.ndarray:
-    """Index of each searcher's best row: the largest surplus, ties to the lowest unit id, then
-    to the first row; rows are grouped by searcher (``si`` non-decreasing). The same rows as
-    the first of each group in ``np.lexsort((un, -surplus, si))``, without sorting."""
-    if len(si) == 0:
-        return np.empty(0, dtype=np.int64)
-    if np.isnan(surplus).any():  # NaN has no maximum; the sort puts it last
-        order = np.lexsort((un, -surplus, si))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = si[order][1:] != si[order][:-1]
-        return order[first]
-    new_group = np.r_[True, si[1:] != si[:-1]]
-    starts = np.flatnonzero(new_group)
-    group = np.cumsum(new_group) - 1
-    top = surplus == np.maximum.reduceat(surplus, starts)[group]
-    lowest = np.minimum.reduceat(np.where(top, un, np.iinfo(np.int64).max), starts)
-    rows = np.flatnonzero(top & (un == lowest[group]))
-    return rows[np.r_[True, group[rows][1:] != group[rows][:-1]]]
+def _owner_prefers(a: Match, b: Match) -> bool:
+    """Whether the owner would rather sign ``a`` than ``b``: the higher rent; on a tie the
+    searcher who gains more, then the earlier searcher."""
+    return (a.rent, a.surplus, -a.index) > (b.rent, b.surplus, -b.index)
 
 
 def assign(matches: list[Match]) -> list[Match]:
-    """Sign leases best surplus first: each unit and each searcher at most once."""
-    taken: set[int] = set()
-    out = []
-    for m in sorted(matches, key=lambda x: (-x.surplus, x.unit)):
-        if m.unit in taken:
-            continue
-        taken.add(m.unit)
-        out.append(m)
-    return out
+    """Deferred acceptance over the viable deals: searchers propose in the order of their own
+    gain (ties: the lower unit id), each owner holds the best proposal it has had, rejected
+    searchers propose to their next unit; each unit and each searcher signs at most once. The
+    result is stable: no searcher and owner left apart would both rather deal with each other.
+    Returns the signed deals, largest gain first."""
+    options: dict[int, list[Match]] = {}
+    for m in sorted(matches, key=lambda x: (x.index, -x.surplus, x.unit)):
+        options.setdefault(m.index, []).append(m)
+    next_option = dict.fromkeys(options, 0)
+    held: dict[int, Match] = {}
+    free = sorted(options)
+    while free:
+        s = free.pop()
+        opts = options[s]
+        while next_option[s] < len(opts):
+            m = opts[next_option[s]]
+            next_option[s] += 1
+            current = held.get(m.unit)
+            if current is None or _owner_prefers(m, current):
+                held[m.unit] = m
+                if current is not None:
+                    free.append(current.index)
+                break
+    return sorted(held.values(), key=lambda x: (-x.surplus, x.unit))
+
+
+def stranded(matches: list[Match], signed: list[Match]) -> int:
+    """Vacant units left with a viable deal from a searcher who signed nowhere (0 for a
+    stable matching)."""
+    taken = {m.unit for m in signed}
+    matched = {m.index for m in signed}
+    return len({m.unit for m in matches if m.unit not in taken and m.index not in matched})

@@ -36,7 +36,7 @@ from .kernels import Kernels
 from .ledger import Ledger
 from .month import Month, MonthView
 from .params import Params
-from .property import OwnerBook
+from .property import LettingEvidence, OwnerBook
 from .record import Recorder
 from .rng import Streams
 from .scenarios.loader import CentreScenario, load_scenario
@@ -117,6 +117,11 @@ class CityCentreModel(CalendarView, MonthView, Model):
         self.space = mesa_space(self.town, self.random)
         self.net = build_street_network(self.town, self.p.contagion_radius, self.p.huff_radius)
         self.geometry = flows.flow_geometry(self.p, self.town, self.net)
+        t = self.town
+        #: what a typical office user pays for each unit (EUR/m2/yr; `economics.office_rents`)
+        self.office_rent = economics.office_rents(
+            self.p, t.unit_x, t.unit_y, t.unit_zone, t.node_x[t.entry_node],
+            t.node_y[t.entry_node])
 
         self.units = initial.unit_table(self.town, self.slot_parent)
         #: outlets per branch of the generated town: the reference supply of the centre share
@@ -129,6 +134,9 @@ class CityCentreModel(CalendarView, MonthView, Model):
                           town.owner_institutional.astype(np.int64)),
             debt=np.zeros(len(town.owner_institutional)))
         self.owners = [PropertyOwner(self, i) for i in range(self.owner_book.n)]
+        #: owners' evidence of their zones' letting markets (lettings and vacancies)
+        self.letting_evidence = LettingEvidence(int(self.units.zone.max()) + 1,
+                                                int(self.p.letting_evidence_months))
         # The levers are attached after the burn-in, before the spin-up (`_begin`): they never act
         # during the burn-in, so its state is shared by every policy (see `fork`).
         self.municipality = Municipality(self, [])
@@ -205,6 +213,7 @@ class CityCentreModel(CalendarView, MonthView, Model):
         self.municipality.public_cost = 0.0
         self.municipality.spent_by = {}
         self.recorder.snapshot_units(year=self.start_year - 1)
+        self.recorder.fix_stock()
 
     def stream(self, name: str) -> np.random.Generator:
         """This month's random stream of mechanism ``name`` (see `sim.rng`: each mechanism has
@@ -274,6 +283,7 @@ class CityCentreModel(CalendarView, MonthView, Model):
             self.municipality.act()
         self.households.refresh_if_changed()
         self.update_local_vacancy(mo)
+        owners.record_lettings(self.letting_evidence, self.ledger.lettings, self)
         self.ledger.end_month()
         mo.events = self.ledger.counts
         self.last_month = mo

@@ -51,6 +51,9 @@ class Month:
     pending_renewals: dict[int, float] = field(default_factory=dict)
     #: best bid seen per unit in this month's matching (EUR/m2/yr, 0 where none)
     seen_bids: np.ndarray | None = None
+    #: vacant units left after the matching with a viable bid from a searcher who signed
+    #: nowhere (0: the matching cleared)
+    stranded: int = 0
     #: the month's event counts (`sim.ledger.COUNTERS`)
     events: dict[str, int] = field(default_factory=dict)
     #: vacant share of eligible units within the contagion radius, by node and by unit, at the

@@ -17,9 +17,11 @@ from .params import Params
 from .property import (
     MUNICIPALITY,
     PRIVATE,
+    LettingEvidence,
     alternative_rent,
     breaching_owners,
-    conversion_gain,
+    conversion_choice,
+    conversion_financed,
     evidence_rent,
     housing_value,
     mark_book_rents,
@@ -27,6 +29,7 @@ from .property import (
     unit_values,
     unit_yield,
 )
+from .rng import stream
 from .town import Town
 
 if TYPE_CHECKING:
@@ -156,23 +159,30 @@ def _sales(m: CityCentreModel) -> None:
 
 
 def _conversions(m: CityCentreModel, mo: Month) -> None:
-    """Owners reviewing a long-vacant unit convert it to housing where the zoning plan permits,
-    credit is available and the dwelling is worth more than the shop by their hurdle."""
+    """Every month each owner of a vacant unit where the zoning plan permits housing weighs
+    converting it now against holding it for a retail tenant, with the letting time its zone
+    shows (`sim.property.conversion_choice`), and converts where the dwelling is worth more by
+    its hurdle and it can finance the works (`conversion_financed`). No waiting time or review
+    chance stands in for the decision: the
+    owner's numbers decide, and banks ration the credit (`credit_availability`)."""
     p, u, i = m.p, m.units, mo.inputs
-    draws = m.stream("conversions").random((u.n, 2))
-    cand = np.flatnonzero(u.vacant_eligible & i.conversion_permit
-                          & (u.months_vacant >= p.conversion_min_vacant_months)
-                          & (draws[:, 0] < p.conversion_probability)
-                          & (u.anchor == Anchor.NONE))
+    cand = np.flatnonzero(u.vacant_eligible & i.conversion_permit & (u.anchor == Anchor.NONE))
     if len(cand) == 0:
         return
-    credit = m.driver("credit_availability")
-    funded = (draws[cand, 1] < credit) | (m.owner_book.kind[u.owner[cand]] == MUNICIPALITY)
-    cand = cand[funded]
     subsidy = i.conversion_subsidy if m.municipality.can_pay() else np.zeros(u.n)
     demand = m.driver("housing_demand_index")
-    gain = conversion_gain(p, u, m.owner_book, cand, demand, subsidy, m.clock)
-    for unit in cand[gain > 0]:
+    book = m.owner_book
+    gain = conversion_choice(p, u, book, cand, demand, subsidy, m.clock,
+                             m.letting_evidence.months_to_let())
+    cost = np.maximum(p.conversion_cost - subsidy[cand], 0.0) * u.area[cand]
+    # A bank answers a plan once a year (its lending round): the January draws of the
+    # ``conversions`` stream decide the whole year, so a refused owner tries again next year.
+    january = max(m.clock - (m.calendar_month - 1), 0)
+    bank = (stream(m.seed, "conversions", january).random(u.n)[cand]
+            < m.driver("credit_availability"))
+    ok = (gain > 0) & conversion_financed(p, u, book, cand, unit_values(p, u, book),
+                                          np.maximum(gain, 0.0), cost, bank)
+    for unit in cand[ok]:
         s = float(min(subsidy[unit], p.conversion_cost) * u.area[unit])
         if s > 0:
             s = m.municipality.pay(s, "conversion subsidy")
@@ -258,6 +268,14 @@ def _merges(m: CityCentreModel, mo: Month) -> None:
             continue
         used.update((int(keep), int(give)))
         m.ledger.merge(int(keep), int(give))
+
+
+def record_lettings(evidence: LettingEvidence, ledger_lettings: np.ndarray,
+                    m: CityCentreModel) -> None:
+    """Owners add the month's lettings and vacant units by zone to their evidence."""
+    u = m.units
+    vacant = np.bincount(u.zone[u.vacant_eligible], minlength=evidence.vacant.shape[1])
+    evidence.add(ledger_lettings, vacant)
 
 
 def learn_from_bids(m: CityCentreModel, mo: Month) -> None:

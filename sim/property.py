@@ -155,6 +155,64 @@ def covenant_allows_sale(p: Params, u: UnitState, book: OwnerBook, unit: int, pr
     return v_after > 0 and debt_after / v_after <= p.covenant_ltv
 
 
+class LettingEvidence:
+    """What owners know of their zone's letting market: lettings of vacant units and vacant
+    units, month by month over the last ``months`` months (a ring buffer by zone)."""
+
+    def __init__(self, n_zones: int, months: int) -> None:
+        self.lettings = np.zeros((months, n_zones))
+        self.vacant = np.zeros((months, n_zones))
+        self._k = 0
+        self.filled = 0
+
+    def add(self, lettings: np.ndarray, vacant_by_zone: np.ndarray) -> None:
+        self.lettings[self._k] = lettings
+        self.vacant[self._k] = vacant_by_zone
+        self._k = (self._k + 1) % len(self.lettings)
+        self.filled = min(self.filled + 1, len(self.lettings))
+
+    def months_to_let(self, cap: float = 600.0) -> np.ndarray:
+        """Expected months until a vacant unit of each zone is let: vacant unit-months over
+        lettings in the window (Little's law), at most ``cap``; 0 before any evidence."""
+        let = self.lettings.sum(axis=0)
+        vac = self.vacant.sum(axis=0)
+        t = np.divide(vac, let, out=np.full(len(let), cap), where=let > 0)
+        return np.where(self.filled > 0, np.minimum(t, cap), 0.0)
+
+
+def conversion_choice(p: Params, u: UnitState, book: OwnerBook, units: np.ndarray,
+                      housing_demand: float, subsidy_per_m2: np.ndarray, clock: int,
+                      months_to_let: np.ndarray) -> np.ndarray:
+    """Value gain (EUR) of converting vacant ``units`` to housing now over holding them for a
+    retail tenant, after the owner's hurdle: the dwelling's value, reached after
+    ``conversion_delay_months``, less the conversion cost net of any subsidy, against the value
+    of a letting at the market evidence expected after the zone's letting time
+    (``months_to_let`` by zone). Positive: converting pays."""
+    y = unit_yield(p, u, book)[units]
+    wait = months_to_let[u.zone[units]]
+    retail = (evidence_rent(p, u, clock)[units] * u.area[units] / y
+              * (1.0 + y) ** (-wait / 12.0))
+    housing = (housing_value(p, u, units, housing_demand)
+               * (1.0 + p.housing_yield) ** (-p.conversion_delay_months / 12.0))
+    cost = np.maximum(p.conversion_cost - subsidy_per_m2[units], 0.0) * u.area[units]
+    return housing - cost - retail * (1.0 + p.conversion_hurdle)
+
+
+def conversion_financed(p: Params, u: UnitState, book: OwnerBook, units: np.ndarray,
+                        values: np.ndarray, gain: np.ndarray, cost: np.ndarray,
+                        bank_says_yes: np.ndarray) -> np.ndarray:
+    """Whether each owner can finance converting its unit in ``units``: the municipality and
+    the re-parcelling fund always; another owner if borrowing the ``cost`` keeps its
+    loan-to-value, on its portfolio after the conversion, within its covenant, and its bank
+    takes the plan on (``bank_says_yes``: banks ration credit to property, the
+    ``credit_availability`` driver; [G32]: half the stalled plans lack finance)."""
+    owner = u.owner[units]
+    v_owner = owner_values(values, u, book)[owner]
+    after = np.maximum(v_owner + gain, 1e-9)
+    ltv = (book.debt[owner] + cost) / after
+    return (book.kind[owner] >= MUNICIPALITY) | ((ltv <= p.covenant_ltv) & bank_says_yes)
+
+
 def housing_value(p: Params, u: UnitState, units: np.ndarray, housing_demand: float
                   ) -> np.ndarray:
     """Value (EUR) of the dwelling a unit would become."""

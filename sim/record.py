@@ -41,7 +41,15 @@ TIMESERIES_COLUMNS = [
     *[f"n_{b}" for b in BRANCH_NAMES],
     "vacant_floor_area", "retail_floor_area", "public_cost", "housing_added",
     "n_offices", "n_mixed_use", "sales", "splits", "merges", "national_support",
+    "retail_to_horeca", "retail_to_services", "retail_to_office", "retail_to_housing",
+    "stock_units_start", "stock_units_occupied", "stock_units_not_counted",
+    "stock_floor_shops", "stock_floor_other_uses", "stock_floor_housing", "stock_floor_vacant",
+    "stock_floor_vacant_barred",
 ]
+#: The fixed-stock columns: the retail-eligible units at the start of the recorded run and
+#: their floor area (with the dormant slots they can be split into) followed whatever happens
+#: to them, so that a lever's effect is not a change of denominator.
+STOCK_COLUMNS = TIMESERIES_COLUMNS[TIMESERIES_COLUMNS.index("stock_units_start"):]
 UNIT_COLUMNS = ["year", "step", "unit_id", "x", "y", "zone", "function", "branch", "is_vacant",
                 "floor_area", "rent", "footfall", "months_vacant", "chain", "popup",
                 "retail_eligible", "revenue", "owner_type", "anchor", "second_function",
@@ -95,10 +103,51 @@ class Recorder:
         self.model = model
         self.rows: list[dict] = []
         self.unit_frames: list[pd.DataFrame] = []
+        self.start: np.ndarray | None = None  # the retail-eligible units at the start
+        self.stock: np.ndarray | None = None  # ... and the slots they can be split into
+        self.stock_units = 0
+        self.stock_area = 0.0
 
     @property
     def events(self) -> list[tuple]:
         return self.model.ledger.events
+
+    def fix_stock(self) -> None:
+        """The start stock: the retail-eligible units when recording starts (and the slots
+        they can be split into)."""
+        u = self.model.units
+        self.start = u.eligible & u.active
+        slot = (u.parent >= 0) & ~u.active
+        self.stock = self.start | (slot & self.start[np.maximum(u.parent, 0)])
+        self.stock_units = int(self.start.sum())
+        self.stock_area = float(u.area[self.start].sum())
+
+    def stock_row(self) -> dict:
+        """The fixed-stock columns of this month (`STOCK_COLUMNS`): units of the start stock
+        occupied and no longer counted (converted, merged into a neighbour), and the shares of
+        its floor area used by shops, by other uses (offices), converted to housing, vacant, and
+        vacant but barred from new retail leases (a lever's rule)."""
+        m, u = self.model, self.model.units
+        s = self.stock & u.active
+        area0 = max(self.stock_area, 1e-9)
+        vacant = s & u.vacant
+        shops = s & u.occupied_commercial
+        housing = s & (u.function == Function.HOUSING)
+        other = s & ~u.vacant & ~u.occupied_commercial & ~housing
+
+        def floor(mask: np.ndarray) -> float:
+            return float(u.area[mask].sum() / area0)
+
+        return {
+            "stock_units_start": self.stock_units,
+            "stock_units_occupied": int((s & ~u.vacant & ~housing).sum()),
+            "stock_units_not_counted": int((self.start & ~(u.eligible & u.active)).sum()),
+            "stock_floor_shops": floor(shops),
+            "stock_floor_other_uses": floor(other),
+            "stock_floor_housing": floor(housing),
+            "stock_floor_vacant": floor(vacant),
+            "stock_floor_vacant_barred": floor(vacant & ~m.last_month.inputs.retail_lettable),
+        }
 
     def record_month(self) -> None:
         m, u = self.model, self.model.units
@@ -160,6 +209,10 @@ class Recorder:
         for k in ("sales", "splits", "merges"):
             row[k] = int(mo.events[k])
         row["national_support"] = float(m.national_support)
+        for k in ("retail_to_horeca", "retail_to_services", "retail_to_office",
+                  "retail_to_housing"):
+            row[k] = int(mo.events[k])
+        row.update(self.stock_row())
         self.rows.append(row)
         if m.calendar_month == 12:
             self.snapshot_units(m.year)

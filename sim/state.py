@@ -103,6 +103,9 @@ COLUMNS: tuple[Column, ...] = (
        tenant=True, vacate=-1, initial=-1),
     _C("eligible", "bool", "-", "zoning allows a commercial tenant (retail-eligible): the "
        "denominator of the vacancy rate", _LEDGER, convert=False, split=COPY),
+    _C("last_use", "int", "code", "use of the unit's last tenant, kept while it stands empty "
+       "(-1 for none): what a new use replaces", _LEDGER,
+       vacate=Rule("the leaving tenant's use"), split=COPY, initial=-1),
     _C("chain", "bool", "-", "the tenant is a chain outlet", _LEDGER, tenant=True,
        vacate=False),
     _C("chain_id", "int", "-", "the chain's brand (-1 for an independent)", _LEDGER,
@@ -143,8 +146,6 @@ COLUMNS: tuple[Column, ...] = (
     _C("birth_clock", "int", "month", "month the entrepreneur was born", _LEDGER, tenant=True),
     _C("retire_age", "float", "years", "age at which the entrepreneur retires (never for a "
        "chain or an empty unit)", _LEDGER, tenant=True, initial=1000.0),
-    _C("review_month", "int", "1-12", "calendar month of a chain's yearly outlet review (its "
-       "opening month)", _LEDGER, tenant=True),
     _C("subsidy_until", "int", "month", "month until which the tenant's rent subsidy runs",
        _LEDGER, tenant=True),
     _C("subsidy_share", "float", "fraction", "share of the rent the municipality pays while the "

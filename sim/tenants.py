@@ -19,9 +19,17 @@ from .economics import (
     passers_term,
     required_profit,
 )
-from .exits import IS_PROTECTED, closure_decisions
+from .exits import IS_PROTECTED, closure_decisions, surrender_terms
 from .functions import Anchor, Function
-from .market import MarketView, Searcher, admissible, assign, candidate_units, evaluate
+from .market import (
+    MarketView,
+    Searcher,
+    admissible,
+    assign,
+    candidate_units,
+    evaluate,
+    stranded,
+)
 from .owners import alternative_rents, book_start_rents
 
 if TYPE_CHECKING:
@@ -71,7 +79,7 @@ def initial_rents_and_cash(m: CityCentreModel, mo: Month) -> None:
     housing = u.active & (u.function == Function.HOUSING)
     office = u.active & (u.function == Function.OFFICE)
     contract[housing] = p.housing_rent[u.zone[housing]]
-    contract[office] = p.office_rent[u.zone[office]]
+    contract[office] = m.office_rent[office]
     for unit, user in m.office_at.items():  # office users in shop units bargain like shops
         res = max(float(np.maximum(alternative_rents(m, mo)[unit], p.owner_running_cost)), 0.0)
         contract[unit] = max(res + p.renewal_owner_share * (user.bid - res), res)
@@ -92,9 +100,12 @@ def initial_rents_and_cash(m: CityCentreModel, mo: Month) -> None:
 
 def finances(m: CityCentreModel, mo: Month, initial: bool = False) -> float:
     """The month's accounts of every tenant: profit after rent, the smoothed profit after what
-    the operator needs, and (independents) cash after the entrepreneur's drawings. The
-    municipality pays running rent subsidies as far as its budget allows. Returns the national
-    support paid to tenants this month (EUR)."""
+    the operator needs, and (independents) cash after the entrepreneur's drawings: the
+    entrepreneur draws what it needs when the shop earns it and lives on less when it does not,
+    down to ``subsistence_income``; only below that do the shop's reserves fall. The
+    municipality pays running rent subsidies as far as its budget allows; in a shock, owners
+    forgive part of the rent of tenants whose revenue fell by the qualifying loss. Returns the
+    national support paid to tenants this month (EUR)."""
     u, p, i = m.units, m.p, mo.inputs
     shop = u.occupied_commercial
     op = operator_of(u.chain)
@@ -108,11 +119,15 @@ def finances(m: CityCentreModel, mo: Month, initial: bool = False) -> float:
     subsidy = owed * (paid / total if total > 0 else 0.0)
     support = i.cost_support * (rent + fixed)
     national = float(np.where(shop, support, 0.0).sum())
+    hit = shop & (revenue < (1.0 - p.shock_relief_loss) * u.revenue_ema)
+    relief = np.where(hit, i.rent_relief * rent, 0.0) if i.rent_relief > 0 else 0.0
     second = np.where(u.second_function >= 0, u.second_function, 0)
     gross = (operating_margin(p, u.function, op) * (revenue - u.revenue_second)
              + operating_margin(p, second, op) * u.revenue_second)
-    profit = gross - fixed - rent * (1.0 + i.levy) + subsidy + support - u.startup_monthly
-    econ = profit - required_profit(p, revenue, op, c.cost_index)
+    profit = (gross - fixed - rent * (1.0 + i.levy) + subsidy + support + relief
+              - u.startup_monthly)
+    needs = required_profit(p, revenue, op, c.cost_index)
+    econ = profit - needs
     tau = p.profit_smoothing_months
     first = ((m.clock - u.opened) <= 1) | initial
     u.profit[:] = np.where(shop, profit, 0.0)
@@ -122,30 +137,25 @@ def finances(m: CityCentreModel, mo: Month, initial: bool = False) -> float:
                                                + (revenue - u.revenue_ema) / tau), 0.0)
     u.loss_months[:] = np.where(shop & (u.profit_ema < 0), u.loss_months + 1, 0)
     indep = shop & ~u.chain
-    u.cash[:] = np.where(indep, u.cash + econ, np.where(shop, u.cash, 0.0))
+    drawings = np.clip(profit, p.subsistence_income * c.cost_index, np.maximum(
+        needs, p.subsistence_income * c.cost_index))
+    u.cash[:] = np.where(indep, u.cash + profit - drawings, np.where(shop, u.cash, 0.0))
     return national
 
 
 def closures(m: CityCentreModel, mo: Month) -> None:
-    """Shops that close this month close (`sim.exits`); retiring owners with a successor hand
-    over; pop-ups that can afford a regular lease stay on."""
+    """Shops that stop trading before their lease ends (`sim.exits`): bankruptcies, agreed
+    surrenders (the tenant pays the owner's fee), pop-ups at the end of their short lease
+    unless they can afford a regular lease."""
     u, p = m.units, m.p
-    draws = m.stream("closures").random(u.n)  # drawn in full every month (aligned stream)
     regular = u.contract_rent / (1.0 - p.popup_rent_discount)
     extra = (regular - u.contract_rent) * u.area / 12.0
     can_stay = u.popup & (u.profit_ema - extra >= 0) & (u.cash >= 0)
-    decisions, succession = closure_decisions(p, u, m.clock, m.calendar_month,
-                                              m.driver("periphery_margin_advantage"), draws,
-                                              can_stay)
+    wants, _ = surrender_terms(p, u, m.clock)  # the fee goes to the owner (no cash account)
+    decisions = closure_decisions(p, u, m.clock, can_stay, wants)
     stay = u.popup & (u.lease_end <= m.clock) & can_stay & u.occupied_commercial
     for unit in np.flatnonzero(stay):
         m.ledger.popup_stays(int(unit), float(regular[unit]))
-    if succession.any():
-        rng = m.stream("succession")
-        lo, hi = p.retirement_age
-        for unit in np.flatnonzero(succession):
-            age = float(draw_age(p, rng))
-            m.ledger.succession(int(unit), m.clock - round(12 * age), rng.uniform(lo, hi))
     for cause, mask in decisions.items():
         for unit in np.flatnonzero(mask):
             shop = m.shop_at.get(int(unit))
@@ -177,17 +187,47 @@ def lease_ends(m: CityCentreModel, mo: Month) -> list[Searcher]:
     due = due[~IS_PROTECTED[u.anchor[due]]]
     if len(due) == 0:
         return []
+    leaving = _term_end_exits(m, due)
     bid = sitting_bids(m, mo, due)
-    viable = bid >= res[due]
+    viable = (bid >= res[due]) & ~leaving
     rent = np.where(viable, res[due] + theta * (bid - res[due]), np.nan)
     home_surplus = np.where(viable, (bid - rent) * u.area[due], -np.inf)
     mo.pending_renewals = {int(k): float(r) for k, r in zip(due, rent, strict=True)}
     searchers = []
-    for k, hs in zip(due, home_surplus, strict=True):
-        if u.anchor[k] in _STAY_PUT:
+    for k, hs, out in zip(due, home_surplus, leaving, strict=True):
+        if u.anchor[k] in _STAY_PUT or out:
             continue
         searchers.append(relocation_searcher(m, mo, int(k), float(hs)))
     return searchers
+
+
+def _term_end_exits(m: CityCentreModel, due: np.ndarray) -> np.ndarray:
+    """Of the shops whose term ends (``due``), which leave the centre for a reason of their own:
+    a chain whose head office would rather trade elsewhere, an independent past its retirement
+    age without a successor (they close now); successors take over the others past their
+    retirement age. Returns a bool mask over ``due``."""
+    u, p = m.units, m.p
+    leaving = np.zeros(len(due), dtype=bool)
+    chain = u.chain[due]
+    advantage = m.driver("periphery_margin_advantage")
+    head_office = chain & (u.profit_ema[due] < advantage * u.revenue_ema[due])
+    age = (m.clock - u.birth_clock[due]) / 12.0
+    retiring = ~chain & (age >= u.retire_age[due])
+    rng = m.stream("succession")
+    draws = rng.random(u.n)  # drawn in full every month (aligned stream)
+    lo, hi = p.retirement_age
+    for j in np.flatnonzero(retiring):
+        unit = int(due[j])
+        if u.profit_ema[unit] >= 0 and draws[unit] < p.successor_probability:
+            age_new = float(draw_age(p, rng))
+            m.ledger.succession(unit, m.clock - round(12 * age_new), rng.uniform(lo, hi))
+        else:
+            leaving[j] = True
+            m.shop_at[unit].close("retirement")
+    for j in np.flatnonzero(head_office):
+        leaving[j] = True
+        m.shop_at[int(due[j])].close("chain_review")
+    return leaving
 
 
 def relocation_searcher(m: CityCentreModel, mo: Month, k: int, home_surplus: float,
@@ -254,7 +294,8 @@ def search_and_match(m: CityCentreModel, mo: Month, leaving: list[Searcher]) -> 
         reloc_annual=p.relocation_cost_per_m2 * 12.0 / p.lease_months,
         relocation_grant=i.relocation_grant,
         rent_subsidy=i.rent_subsidy if m.municipality.can_pay() else np.zeros(u.n),
-        popup_rent_subsidy=i.popup_rent_subsidy if m.municipality.can_pay() else np.zeros(u.n))
+        popup_rent_subsidy=i.popup_rent_subsidy if m.municipality.can_pay() else np.zeros(u.n),
+        office_rent=m.office_rent)
     rng = m.stream("search")
     k = int(p.entrant_candidates + round(i.extra_candidates))
     cands = candidate_units(view, searchers, rng, k)
@@ -264,6 +305,7 @@ def search_and_match(m: CityCentreModel, mo: Month, leaving: list[Searcher]) -> 
                  else c for c, s in zip(cands, searchers, strict=True)]
     matches, seen = evaluate(view, searchers, cands)
     signed = assign(matches)
+    mo.stranded = stranded(matches, signed)
     moved: set[int] = set()
     done: set[int] = set()
     traits = m.stream("shop_traits")
@@ -280,7 +322,7 @@ def search_and_match(m: CityCentreModel, mo: Month, leaving: list[Searcher]) -> 
                 p.relocation_cost_per_m2 * u.area[match.unit] - grant, 0.0) / p.lease_months)
         elif s.office:
             OfficeUser.sign(m, match.unit, match.rent,
-                            s.office_bid * p.office_rent[u.zone[match.unit]])
+                            s.office_bid * m.office_rent[match.unit])
             done.add(id(s.agent))
             s.agent.remove()
         else:

@@ -106,66 +106,110 @@ def test_revenue_pools_are_shared_by_visits(model):
 
 
 # ---------------------------------------------------------------------------- exits
-def _decide(m, draws=None, can_stay=None):
+def _decide(m, can_stay=None, surrender=None):
     u = m.units
-    draws = np.ones(u.n) if draws is None else draws
     can_stay = np.zeros(u.n, bool) if can_stay is None else can_stay
-    return closure_decisions(m.p, u, m.clock, m.calendar_month, 0.02, draws, can_stay)
+    surrender = np.zeros(u.n, bool) if surrender is None else surrender
+    return closure_decisions(m.p, u, m.clock, can_stay, surrender)
 
 
 def test_independent_goes_bankrupt_when_cash_runs_out(model):
     m, u = model, model.units
     k = _a_shop(m).unit
     u.cash[k] = 10.0
-    assert not _decide(m)[0]["bankruptcy"][k]
+    assert not _decide(m)["bankruptcy"][k]
     u.cash[k] = -1.0
-    assert _decide(m)[0]["bankruptcy"][k]
+    assert _decide(m)["bankruptcy"][k]
 
 
-def test_independent_quits_after_a_lasting_shortfall(model):
-    m, u = model, model.units
+def test_the_entrepreneur_lives_on_less_before_the_reserves_fall(model):
+    """Cash falls only when the shop earns less than the subsistence income; between that and
+    what the entrepreneur needs, it draws what the shop earns."""
+    from sim import tenants
+
+    m, u, p = model, model.units, model.p
     k = _a_shop(m).unit
+    mo = m.last_month
+    p.required_income = np.array([5000.0, 0.0])
+    p.subsistence_income = 1000.0
+
+    def cash_after(revenue: float) -> float:
+        u.revenue[k], u.revenue_online[k], u.revenue_second[k] = revenue, 0.0, 0.0
+        u.cash[k] = 5000.0
+        tenants.finances(m, mo)
+        return float(u.cash[k]), float(u.profit[k])
+
+    lo, hi = 1e3, 1e6
+    for _ in range(60):  # the revenue at which the month's profit is 3000 EUR
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if cash_after(mid)[1] < 3000.0 else (lo, mid)
+    cash, profit = cash_after(hi)
+    assert 1000.0 < profit < 5000.0 and cash == pytest.approx(5000.0)  # draws all it earns
+    cash, profit = cash_after(1.0)
+    assert profit < 1000.0 and cash == pytest.approx(5000.0 - (1000.0 * mo.costs.cost_index
+                                                               - profit))
+
+
+def test_independent_surrenders_its_lease_for_the_owners_fee_after_a_lasting_shortfall(model):
+    from sim.exits import surrender_terms
+
+    m, u, p = model, model.units, model.p
+    k = _a_shop(m).unit
+    u.lease_end[k] = m.clock + 36
+    u.profit_ema[k] = -2000.0  # 2,000 EUR a month below what it needs
     u.cash[k] = 1e6
-    # quits once the shortfall has lasted the patience (months; a calibrated value may be
+    # asks once the shortfall has lasted the patience (months; a calibrated value may be
     # fractional, so the first whole month at or past it)
-    u.loss_months[k] = math.ceil(m.p.exit_patience_months) - 1
-    assert not _decide(m)[0]["quit"][k]
+    u.loss_months[k] = math.ceil(p.exit_patience_months) - 1
+    assert not surrender_terms(p, u, m.clock)[0][k]
     u.loss_months[k] += 1
-    assert _decide(m)[0]["quit"][k]
+    wants, fee = surrender_terms(p, u, m.clock)
+    assert wants[k] and 0 < fee[k] <= 36 * u.contract_rent[k] * u.area[k] / 12.0 + 1e-9
+    assert _decide(m, surrender=wants)["surrender"][k]
+    u.cash[k] = 0.5 * fee[k]  # cannot pay the fee: trades on
+    assert not surrender_terms(p, u, m.clock)[0][k]
+    u.cash[k], u.profit_ema[k] = 1e6, -1e-3  # staying costs less than the fee
+    assert not surrender_terms(p, u, m.clock)[0][k]
 
 
-def test_retirement_closes_unless_a_profitable_shop_finds_a_successor(model):
-    m, u = model, model.units
-    k = _a_shop(m).unit
-    u.cash[k], u.loss_months[k] = 1e6, 0
-    u.retire_age[k] = 65.0
-    u.birth_clock[k] = m.clock - 12 * 66
-    u.profit_ema[k] = 100.0
-    out, succ = _decide(m, draws=np.zeros(u.n))  # the draw finds a successor
-    assert succ[k] and not out["retirement"][k]
-    out, succ = _decide(m, draws=np.ones(u.n))
-    assert out["retirement"][k] and not succ[k]
-    u.profit_ema[k] = -1.0
-    out, succ = _decide(m, draws=np.zeros(u.n))  # nobody takes over a loss-maker
-    assert out["retirement"][k]
-    u.birth_clock[k] = m.clock - 12 * 40
-    assert not _decide(m)[0]["retirement"][k]
+def test_retirement_at_the_term_end_unless_a_profitable_shop_finds_a_successor(model):
+    from sim import tenants
+
+    m, u, p = model, model.units, model.p
+    shops = [k for k in m.shop_at if not u.chain[k] and not u.popup[k] and u.anchor[k] == 0]
+    if len(shops) < 3:
+        _a_shop(m)
+        shops = [s.unit for s in m.shop_at.values() if u.anchor[s.unit] == 0][:3]
+        for k in shops:
+            u.chain[k] = False
+    a, b, c = shops[:3]
+    for k in (a, b, c):
+        u.retire_age[k] = 65.0
+        u.birth_clock[k] = m.clock - 12 * 66
+        u.profit_ema[k] = 100.0
+    u.profit_ema[c] = -1.0  # nobody takes over a loss-maker
+    p.successor_probability = 1.0
+    out = tenants._term_end_exits(m, np.array([a, c]))
+    assert out.tolist() == [False, True] and a in m.shop_at and c not in m.shop_at
+    assert (m.clock - u.birth_clock[a]) / 12.0 < u.retire_age[a]  # the successor is younger
+    p.successor_probability = 0.0
+    assert tenants._term_end_exits(m, np.array([b])).tolist() == [True]
 
 
-def test_chain_outlets_are_reviewed_in_their_own_month_against_the_periphery(model):
+def test_chain_head_office_decides_at_the_term_end_against_the_periphery(model):
+    from sim import tenants
+
     m, u = model, model.units
     k = _a_shop(m, chain=True).unit
-    u.cash[k] = -1e6  # head office carries the cash
-    u.opened[k] = m.clock - 24
+    m.p.traj["periphery_margin_advantage"].values[:] = 0.02
     u.revenue_ema[k] = 1e5
-    u.profit_ema[k] = 0.01 * 1e5  # 1% margin, the periphery promises 2%
-    u.review_month[k] = m.calendar_month % 12 + 1
-    out, _ = _decide(m)
-    assert not out["bankruptcy"][k] and not out["chain_review"][k]
-    u.review_month[k] = m.calendar_month
-    assert _decide(m)[0]["chain_review"][k]
     u.profit_ema[k] = 0.05 * 1e5
-    assert not _decide(m)[0]["chain_review"][k]
+    assert not tenants._term_end_exits(m, np.array([k]))[0] and k in m.shop_at
+    u.cash[k] = -1e6  # head office carries the cash: no bankruptcy
+    assert not _decide(m)["bankruptcy"][k]
+    u.profit_ema[k] = 0.01 * 1e5  # 1% margin, the periphery promises 2%
+    assert not _decide(m)["bankruptcy"][k]  # no review before the term ends
+    assert tenants._term_end_exits(m, np.array([k]))[0] and k not in m.shop_at
 
 
 def test_there_is_no_flat_or_contagion_closure_hazard(model):
@@ -174,8 +218,7 @@ def test_there_is_no_flat_or_contagion_closure_hazard(model):
     u.cash[:] = 1e6
     u.loss_months[:] = 0
     u.retire_age[:] = 1000.0
-    u.review_month[:] = 0
-    out, _ = _decide(m, draws=np.zeros(u.n))
+    out = _decide(m)
     assert not any(mask.any() for mask in out.values())
 
 
@@ -325,6 +368,8 @@ def test_owner_merges_two_neighbouring_empty_units_when_the_whole_lets_for_more(
     for k in (a, b):
         if k in m.shop_at:
             m.shop_at[k].close("test")
+        if k in m.office_at:
+            m.office_at[k].leave("test")
         u.months_vacant[k] = 10**3
     u.owner[b] = u.owner[a]
     p.conversion_probability = 1.0
@@ -343,11 +388,11 @@ def test_owner_merges_two_neighbouring_empty_units_when_the_whole_lets_for_more(
 
 
 # ---------------------------------------------------------------------------- matching
-def test_leases_are_signed_best_surplus_first_one_per_unit():
+def test_each_unit_and_searcher_signs_once_in_a_stable_matching():
     s1, s2 = Searcher(agent=None, kind="starter", branches=np.array([2])), Searcher(
         agent=None, kind="chain", branches=np.array([2]))
-    out = assign([Match(s1, 5, 2, 100.0, 1e3), Match(s2, 5, 2, 100.0, 5e3),
-                  Match(s1, 6, 2, 100.0, 2e3)])
+    out = assign([Match(s1, 5, 2, 100.0, 1e3, index=0), Match(s2, 5, 2, 100.0, 5e3, index=1),
+                  Match(s1, 6, 2, 100.0, 2e3, index=0)])
     assert [(m.searcher, m.unit) for m in out] == [(s2, 5), (s1, 6)]
 
 
@@ -367,9 +412,9 @@ def test_a_month_of_matching_fills_units_only_where_bids_clear(model):
         if u.anchor[k] == Anchor.NONE:
             m.shop_at[k].close("test")
     u.asking_rent[u.vacant] = 1e6  # nobody can pay
-    before = u.vacant.sum()
     m.month()
-    assert u.vacant.sum() >= before - 0  # no lease at an impossible rent (offices aside)
+    # no lease at an impossible rent (owners may convert, but nobody signs at 1e6)
+    assert (u.contract_rent[u.active & ~u.vacant] < 1e6).all()
     assert (m.seen_bids[u.vacant] < 1e6).all()
 
 

@@ -96,12 +96,14 @@ def ageing_contrast(tmp_path_factory) -> tuple[list[float], list[float], list[fl
     return d_vac, d_fashion, d_daily_share
 
 
+@pytest.mark.slow
 def test_ageing_cuts_fashion(ageing_contrast):
     """[OV]: over-65s spend far less on fashion: an ageing catchment has fewer fashion shops."""
     _, d_fashion, _ = ageing_contrast
     assert clearly_below_zero(d_fashion), d_fashion
 
 
+@pytest.mark.slow
 def test_ageing_shifts_the_mix_toward_daily_goods_and_care(ageing_contrast):
     """[OV]: the 65+ shift between branches: daily goods and care hold up while fashion goes,
     so their share of the shops rises."""
@@ -109,6 +111,7 @@ def test_ageing_shifts_the_mix_toward_daily_goods_and_care(ageing_contrast):
     assert clearly_below_zero([-d for d in d_share]), d_share
 
 
+@pytest.mark.slow
 def test_ageing_raises_vacancy(ageing_contrast):
     """Locatus [OV]: ageing is a main predictor of vacancy."""
     d_vac, _, _ = ageing_contrast

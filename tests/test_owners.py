@@ -50,5 +50,8 @@ def test_rents_fall_from_the_core_outward_without_zone_reference_rents():
     assert core > aanloop > 0
     units = sim.run(town="medium", years=2, seed=2, figures=False).units
     let = units[(units.year == units.year.max()) & ~units.is_vacant & (units.branch != "")]
-    # rent rises with footfall across all let shop units
-    assert np.corrcoef(np.log(let.footfall + 1), np.log(let.contract_rent))[0, 1] > 0.3
+    # rent rises with footfall across all let shop units (a clearly positive correlation)
+    from scipy import stats
+
+    r, pval = stats.pearsonr(np.log(let.footfall + 1), np.log(let.contract_rent))
+    assert r > 0 and pval < 0.01, (r, pval)

@@ -146,9 +146,6 @@ def test_baseline_medium_patterns(medium_run):
         ~shops.index.isin(closed), "footfall"].median()
 
 
-@pytest.mark.xfail(strict=True, reason="finding (calibrated values): in the default run (seed "
-                   "0) the aanloopstraten reach about 69% vacancy in their worst month; over 10 "
-                   "seeds they average 44% in 2024 (docs/ODD.md 8.2, 8.3)")
 def test_baseline_medium_no_zone_is_emptied(medium_run):
     ts, _, _ = medium_run.recorder.frames()
     for zone in ("core", "aanloop"):

@@ -1,5 +1,8 @@
 """`binnenstad validate`: the model against what is known, over replicated runs.
 
+0. **The Dutch record** (`sim.calibration.empirical`, `sim/data/empirical_targets.toml`): every
+   figure of what real centres did, measured on the ``historical`` hindcast, fit window (to
+   2019) and validation window (2020 on) reported apart.
 1. **Targets**: every target (`sim.calibration.targets`), fitted or not, on the ``historical``
    hindcast (2007-2024): the source's value, the model's mean with a 95% interval over the
    replicates, pass or fail. From 2013 on the run is an out-of-sample prediction.
@@ -23,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .empirical import load_records, measure_all, record_table
 from .model import replicate_seeds
 from .spatial import patterns
 from .targets import TARGETS, Tables
@@ -62,7 +66,8 @@ def hindcast_run(task: HindcastRun) -> dict[str, Any]:
     path = ts[["date", "vacancy_rate", "vacancy_rate_core", "vacancy_rate_aanloop",
                "vacancy_rate_fringe"]].copy()
     path["seed"] = task.seed
-    out: dict[str, Any] = {"seed": task.seed, "targets": values, "path": path}
+    out: dict[str, Any] = {"seed": task.seed, "targets": values, "path": path,
+                           "record": measure_all(load_records(), ts, units)}
     if task.spatial:
         early = 2012 if 2012 in set(units.year) else int(units.year.min())
         out["spatial"] = {"early 2013": patterns(units, early, seed=task.seed),
@@ -234,6 +239,8 @@ def validate(out: Path, executor: Any, replicates: int = 10, town: str = "medium
                           [HindcastRun(t, "historical", 7, s, spatial=False) for s in seeds],
                           step(f"{t} town 2007-2013")) for t in swing_towns}
     targets = target_table(hind, fitted)
+    record = record_table(load_records(), [r["record"] for r in hind])
+    record.to_csv(out / "record.csv", index=False)
     spatial = spatial_table(hind)
     swing = swing_table({**{t: swing_runs[t] for t in swing_towns}})
     targets.to_csv(out / "targets.csv", index=False)
@@ -249,7 +256,7 @@ def validate(out: Path, executor: Any, replicates: int = 10, town: str = "medium
         sobol_lines = _sobol(out, priors, town, sobol_n, sobol_replicates, sobol_years,
                              workers, scheduler, progress)
     return _report(out, targets, spatial, swing, swing_pass, swing_towns, sobol_lines,
-                   replicates, town)
+                   replicates, town, record)
 
 
 def _sobol(out: Path, priors: dict[str, tuple[float, float]], town: str, n: int,
@@ -297,9 +304,27 @@ def _sobol(out: Path, priors: dict[str, tuple[float, float]], town: str, n: int,
     return lines
 
 
+def _record_lines(record: pd.DataFrame | None) -> list[str]:
+    if record is None or not len(record):
+        return []
+    lines = ["## The Dutch record", "",
+             "What real Dutch centres did (`sim/data/empirical_targets.toml`), against the "
+             "hindcast. A level passes when the model's mean lies within the figure's tolerance "
+             "(the spread between centres a single centre may differ by); a bound or direction "
+             "when the mean lies on its side. Figures up to 2019 may be fitted; those from 2020 "
+             "on validate and are never fitted.", ""]
+    cols = ["id", "statement", "year", "figure", "tolerance", "model mean", "model 2.5%",
+            "model 97.5%", "result"]
+    for window, part in record.groupby("window", sort=False):
+        judged = part[part.result != "not measured"]
+        lines += [f"**{window}: {int((judged.result == 'pass').sum())} of {len(judged)} pass**",
+                  "", md_table(part[cols]), ""]
+    return lines
+
+
 def _report(out: Path, targets: pd.DataFrame, spatial: pd.DataFrame, swing: pd.DataFrame,
             swing_pass: bool, towns: tuple[str, str], sobol_lines: list[str], replicates: int,
-            town: str) -> Path:
+            town: str, record: pd.DataFrame | None = None) -> Path:
     from .fit import git_commit
 
     judged = targets[targets.result != "reported"]
@@ -319,6 +344,7 @@ def _report(out: Path, targets: pd.DataFrame, spatial: pd.DataFrame, swing: pd.D
         "",
         md_table(targets),
         "",
+        *_record_lines(record),
         "## The hindcast by zone",
         "",
         "![hindcast](hindcast.png)",

@@ -408,7 +408,9 @@ class VisitShock(Mechanism):
     """A shock to visits such as the 2020-2021 lockdowns [PB]: branch b's demand x
     (1 - visit_shock(t) x visit_shock_exposure[b]); with ``shock_support`` > 0 a (national)
     support scheme pays that share of tenants' rent and fixed costs in proportion to the
-    shock (recorded as ``national_support``, not as municipal cost)."""
+    shock (recorded as ``national_support``, not as municipal cost); owners forgive or defer
+    ``shock_rent_relief`` of the rent of tenants whose revenue fell by ``shock_relief_loss``
+    (the 2020 Steunakkoord's rent relief), as long as the shock lasts."""
 
     name = "visit_shock"
 
@@ -423,7 +425,8 @@ class VisitShock(Mechanism):
         # Support in proportion to the shock, weighted by how exposed the branches are.
         weight = float(np.mean(expo[expo > 0])) if np.any(expo > 0) else 0.0
         return Effects(demand=1.0 - shock * expo,
-                       cost_support=p.shock_support * shock * weight)
+                       cost_support=p.shock_support * shock * weight,
+                       rent_relief=p.shock_rent_relief if shock > 0 else 0.0)
 
 
 def build_mechanisms(scenario: CentreScenario, params: Params) -> list[Mechanism]:
