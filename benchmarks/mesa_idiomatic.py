@@ -38,14 +38,26 @@ import numpy as np
 
 from sim.functions import DAYS_PER_MONTH
 
-#: Argument names of `Kernels.visitor_flows`, in order.
-FLOW_ARGS = ("kernel", "door", "unit_node", "attr", "m0", "cont", "max_stops", "exit_prob",
-             "entry_node")
+#: Argument names of `Kernels.visitor_flows`, in order (``kval``: the sparse stop-choice kernel).
+FLOW_ARGS = ("ptr", "col", "kval", "door", "unit_node", "attr", "m0", "cont", "max_stops",
+             "exit_prob", "entry_node")
+TREE_ARGS = ("tree_ptr", "tree_node", "tree_pred")
+
+
+def month_flows(model) -> None:
+    """The model's flow submodel (`sim.flows.month`) once more on its last month's inputs."""
+    from sim import flows
+
+    mo = model.last_month
+    flows.month(model, mo, mo.local_vacancy_node)
 
 
 def capture_flow_inputs(model) -> dict:
     """Run ``model``'s flow submodel once and return the arrays it passes to the flow kernel
-    (names as in `Kernels.visitor_flows`), plus the shortest-path trees ``pred`` and ``order``."""
+    (names as in `Kernels.visitor_flows`), the cut trees footfall is pushed down, and for the
+    agents the dense decay ``kernel`` and predecessors ``pred`` of every node pair."""
+    from dense_net import dense_network
+
     seen: dict = {}
     kernels = model.kernels
     inner = kernels._flows
@@ -54,13 +66,20 @@ def capture_flow_inputs(model) -> dict:
         seen.update(zip(FLOW_ARGS, args, strict=True))
         return inner(*args)
 
+    from sim.flows import flow_geometry
+
     kernels._flows = record
+    own = model.geometry  # the sparse kernels' arguments, whatever the model runs
+    model.geometry = flow_geometry(model.p, model.town, model.net, dense=False)
     try:
-        model._flows(model.demand)
+        month_flows(model)
     finally:
         kernels._flows = inner
-    seen["pred"] = model.net.pred
-    seen["order"] = model.net.order
+        model.geometry = own
+    net = model.net
+    seen.update(tree_ptr=net.tree_ptr, tree_node=net.tree_node, tree_pred=net.tree_pred)
+    dense = dense_network(model)
+    seen["kernel"], seen["pred"] = dense["kernel"], dense["pred"]
     return seen
 
 
@@ -70,8 +89,10 @@ def flow_args(inputs: dict) -> list:
 
 def expected_flows(inputs: dict, kernels) -> tuple[np.ndarray, np.ndarray]:
     """Visits per unit and footfall per node of the month's expected flows (per month)."""
-    visits, od, _ = kernels.visitor_flows(*flow_args(inputs))
-    return visits, kernels.push_flows(od, inputs["order"], inputs["pred"])
+    visits, od, exit_mass, _ = kernels.visitor_flows(*flow_args(inputs))
+    return visits, kernels.push_flows(inputs["ptr"], inputs["col"], od, exit_mass,
+                                      inputs["exit_prob"], inputs["entry_node"],
+                                      *[inputs[k] for k in TREE_ARGS])
 
 
 def _pull(inputs: dict) -> np.ndarray:

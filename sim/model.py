@@ -84,6 +84,8 @@ class CityCentreModel(MonthSteps, CalendarView, MonthView, Model):
         backend: str = "numba",
         town_seed: int = 0,
         burn_in: bool = True,
+        *,
+        _settled: bool = False,
     ) -> None:
         seed = _check_seed(rng, "rng")
         _check_seed(town_seed, "town_seed")
@@ -105,7 +107,7 @@ class CityCentreModel(MonthSteps, CalendarView, MonthView, Model):
         origin = min(int(start_year), int(scenario.start_year),
                      int(history.start_year) if history is not None else 10**4)
         self.calendar = Calendar(start_year=int(start_year), origin_year=origin)
-        self.streams = Streams(seed, lambda: self.calendar.clock)
+        self.streams = Streams(seed, self._clock_now)
         if isinstance(town, str):
             town = generate_town(town, seed=town_seed)
         elif not isinstance(town, Town):
@@ -127,7 +129,7 @@ class CityCentreModel(MonthSteps, CalendarView, MonthView, Model):
 
         # Space: the Mesa network for agents, the static street geometry for the kernels.
         self.space = mesa_space(self.town, self.random)
-        self.net = build_street_network(self.town, own.contagion_radius)
+        self.net = build_street_network(self.town, own.contagion_radius, own.huff_radius)
         self.geometry = flows.flow_geometry(own, self.town, self.net)
         t = self.town
         #: what a typical office user pays for each unit (EUR/m2/yr; `economics.office_rents`)
@@ -149,7 +151,9 @@ class CityCentreModel(MonthSteps, CalendarView, MonthView, Model):
         #: owners' evidence of their zones' letting markets (lettings and vacancies)
         self.letting_evidence = LettingEvidence(int(self.units.zone.max()) + 1,
                                                 int(self.p.letting_evidence_months))
-        self.municipality = Municipality(self, levers)
+        # The levers are attached after the burn-in, before the spin-up (`_begin`): they never act
+        # during the burn-in, so its state is shared by every policy (see `fork`).
+        self.municipality = Municipality(self, [])
         self.mechanisms = build_mechanisms(scenario, own)
         self.households = Households(self)
         self.recorder = Recorder(self)
@@ -160,16 +164,62 @@ class CityCentreModel(MonthSteps, CalendarView, MonthView, Model):
         self.last_month: Month | None = None
         with one_blas_thread(self._blas):
             self.last_month = initial.start_state(self)
-            report = burnin.run(self) if burn_in else burnin.skipped(self)
+            self.burn_in_report = burnin.run(self) if burn_in else burnin.skipped(self)
             self.calendar.in_burn_in = False
-            # The history from the burn-in year to the start year, unrecorded.
-            for _ in range(self.calendar.spin_up_months):
-                self.month()
-        self.burn_in_report = dataclasses.replace(report,
+        #: True while the model waits after its burn-in for `fork` (see `settled`)
+        self.is_settled = _settled
+        #: whether the spin-up to the start year is done (`fork` may share it, `sim.fork`)
+        self.spun_up = False
+        if not _settled:
+            self._begin(levers)
+
+    @classmethod
+    def settled(cls, town: Town | str = "medium", scenario: CentreScenario | str = "baseline",
+                start_year: int | None = None, rng: int = 0, backend: str = "numba",
+                town_seed: int = 0, burn_in: bool = True) -> CityCentreModel:
+        """The set-up and burn-in of a run, without levers, waiting to be `fork`ed: the state
+        every policy of one (town, scenario, start year, seed) shares. Arguments as for the
+        model itself."""
+        return cls(town, scenario, None, start_year, rng, backend, town_seed, burn_in,
+                   _settled=True)
+
+    def fork(self, policies: list[Any] | None = None) -> CityCentreModel:
+        """A new model that continues a copy of this `settled` one with ``policies``: its
+        levers attached, the spin-up to the start year and recording started, exactly as
+        ``CityCentreModel(..., policies=policies)`` would have done (same results, bit for bit;
+        random streams derive from the root seed, their name and the month, `sim.rng`). This
+        model is left as it is and can be forked again."""
+        if not self.is_settled:
+            raise ValueError("only a settled model (CityCentreModel.settled) can be forked")
+        levers = _own_levers(policies)
+        from .fork import copy_model
+
+        twin = copy_model(self)
+        twin._begin(levers)
+        return twin
+
+    def _begin(self, levers: list[Any]) -> None:
+        """After the burn-in: attach the levers, simulate the history from the burn-in year to
+        the start year (unrecorded; levers act from their ``start``) and start recording."""
+        self.is_settled = False
+        self.municipality.policies = list(levers)
+        if not self.spun_up:
+            self._spin_up()
+        self.burn_in_report = dataclasses.replace(self.burn_in_report,
                                                   spin_up_months=self.calendar.spin_up_months)
         self._start_recording()
         self.datacollector = datacollector()  # Mesa's DataCollector (sim/collect.py)
         self.datacollector.collect(self)
+
+    def _spin_up(self) -> None:
+        """The history from the burn-in year to the start year, unrecorded."""
+        with one_blas_thread(self._blas):
+            for _ in range(self.calendar.spin_up_months):
+                self.month()
+        self.spun_up = True
+
+    def _clock_now(self) -> int:
+        return self.calendar.clock
 
     def _start_recording(self) -> None:
         """From here on months are recorded; cumulative counts start at zero."""

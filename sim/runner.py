@@ -9,6 +9,7 @@ run never leaves half-written or mixed results behind.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -30,6 +31,7 @@ from .town import Town
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .fork import StateCache
     from .model import CityCentreModel
 
 
@@ -47,6 +49,12 @@ class RunResult:
 
 
 def _versions() -> dict[str, str]:
+    return dict(_versions_once())
+
+
+@functools.cache
+def _versions_once() -> dict[str, str]:
+    # Asked once per process (a few ms each time: importlib.metadata scans the path).
     return package_versions(("scipy",), python=True)
 
 
@@ -143,7 +151,8 @@ def run(town: str | Path | Town = "medium", scenario: str | Path | CentreScenari
         town_seed: int = 0, figures: bool = True, progress: Callable[[], None] | None = None,
         keep_model: bool = False, check: bool | None = None,
         params: Mapping[str, Any] | None = None,
-        driver_scale: Mapping[str, float] | None = None, csv: bool = False) -> RunResult:
+        driver_scale: Mapping[str, float] | None = None, csv: bool = False,
+        states: StateCache | None = None) -> RunResult:
     """Run one simulation and return its tables as DataFrames.
 
     Every argument is checked before the simulation starts (one-line `ValueError`s, `TypeError`s
@@ -177,6 +186,10 @@ def run(town: str | Path | Town = "medium", scenario: str | Path | CentreScenari
             from its value at ``start``, e.g. ``{"online_share_*": 2}`` (online growth twice as
             fast).
         csv: also write the tables as CSV files (``timeseries.csv`` ...) when ``out`` is given.
+        states: a `sim.fork.StateCache`: the run starts from a copy of the settled state (set-up
+            and burn-in, and the spin-up where no lever acts in it) of its town, scenario, start
+            year, seed and backend, computed once per cache; results are identical to a run
+            without it (``run.json`` says under ``settled_state`` where the state came from).
     """
     t0 = time.perf_counter()
     if start is not None:
@@ -199,7 +212,7 @@ def run(town: str | Path | Town = "medium", scenario: str | Path | CentreScenari
     try:
         return _simulate(twn, sc, levers, specs, start, years, seed, backend, town_seed,
                          figures, progress, keep_model, check_enabled(check), folder, t0,
-                         {"params": params, "driver_scale": driver_scale}, csv)
+                         {"params": params, "driver_scale": driver_scale}, csv, states)
     except BaseException:
         if folder is not None:
             folder.abort()
@@ -210,10 +223,19 @@ def _simulate(twn: Town, sc: CentreScenario, levers: list[Any], policies: list[s
               years: int, seed: int, backend: str, town_seed: int, figures: bool,
               progress: Callable[[], None] | None, keep_model: bool, check: bool,
               folder: ResultsFolder | None, t0: float,
-              whatif: dict[str, Any] | None = None, csv: bool = False) -> RunResult:
+              whatif: dict[str, Any] | None = None, csv: bool = False,
+              states: StateCache | None = None) -> RunResult:
     from .model import CityCentreModel
 
-    model = CityCentreModel(twn, sc, levers, start_year=start, rng=seed, backend=backend)
+    settled = None
+    if states is None:
+        model = CityCentreModel(twn, sc, levers, start_year=start, rng=seed, backend=backend)
+    else:
+        before = dict(states.counts)
+        state = states.get(twn, sc, start, seed, backend)
+        model = state.fork(levers)
+        source = next((k for k, n in states.counts.items() if n != before[k]), "memory")
+        settled = {"key": state.key, "source": source}
     t1 = time.perf_counter()
     tick = progress
     if check:
@@ -250,6 +272,7 @@ def _simulate(twn: Town, sc: CentreScenario, levers: list[Any], policies: list[s
         "versions": _versions(),
         "git_commit": git_commit(),
         "invariants_checked": check,
+        "settled_state": settled,
         "wall_time_s": {"setup": round(t1 - t0, 4), "simulate": round(t2 - t1, 4)},
     }
     result = RunResult(ts, units, events, meta, model if keep_model else None, twn,

@@ -1,5 +1,5 @@
-"""The vectorised NumPy versions of the numba kernels' algorithms (`sim.kernels.vectorised`, the
-benchmarks' honest yardstick) agree with the numba kernels."""
+"""The vectorised NumPy/SciPy versions of the numba kernels' algorithms (`sim.kernels.vectorised`,
+the benchmarks' honest yardstick and the sparse-BLAS candidate) agree with the numba kernels."""
 
 from __future__ import annotations
 
@@ -17,37 +17,37 @@ from sim.kernels.vectorised import (
 )
 
 from .conftest import run_model
-from .test_kernels import _flow_inputs, _street_graph
+from .test_kernels import _flow_case, _push_args
 
 
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10_000), n_nodes=st.integers(2, 30), n_units=st.integers(1, 40),
-       n_entries=st.integers(1, 2))
-def test_visitor_flows_vectorised_matches_numba(seed, n_nodes, n_units, n_entries):
-    args = _flow_inputs(seed, n_nodes, n_units, n_entries)
-    v_fast, od_fast, p_fast = visitor_flows_numba(*args)
-    v_vec, od_vec, p_vec = visitor_flows_vectorised(*args)
-    np.testing.assert_allclose(v_vec, v_fast, rtol=1e-10, atol=1e-9)
-    np.testing.assert_allclose(od_vec, od_fast, rtol=1e-10, atol=1e-9)
-    np.testing.assert_allclose(p_vec, p_fast, rtol=1e-10, atol=1e-12)
+       n_entries=st.integers(1, 2), n_purposes=st.integers(1, 5))
+def test_visitor_flows_vectorised_matches_numba(seed, n_nodes, n_units, n_entries, n_purposes):
+    sparse, _, _, _ = _flow_case(seed, n_nodes, n_units, n_entries, n_purposes)
+    for got, want in zip(visitor_flows_vectorised(*sparse), visitor_flows_numba(*sparse),
+                         strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-9)
 
 
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(1, 40), density=st.floats(0.0, 1.0))
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 40), density=st.floats(0.0, 1.0))
 def test_push_flows_vectorised_matches_numba(seed, n, density):
+    sparse, _, lists, _ = _flow_case(seed, n, max(1, n // 2), 1)
     rng = np.random.default_rng(seed)
-    if n == 1:
-        order, pred = np.zeros((1, 1), np.int32), np.zeros((1, 1), np.int32)
-    else:
-        _, pred, order = _street_graph(rng, n)
-    od = rng.random((n, n)) * (rng.random((n, n)) < density) * 100
-    np.testing.assert_allclose(push_flows_vectorised(od, order, pred),
-                               push_flows_numba(od, order, pred), rtol=1e-12, atol=1e-9)
+    od = rng.random(len(sparse[1])) * (rng.random(len(sparse[1])) < density) * 100
+    exit_mass = np.where(np.diff(sparse[0]) > 0, rng.random(n), 0.0)
+    args = _push_args(sparse, lists, od, exit_mass)
+    np.testing.assert_allclose(push_flows_vectorised(*args), push_flows_numba(*args), rtol=1e-12,
+                               atol=1e-9)
 
 
 def test_on_a_model_step():
     """Same results on the arrays the model passes in one month."""
+    from sim.flows import flow_geometry
+
     m = run_model("small", years=1, seed=4)
+    m.geometry = flow_geometry(m.p, m.town, m.net, dense=False)  # small runs dense otherwise
     seen = {}
     k = m.kernels
     flows, push = k._flows, k._push
@@ -77,12 +77,16 @@ def test_the_other_two_are_the_vectorised_reference_twins():
 
 def test_entries_sharing_a_street_node():
     """Two entry points on one street node (possible in town files): every implementation
-    sends the exit flows to both (the reference twin used to drop one)."""
+    sends the exit flows to both."""
     from sim.kernels.flows import visitor_flows_reference
 
-    args = list(_flow_inputs(3, 12, 20, 2))
-    args[8] = np.array([args[8][0], args[8][0]])
-    want = visitor_flows_numba(*args)
+    sparse, _, lists, _ = _flow_case(3, 12, 20, 2)
+    sparse = list(sparse)
+    sparse[10] = np.array([sparse[10][0], sparse[10][0]])
+    sparse[9] = np.full((12, 2), 0.5)
+    want = visitor_flows_numba(*sparse)
     for impl in (visitor_flows_reference, visitor_flows_vectorised):
-        for got, w in zip(impl(*args), want, strict=True):
+        for got, w in zip(impl(*sparse), want, strict=True):
             np.testing.assert_allclose(got, w, rtol=1e-10, atol=1e-9)
+    args = _push_args(sparse, lists, want[1], want[2])
+    np.testing.assert_allclose(push_flows_vectorised(*args), push_flows_numba(*args), rtol=1e-12)

@@ -284,3 +284,43 @@ def test_bad_out_and_missing_file(extracts, tmp_path):
                               str(tmp_path / "t.geojson")])
     assert res.exit_code == 2 and "no such file" in res.output
     assert not (tmp_path / "t.geojson").exists()
+
+
+def test_simplify_streets_drops_empty_dead_ends_and_merges_chains():
+    """A street drawn with a vertex every 2 m, a bent street, a dead end with a shop at its end
+    and one with nothing: the empty dead end goes, the shop's stays, chains lose their
+    collinear vertices, bends stay, and walking distances are kept."""
+    from sim.town_osm.build import _street_nodes, simplify_streets
+
+    main = np.c_[np.arange(0.0, 201.0, 2.0), np.zeros(101)]  # (0, 0) -> (200, 0)
+    bent = np.array([(200.0, 0.0), (250.0, 0.0), (250.0, 50.0), (250.2, 100.0)])
+    shop_spur = np.c_[np.full(21, 100.0), np.arange(0.0, 41.0, 2.0)]  # up from (100, 0)
+    empty_spur = np.c_[np.full(21, 50.0), -np.arange(0.0, 41.0, 2.0)]  # down from (50, 0)
+    anchors = np.array([(103.0, 40.0), (5.0, 3.0), (253.0, 98.0)])  # shops by the ends
+    s = simplify_streets([main, bent, shop_spur, empty_spur], anchors)
+    assert s.dropped_m == pytest.approx(40.0)
+    length = lambda c: float(np.hypot(*np.diff(c, axis=0).T).sum())  # noqa: E731
+    assert s.length_before_m == pytest.approx(200 + 150.0004 + 40 + 40, abs=0.01)
+    assert s.length_after_m == pytest.approx(s.length_before_m - 40, abs=0.01)
+    assert sum(length(c) for c in s.lines) == pytest.approx(s.length_after_m)
+    assert all(len(c) == 2 for c in s.lines if c[:, 1].max() == 0)  # straight: ends only
+    # the corner at (250, 0) stays; (250, 50) is within 1 m of the straight line on to the end
+    corners = {tuple(p) for c in s.lines for p in np.round(c, 1)}
+    assert (250.0, 0.0) in corners and (250.0, 50.0) not in corners
+    assert (100.0, 40.0) in corners and (50.0, -40.0) not in corners
+    before = _street_nodes([main, bent, shop_spur, empty_spur])
+    after = _street_nodes(s.lines)
+    assert before > 2 * after
+    # a junction stays (100, 0); where only two streets meet (200, 0) they become one line
+    assert (100.0, 0.0) in corners and (200.0, 0.0) not in corners
+
+
+def test_from_osm_reports_street_nodes_before_and_after(tmp_path):
+    src = write_xml(tmp_path / "centre.osm")
+    out = tmp_path / "town.geojson"
+    res = runner.invoke(cli, ["town", "from-osm", str(src), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "street nodes as read" in res.output and "simplified" in res.output
+    _, _, report = build_town(src)
+    assert 0 < report.street_nodes <= report.street_nodes_before
+    assert resolve_town(out).n_nodes == report.street_nodes

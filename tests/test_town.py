@@ -55,13 +55,18 @@ def test_zones_entries_and_anchors():
 
 def test_street_network_is_connected_and_metric():
     t = generate_town("small", seed=0)
-    net = build_street_network(t, contagion_radius=60)
-    assert np.isfinite(net.dist).all()
-    assert np.allclose(net.dist, net.dist.T)
-    # triangle inequality on a sample, and edges are 25 m street cells
+    net = build_street_network(t, contagion_radius=60, choice_radius=900)
+    d = net.pair_dist
+    assert np.isfinite(d).all() and np.isfinite(net.exit_dist).all()
+    # pairs are symmetric (same pattern, same distance both ways) and within the radius
+    rows = np.repeat(np.arange(t.n_nodes), np.diff(net.pair_ptr))
+    pair = dict(zip(zip(rows.tolist(), net.pair_col.tolist(), strict=True), d, strict=True))
+    assert all(pair[t_, s_] == v for (s_, t_), v in pair.items())
+    assert d.max() <= 900 and all(pair[s_, s_] == 0.0 for s_ in net.sources.tolist())
+    # triangle inequality through node 0, and edges are 25 m street cells
     assert np.allclose(t.edge_length, 25.0)
-    d = net.dist
-    assert (d[0][:, None] <= d[0][None, :] + d + 1e-9).all()
+    d0 = {c: v for (r, c), v in pair.items() if r == net.sources[0]}
+    assert all(d0[c] <= d0[r] + v + 1e-9 for (r, c), v in pair.items() if r in d0 and c in d0)
     # every node's contagion list contains the units on that node
     for s in range(t.n_nodes):
         members = set(net.near_unit[net.near_ptr[s]:net.near_ptr[s + 1]].tolist())

@@ -11,6 +11,7 @@ sweep with one line (`StoreError`); the runs finished before are kept and a late
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 import tomllib
@@ -29,7 +30,7 @@ from .design import Design, expand
 from .executor import WorkerDied, make_executor
 from .spec import ExperimentSpec, SpecError, load_spec, parse_spec, parse_toml
 from .store import Store, StoreError, disk_error
-from .worker import Task, execute, warm_up
+from .worker import Batch, Task, execute_batch, share_key, sharing, warm_up
 
 
 @dataclass
@@ -97,6 +98,21 @@ def tasks_for(design: Design, root: Path) -> list[Task]:
             for run in design.runs]
 
 
+def batches(tasks: Sequence[Task], workers: int) -> list[Batch]:
+    """The tasks in batches of runs that share a settled state (`worker.share_key`), in the
+    order of their first run (replicate by replicate). A batch holds at most
+    ``ceil(tasks / (2 x workers))`` runs, so that a sweep with few settled states still keeps
+    every worker busy (each part of a split batch computes its own burn-in). Without sharing
+    (``$BINNENSTAD_SHARE_BURN_IN=0``) every task is its own batch."""
+    if not sharing():
+        return [Batch((t,)) for t in tasks]
+    groups: dict[tuple, list[Task]] = {}
+    for t in tasks:
+        groups.setdefault(share_key(t.run), []).append(t)
+    size = max(1, math.ceil(len(tasks) / (2 * max(int(workers), 1))))
+    return [Batch(tuple(g[i:i + size])) for g in groups.values() for i in range(0, len(g), size)]
+
+
 def _progress(enabled: bool, console: Any = None) -> Any:
     from rich.console import Console
     from rich.progress import (
@@ -155,27 +171,30 @@ def sweep(spec: ExperimentSpec | str | Path, out: str | Path, *, workers: int | 
             try:
                 with _progress(progress, console) as bar:
                     job = bar.add_task(spec.experiment.name, total=len(todo), failed=0)
-                    for task, result in executor.map_unordered(execute, todo):
-                        if isinstance(result, OSError) and disk_error(result):
-                            stop = result  # the disk, not the run: stop, keep what is done
+                    work = batches(todo, getattr(executor, "workers", 1))
+                    for batch, results in executor.map_unordered(execute_batch, work):
+                        if isinstance(results, OSError) and disk_error(results):
+                            stop = results  # the disk, not the run: stop, keep what is done
                             break
-                        if isinstance(result, BaseException):
-                            reason = (str(result) if isinstance(result, WorkerDied)
-                                      else f"{type(result).__name__}: {result}")
-                            result = {"run_id": task.run.run_id, "status": "failed",
-                                      "error": " ".join(reason.split()), "wall_s": None,
-                                      "sim_s": None, "worker": None, "finished":
-                                      datetime.now(UTC).isoformat(timespec="seconds")}
+                        if isinstance(results, BaseException):
+                            reason = (str(results) if isinstance(results, WorkerDied)
+                                      else f"{type(results).__name__}: {results}")
+                            results = [{"run_id": task.run.run_id, "status": "failed",
+                                        "error": " ".join(reason.split()), "wall_s": None,
+                                        "sim_s": None, "worker": None, "finished":
+                                        datetime.now(UTC).isoformat(timespec="seconds")}
+                                       for task in batch.tasks]
                             try:
-                                store.write_status(result)
+                                for record in results:
+                                    store.write_status(record)
                             except OSError as exc:
                                 if not disk_error(exc):
                                     raise
                                 stop = exc
                                 break
-                        ran += 1
-                        failed += result.get("status") != "ok"
-                        bar.update(job, advance=1, failed=failed)
+                        ran += len(results)
+                        failed += sum(r.get("status") != "ok" for r in results)
+                        bar.update(job, advance=len(results), failed=failed)
             finally:
                 manifest = _manifest(store)
             if stop is not None:

@@ -1,9 +1,15 @@
 """What a worker process does with one run: build (or reuse) its town and scenario, simulate
 with `sim.run`, write its tables and then its status record.
 
-A worker keeps its imports, the numba kernels it loaded and the towns and scenarios it built
-(small per-process caches), so it can run many runs cheaply. Errors in a run are caught and
-recorded; they never stop the worker.
+A worker keeps its imports, the numba kernels it loaded, the towns and scenarios it built and
+the settled states (set-up and burn-in, `sim.fork`) of its last few (town, scenario, start,
+seed, point) (small per-process caches), so it can run many runs cheaply: the sweep hands it
+the runs that share a settled state as one `Batch`, and every policy after the first starts
+from a copy of that state, with the results it would have had from its own burn-in.
+``$BINNENSTAD_SHARE_BURN_IN=0`` switches the sharing off (every run its own burn-in);
+``$BINNENSTAD_STATE_CACHE`` names a folder to keep settled states on disk between sweeps
+(`sim.fork.StateCache`, size limit ``$BINNENSTAD_STATE_CACHE_MIB``). Errors in a run are
+caught and recorded; they never stop the worker.
 """
 
 from __future__ import annotations
@@ -37,6 +43,36 @@ class Task:
     timeseries_columns: tuple[str, ...] | None = None
     units_years: str = "all"
     dtypes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Tasks whose runs share a settled state (same town, scenario, start, seed, backend and
+    parameter point; they differ in their levers), run one after another in one worker."""
+
+    tasks: tuple[Task, ...]
+
+
+#: Environment variable: ``0`` = every run computes its own burn-in (no shared states).
+SHARE_ENV = "BINNENSTAD_SHARE_BURN_IN"
+
+
+def share_key(run: Run) -> tuple:
+    """What decides a run's settled state: all but its levers and years."""
+    return (run.town_path, run.town_seed, run.scenario_path, run.overrides, run.scales,
+            run.start, run.seed, run.backend)
+
+
+@functools.cache
+def _states() -> Any:
+    from ..fork import StateCache
+
+    return StateCache(memory=2)
+
+
+def sharing() -> bool:
+    """Whether runs start from shared settled states (``$BINNENSTAD_SHARE_BURN_IN``)."""
+    return os.environ.get(SHARE_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 @functools.lru_cache(maxsize=4)
@@ -78,7 +114,7 @@ def simulate(run: Run) -> Any:
     scenario = _scenario(run.scenario_path, run.overrides, run.scales)
     return run_sim(town, scenario, list(run.levers), start=run.start, years=run.years,
                    seed=run.seed, out=None, backend=run.backend, town_seed=run.town_seed,
-                   figures=False)
+                   figures=False, states=_states() if sharing() else None)
 
 
 def write_tables(task: Task, result: Any) -> dict[str, dict[str, Any]]:
@@ -119,6 +155,8 @@ def execute(task: Task) -> dict[str, Any]:
         record["sim_s"] = round(time.perf_counter() - t1, 6)
         wall = result.meta.get("wall_time_s", {})
         record["setup_s"], record["simulate_s"] = wall.get("setup"), wall.get("simulate")
+        shared = result.meta.get("settled_state")
+        record["settled"] = shared["source"] if shared else "own"
         try:
             record["files"] = write_tables(task, result)
         except OSError as exc:
@@ -136,3 +174,8 @@ def execute(task: Task) -> dict[str, Any]:
     record["finished"] = datetime.now(UTC).isoformat(timespec="milliseconds")
     write_json(status_path(Path(task.root), run.run_id), record)
     return record
+
+
+def execute_batch(batch: Batch) -> list[dict[str, Any]]:
+    """Run a batch's tasks in order (`execute`); their status records."""
+    return [execute(task) for task in batch.tasks]
