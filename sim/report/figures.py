@@ -136,7 +136,9 @@ def unit_changes(units: pd.DataFrame, manifest: pd.DataFrame, reference: str
     common use where it differs, and the unit's position."""
     ok = manifest[manifest["status"] == "ok"][["run_id", "town", "scenario", "point",
                                                "policy", "replicate"]]
-    u = units.merge(ok, on="run_id")
+    # the store may already label each row with its run's town and scenario: the manifest's win
+    u = units.drop(columns=[c for c in ok.columns if c != "run_id" and c in units.columns]
+                   ).merge(ok, on="run_id")
     keys = ["town", "scenario", "point", "replicate", "unit_id"]
     ref = u[u["policy"] == reference][[*keys, "is_vacant", "function"]]
     arm = u[u["policy"] != reference]
