@@ -148,9 +148,9 @@ class Settled:
     def fork(self, policies: list[Any] | None = None) -> CityCentreModel:
         """A model with ``policies`` continuing a copy of the settled state (as
         `CityCentreModel.fork`)."""
-        from .model import _own_levers
+        from .model_args import own_levers
 
-        levers = _own_levers(policies)
+        levers = own_levers(policies)
         m = self.model()
         cal = m.calendar
         if cal.spin_up_months and not any(acts_in_spin_up(lever, cal) for lever in levers):

@@ -21,7 +21,6 @@ outcome of the model, not an input.
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any
 
 import numpy as np
@@ -32,17 +31,19 @@ from .agents import Municipality, PropertyOwner, Shop
 from .attraction import drift_tenant_appeal
 from .calendar import Calendar, CalendarView
 from .collect import datacollector
+from .history import centre_history
 from .households import Households
 from .kernels import Kernels
 from .ledger import Ledger
-from .limits import MAX_SEED, MAX_YEARS, START_YEARS
+from .limits import MAX_YEARS, START_YEARS
 from .mesa_compat import MonthSteps
+from .model_args import check_months, check_seed, own_levers
 from .month import Month, MonthView
 from .params import Params
 from .property import LettingEvidence, OwnerBook
 from .record import Recorder
 from .rng import Streams
-from .scenarios.loader import USER_OVERRIDE, CentreScenario, load_scenario, override_params
+from .scenarios.loader import CentreScenario, load_scenario
 from .scenarios.mechanisms import build_mechanisms
 from .space import build_street_network, mesa_space
 from .threads import blas_controller, one_blas_thread
@@ -87,8 +88,8 @@ class CityCentreModel(MonthSteps, CalendarView, MonthView, Model):
         *,
         _settled: bool = False,
     ) -> None:
-        seed = _check_seed(rng, "rng")
-        _check_seed(town_seed, "town_seed")
+        seed = check_seed(rng, "rng")
+        check_seed(town_seed, "town_seed")
         if not isinstance(scenario, CentreScenario):
             scenario = load_scenario(scenario)
         if start_year is None:
@@ -98,7 +99,7 @@ class CityCentreModel(MonthSteps, CalendarView, MonthView, Model):
         if not START_YEARS[0] <= int(start_year) <= START_YEARS[1]:
             raise ValueError(f"start_year {start_year} is out of range; allowed: "
                              f"{START_YEARS[0]}-{START_YEARS[1]}")
-        levers = _own_levers(policies)
+        levers = own_levers(policies)
         # A model gets its own scenario instance (Mesa binds a scenario to one running model).
         scenario = scenario.for_run(seed)
         super().__init__(scenario=scenario)  # its rng is the seed (sim/mesa_compat.py)
@@ -191,7 +192,7 @@ class CityCentreModel(MonthSteps, CalendarView, MonthView, Model):
         model is left as it is and can be forked again."""
         if not self.is_settled:
             raise ValueError("only a settled model (CityCentreModel.settled) can be forked")
-        levers = _own_levers(policies)
+        levers = own_levers(policies)
         from .fork import copy_model
 
         twin = copy_model(self)
@@ -308,8 +309,8 @@ class CityCentreModel(MonthSteps, CalendarView, MonthView, Model):
 
     def _enter_own_years(self) -> None:
         """From the month the scenario's own years begin, its own parameters hold (before, the
-        centre's history's: see `centre_history`); swapped at the end of the month before, so
-        the model a user holds at the start of the recorded run is the scenario's own."""
+        centre's history's: `sim.history`); swapped at the end of the month before, so the
+        model a user holds at the start of the recorded run is the scenario's own."""
         cal = self.calendar
         if (self._own_params is not None and not cal.in_burn_in
                 and cal.year_f + 1.0 / 12.0 >= self._own_from - 1e-9):
@@ -339,78 +340,15 @@ class CityCentreModel(MonthSteps, CalendarView, MonthView, Model):
     # ------------------------------------------------------------------ running
     def run_for(self, duration: float | int) -> None:
         """Advance ``duration`` monthly steps (a whole number >= 1)."""
-        months = _check_months(duration)
+        months = check_months(duration)
         if self.steps + months > 12 * MAX_YEARS:
             raise ValueError(f"a run may last at most {MAX_YEARS} years")
         super().run_for(months)
 
     def run_months(self, months: int, progress=None) -> None:
         """Advance ``months`` monthly steps (one at a time, calling ``progress`` after each)."""
-        months = _check_months(months)
+        months = check_months(months)
         for _ in range(months):
             self.run_for(1)
             if progress is not None:
                 progress()
-
-
-#: The scenario whose drivers are the centre's history before a scenario's own years begin.
-HISTORY = "historical"
-
-
-def centre_history(scenario: CentreScenario) -> CentreScenario | None:
-    """The ``historical`` scenario, whose drivers a run follows before ``scenario``'s own years
-    (one centre, one history: a run started in year Y has lived through the same years to Y
-    whichever scenario is opened); None for the historical scenario itself and for scenarios
-    that begin no later than it. Parameters the user overrode are overridden in the history too."""
-    if scenario.name == HISTORY:
-        return None
-    history = load_scenario(HISTORY)
-    if int(scenario.start_year) <= int(history.start_year):
-        return None
-    # What the user changed (overrides, sweep factors, calibration draws) holds for the whole
-    # life of the centre; what the scenario's file says holds from its own start year.
-    changed = {k: v for k, v in scenario.params.items()
-               if str(scenario.sources.get(k, "")).startswith(USER_OVERRIDE)}
-    return override_params(history, changed, "override") if changed else history
-
-
-def _check_seed(seed: Any, name: str) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"{name} must be a whole number >= 0, got {seed!r}")
-    if seed < 0 or seed > MAX_SEED:
-        raise ValueError(f"{name} must be a whole number from 0 to {MAX_SEED}, got {seed}")
-    return int(seed)
-
-
-def _check_months(months: Any) -> int:
-    if isinstance(months, bool) or not isinstance(months, int | np.integer | float):
-        raise TypeError(f"months must be a whole number >= 1, got {months!r}")
-    if not (math.isfinite(float(months)) and float(months).is_integer() and months >= 1):
-        raise ValueError(f"months must be a whole number >= 1, got {months!r}")
-    return int(months)
-
-
-def _own_levers(policies: list[Any] | None) -> list[Any]:
-    """Fresh lever objects for this model (specs are parsed; objects are copied)."""
-    from .policies import parse_policy
-    from .policies.base import Lever
-
-    if policies is None:
-        return []
-    if isinstance(policies, str | bytes) or not hasattr(policies, "__iter__"):
-        raise TypeError("policies must be a list of lever specs or lever objects, got "
-                        f"{type(policies).__name__}")
-    out = []
-    for item in policies:
-        if isinstance(item, str):
-            out.append(parse_policy(item))
-        elif isinstance(item, Lever):
-            out.append(type(item)(**item.values))
-        else:
-            raise TypeError(f"policy {item!r} is neither a lever spec nor a lever")
-    names = [lv.name for lv in out]
-    dup = next((nm for nm in names if names.count(nm) > 1), None)
-    if dup is not None:
-        raise ValueError(f"policy {dup!r} is given twice; allowed: each lever once (combine "
-                         "settings in one spec)")
-    return out

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..policies.spec import LeverSpec
 from .factors import Factor, apply_levers, canonical, scenario_changes
 from .spec import ExperimentSpec
 
@@ -174,7 +175,7 @@ def expand(spec: ExperimentSpec) -> Design:
                     overrides, scales = scenario_changes(fvals)
                     for arm in exp.policies:
                         policy, levers = apply_levers(arm, fvals)
-                        used = {p.partition(":")[0] for p in levers}
+                        used = {LeverSpec.name_of(p) for p in levers}
                         values = tuple((f.name, pt[f.name] if f.uncertainty or f.target in used
                                         else None) for f in factors)
                         inputs = {"town": spec.town_path(town), "town_seed": exp.town_seed,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..policies import POLICIES
+from ..policies.spec import Policy
 from ..scenarios.loader import CentreScenario
 from ..scenarios.schema import PARAMS, TRAJECTORIES
 
@@ -136,18 +137,9 @@ def format_value(value: Any) -> str:
 
 def split_arm(arm: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """``"compaction+blurring:intensity=2"`` -> ``[("compaction", []), ("blurring",
-    [("intensity", "2")])]``; ``"none"`` -> ``[]``. Syntax only; `parse_policy` validates."""
-    if arm.strip() == "none":
-        return []
-    out = []
-    for part in arm.split("+"):
-        name, _, settings = part.strip().partition(":")
-        items = []
-        for item in filter(None, (s.strip() for s in settings.split(","))):
-            key, _, value = item.partition("=")
-            items.append((key.strip(), value.strip()))
-        out.append((name.strip(), items))
-    return out
+    [("intensity", "2")])]``; ``"none"`` -> ``[]``. Syntax only (`sim.policies.spec.Policy`,
+    which raises `PolicyError` on bad syntax); `parse_policy` validates names and values."""
+    return [(lv.name, list(lv.settings)) for lv in Policy.parse(arm).levers]
 
 
 def apply_levers(arm: str, values: dict[Factor, Any]) -> tuple[str, tuple[str, ...]]:

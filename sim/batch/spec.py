@@ -326,6 +326,7 @@ def _resolve_scenarios(spec: ExperimentSpec, base: Path | None) -> dict[str, Any
 
 def _check_arms(spec: ExperimentSpec) -> None:
     from ..policies import PolicyError, parse_policy
+    from ..policies.spec import LeverSpec
 
     src = spec._source
     arms = spec.experiment.policies
@@ -346,7 +347,7 @@ def _check_arms(spec: ExperimentSpec) -> None:
                 parse_policy(part)
             except PolicyError as exc:
                 raise SpecError(f"{src}: experiment.policies: {arm!r}: {exc}") from None
-            names.append(part.partition(":")[0].strip())
+            names.append(LeverSpec.name_of(part))
         if len(set(names)) != len(names):
             raise SpecError(f"{src}: experiment.policies: {arm!r} names a lever twice")
 

@@ -25,8 +25,8 @@ def available_policies() -> dict[str, str]:
 
 def parse_policy(spec: str | LeverSpec) -> Any:
     """Build a lever from ``"name"`` or ``"name:key=value,key=value"`` (a `LeverSpec`)."""
-    name = (spec if isinstance(spec, LeverSpec) else LeverSpec(str(spec).partition(":")[0]
-                                                               .strip())).name
+    # The name is checked first (an unknown lever is the likelier mistake than its settings).
+    name = spec.name if isinstance(spec, LeverSpec) else LeverSpec.name_of(spec)
     if name not in POLICIES:
         allowed = ", ".join(sorted(POLICIES)) or "(none available yet)"
         raise PolicyError(f"unknown policy {name!r}; allowed: {allowed}")

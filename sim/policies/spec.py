@@ -33,8 +33,7 @@ class LeverSpec:
     @classmethod
     def parse(cls, text: str) -> LeverSpec:
         """``"name"`` or ``"name:key=value,..."``; a setting without ``=`` is an error."""
-        name, _, rest = str(text).partition(":")
-        name = name.strip()
+        name, rest = cls.name_of(text), str(text).partition(":")[2]
         items = []
         for item in filter(None, (s.strip() for s in rest.split(","))):
             key, eq, value = item.partition("=")
@@ -42,6 +41,11 @@ class LeverSpec:
                 raise PolicyError(f"policy {name!r}: setting {item!r} must look like key=value")
             items.append((key.strip(), value.strip()))
         return cls(name, tuple(items))
+
+    @staticmethod
+    def name_of(text: str) -> str:
+        """The lever name of a spec's text, whatever its settings say."""
+        return str(text).partition(":")[0].strip()
 
     @property
     def keys(self) -> list[str]:

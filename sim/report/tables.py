@@ -83,16 +83,14 @@ def future_label(name: str) -> str:
 def arm_label(arm: str) -> str:
     """An arm in words: ``none`` -> ``no policy``; ``compaction+blurring:intensity=2`` ->
     ``compaction + blurring (intensity 2)``."""
-    if str(arm).strip() == "none":
+    from ..policies.spec import Policy
+
+    levers = Policy.parse(arm).levers
+    if not levers:
         return "no policy"
-    parts = []
-    for piece in str(arm).split("+"):
-        name, _, settings = piece.strip().partition(":")
-        words = name.replace("_", " ")
-        if settings:
-            words += " (" + ", ".join(kv.replace("=", " ") for kv in settings.split(",")) + ")"
-        parts.append(words)
-    return " + ".join(parts)
+    return " + ".join(lv.name.replace("_", " ") + (
+        " (" + ", ".join(f"{k} {v}" for k, v in lv.settings) + ")" if lv.settings else "")
+        for lv in levers)
 
 
 def verdict_label(verdict: str, good: int, n_futures: int) -> str:
@@ -258,14 +256,11 @@ def _ordered(df: pd.DataFrame, orders: dict[str, list[str]]) -> pd.DataFrame:
 
 def _lever_starts(arm: str) -> list[tuple[str, float]]:
     """``[(lever, start year)]`` of an arm's levers (its settings parsed and validated)."""
-    from ..batch.factors import split_arm
     from ..policies import parse_policy
+    from ..policies.spec import Policy
 
-    out = []
-    for name, _ in split_arm(arm):
-        part = next(p for p in arm.split("+") if p.strip().partition(":")[0].strip() == name)
-        out.append((name, float(parse_policy(part.strip()).values["start"])))
-    return out
+    return [(lv.name, float(parse_policy(lv).values["start"]))
+            for lv in Policy.parse(arm).levers]
 
 
 def months_active(lever_start: float, start: int, years: int) -> int:
@@ -279,8 +274,8 @@ def lever_settings(arms: list[str], reference: str, varied: set[str],
                    future_starts: dict[str, int] | None = None) -> pd.DataFrame:
     """One row per lever x setting (as used in the sweep's arms): value, unit, default, meaning
     (from the lever's typed settings, `sim.policies.base.Setting`) and the arms using it."""
-    from ..batch.factors import split_arm
     from ..policies import POLICIES, parse_policy
+    from ..policies.spec import Policy
 
     def shown(x: Any) -> str:
         if isinstance(x, bool):
@@ -291,10 +286,9 @@ def lever_settings(arms: list[str], reference: str, varied: set[str],
     for arm in arms:
         if arm == reference:
             continue
-        for name, _ in split_arm(arm):
-            part = next(p for p in arm.split("+")
-                        if p.strip().partition(":")[0].strip() == name).strip()
-            lever = parse_policy(part)
+        for spec in Policy.parse(arm).levers:
+            name = spec.name
+            lever = parse_policy(spec)
             cls = POLICIES[name]
             summary = (cls.__doc__ or "").strip().splitlines()[0]
             for key, s in cls.spec().items():
