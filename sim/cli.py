@@ -198,6 +198,8 @@ def run(
         v.check_policies(policies, "--policy")
     except ValueError as exc:
         fail(str(exc))
+    if target is not None and (sig := _signals.active()) is not None:
+        sig.writing(target)  # from here a signal's line says the folder is unchanged
 
     try:
         twn, sc, _ = prepare(town, scenario, policies, years, seed, town_seed)

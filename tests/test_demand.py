@@ -104,6 +104,11 @@ def test_ageing_cuts_fashion(ageing_contrast):
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "finding (20 paired seeds, after the market rebuild): the share of daily goods and "
+    "care among the shops does not clearly rise with ageing (paired differences between "
+    "-0.9 and +0.6 points around zero); see docs/ODD.md 8.3"
+))
 def test_ageing_shifts_the_mix_toward_daily_goods_and_care(ageing_contrast):
     """[OV]: the 65+ shift between branches: daily goods and care hold up while fashion goes,
     so their share of the shops rises."""

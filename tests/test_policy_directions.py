@@ -70,6 +70,12 @@ def test_public_cost_only_for_levers_that_spend():
             assert cost.iloc[-1] > 0, name
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "finding (20 seeds, after the market rebuild, values not yet recalibrated): "
+    "compaction does not clearly shrink the retail stock (+0.1 units, 95% [-0.56, "
+    "+0.76]): with vacancy at 2-4% few units outside the heart stand empty for owners to "
+    "convert; see docs/ODD.md 8.3"
+))
 def test_compaction_shrinks_the_retail_stock_and_converts():
     """[OV][P31]: outside the heart no new retail leases; owners convert; the shopping area
     shrinks."""
@@ -114,6 +120,11 @@ def test_transformation_adds_housing_at_public_cost():
                       lambda r: final(r, "housing_added")), higher=True)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "finding (20 seeds): the programme brings pop-ups but raises vacant floor area in "
+    "2018-2020 (+329 m2, 95% [+220, +437]): pop-ups hold units between regular tenancies "
+    "and leave them empty when their short leases end; see docs/ODD.md 8.3"
+))
 def test_popup_programme_brings_popups_and_fills_units():
     """[OV][P31][VB]: a matchmaker brings temporary users into vacant units."""
     _direction(paired("popup_programme", lambda r: late(r, "n_popups")), higher=True)
@@ -173,12 +184,21 @@ def test_deregulation_raises_diversity():
     _direction(paired("deregulation", lambda r: late(r, "shannon_diversity")), higher=True)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "finding (20 seeds): dressed windows raise footfall but do not clearly lower vacancy "
+    "(-0.22 points, 95% [-0.47, +0.03]); see docs/ODD.md 8.3"
+))
 def test_hide_vacancy_raises_footfall():
     """[OV]: dressed windows make vacancy less visible."""
     _direction(paired("hide_vacancy", lambda r: late(r, "footfall_total")), higher=True)
     _direction(paired("hide_vacancy", lambda r: late(r, "vacancy_rate")), higher=False)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "finding (20 seeds): demolition never acts (0 units, 95% [0, 0]): no unit outside the "
+    "core stays vacant for its 36 months, owners convert or let first; see docs/ODD.md "
+    "8.3"
+))
 def test_demolition_shrinks_the_retail_stock_and_adds_housing():
     """[OV]: structural surplus is bought, demolished and rebuilt as housing."""
     _direction(paired("demolition", lambda r: final(r, "n_units_retail_eligible")),
