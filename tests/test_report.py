@@ -136,18 +136,18 @@ def test_stock_split_adds_up_to_the_vacancy_effect(compared: Path):
                                + stock["of which fewer units counted (pp)"],
                                stock["vacancy change (pp)"], atol=1e-9)
     v = eff[eff["outcome (code)"] == "vacancy_rate"].set_index(["future", "lever"])["mean"]
-    s = stock.set_index(["future", "arm"])["vacancy change (pp)"]
+    s = stock.set_index(["future", "policy"])["vacancy change (pp)"]
     np.testing.assert_allclose(s.to_numpy(), v.loc[s.index].to_numpy(), atol=1e-9)
 
 
-def test_realised_quantities_per_arm(compared: Path):
+def test_realised_quantities_per_policy(compared: Path):
     real = pd.read_excel(compared / "report" / "tables.xlsx", sheet_name="realised")
     assert len(real) == len(FUTURES) * len(ARMS)
-    r = real.set_index(["future", "arm"])
+    r = real.set_index(["future", "policy"])
     # compaction acts from 2015: all 12 months of a 2018 run, all 12 of a 2013 run from 2015 on
     assert r.loc[("binnenstad_united", "compaction"), "months lever active"] == 12
     assert r.loc[("baseline", "compaction"), "months lever active"] == 0
-    assert (r.xs("none", level="arm")["months lever active"] == 0).all()
+    assert (r.xs("none", level="policy")["months lever active"] == 0).all()
     ts = pd.read_parquet(compared / "timeseries")
     man = pd.read_parquet(compared / "manifest.parquet")
     last = ts.sort_values("step").groupby("run_id")["public_cost"].last().rename("c")
@@ -187,10 +187,10 @@ def odd_sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"no_none": root / "no_none", "single": root / "single"}
 
 
-def test_report_without_none_arm_uses_the_first_arm(odd_sweeps: dict[str, Path]):
+def test_report_without_none_policy_uses_the_first_policy(odd_sweeps: dict[str, Path]):
     _cli(["report", str(odd_sweeps["no_none"]), "--no-figures"])
     html = (odd_sweeps["no_none"] / "report" / "index.html").read_text()
-    assert "no &#39;none&#39; arm" in html and "first arm, &#39;blurring&#39;" in html
+    assert "no &#39;none&#39; policy" in html and "first policy, &#39;blurring&#39;" in html
     eff = pd.read_excel(odd_sweeps["no_none"] / "report" / "tables.xlsx",
                         sheet_name="effects_long")
     assert set(eff["lever"]) == {"compaction"}
@@ -200,7 +200,7 @@ def test_report_without_none_arm_uses_the_first_arm(odd_sweeps: dict[str, Path])
 def test_report_of_a_single_run(odd_sweeps: dict[str, Path]):
     _cli(["report", str(odd_sweeps["single"])])
     html = (odd_sweeps["single"] / "report" / "index.html").read_text()
-    assert "single arm" in html and "No effects" in html
+    assert "single policy" in html and "No effects" in html
     xl = pd.read_excel(odd_sweeps["single"] / "report" / "tables.xlsx", sheet_name=None)
     assert len(xl["levels"]) == 6 and xl["effects_long"].empty
 
@@ -248,15 +248,15 @@ def test_vacancy_split_adds_up(rows):
 
 
 def test_arms_with_their_own_settings_split_from_the_list():
-    from sim.report.cli import split_arms
+    from sim.report.cli import split_policies
 
-    assert split_arms("none,compaction,blurring,compaction+blurring") == [
+    assert split_policies("none,compaction,blurring,compaction+blurring") == [
         "none", "compaction", "blurring", "compaction+blurring"]
-    assert split_arms("none, compaction:grant=100,start=2016 ,blurring") == [
+    assert split_policies("none, compaction:grant=100,start=2016 ,blurring") == [
         "none", "compaction:grant=100,start=2016", "blurring"]
-    assert split_arms("compaction+blurring:start=2016,intensity=2,none") == [
+    assert split_policies("compaction+blurring:start=2016,intensity=2,none") == [
         "compaction+blurring:start=2016,intensity=2", "none"]
-    assert split_arms("none,compaction+blurring:start=2016") == [
+    assert split_policies("none,compaction+blurring:start=2016") == [
         "none", "compaction+blurring:start=2016"]
 
 
