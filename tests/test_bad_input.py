@@ -421,7 +421,7 @@ GRID_1E9 = "[grid]\n" + "".join(
 
 
 def _sweep_template() -> Path:
-    """A finished tiny sweep (small town, 1 year, arms none and compaction, 2 replicates)."""
+    """A finished tiny sweep (small town, 1 year, policies none and compaction, 2 replicates)."""
     if "sweep" not in _TEMPLATE:
         import atexit
         import shutil

@@ -1,7 +1,7 @@
 """``binnenstad compare`` and ``binnenstad report``: a tiny comparison end to end (small town, two
-futures with different start years, two arms, 2 replicates, 1 year), its numbers recomputed from
+futures with different start years, two policies, 2 replicates, 1 year), its numbers recomputed from
 the Parquet files, the Excel tables, the [P31] verdict words, the vacancy decomposition, reports
-of a sweep without a 'none' arm and of a single run, and the page in headless Chromium.
+of a sweep without a 'none' policy and of a single run, and the page in headless Chromium.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _effects_by_hand(root: Path) -> pd.DataFrame:
     """Paired effects recomputed from the Parquet files alone: per run the mean of its last 12
-    monthly values (the final value for cumulative columns), arm minus 'none' of the same
+    monthly values (the final value for cumulative columns), policy minus 'none' of the same
     future and replicate, averaged over replicates."""
     man = pd.read_parquet(root / "manifest.parquet")
     ts = pd.read_parquet(root / "timeseries")
@@ -176,7 +176,7 @@ def test_report_again_replaces_the_old_one(compared: Path):
 # ------------------------------------------------------------------------------ other sweeps
 @pytest.fixture(scope="module")
 def odd_sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A sweep without a 'none' arm (two levers) and a single-run sweep."""
+    """A sweep without a 'none' policy (two levers) and a single-run sweep."""
     from sim.batch import run_many
 
     root = tmp_path_factory.mktemp("odd")
@@ -247,7 +247,7 @@ def test_vacancy_split_adds_up(rows):
     np.testing.assert_allclose(used + counted, rate(va, ea) - rate(vr, er), atol=1e-12)
 
 
-def test_arms_with_their_own_settings_split_from_the_list():
+def test_policies_with_their_own_settings_split_from_the_list():
     from sim.report.cli import split_policies
 
     assert split_policies("none,compaction,blurring,compaction+blurring") == [

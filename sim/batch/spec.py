@@ -16,9 +16,9 @@ lhs, sobol or morris; ``n``; ``seed``; ``[sample.ranges]`` factor -> [low, high]
 (which tables and columns to keep) and ``[analysis]`` (outcomes, window, bootstrap); see
 ``experiments/README.md``. Factor keys are explained in `sim.batch.factors`.
 
-A policy is a combination of levers (``none``, ``compaction+blurring``); the key
-``experiment.arms`` of earlier versions is still read as ``experiment.policies``, with a one-line
-deprecation note on stderr.
+A policy is a combination of levers (``none``, ``compaction+blurring``). Deprecated key:
+``experiment.arms`` (deprecated) is still read as ``experiment.policies``, with a one-line note
+on stderr.
 
 Every problem raises `SpecError` with one line naming the file, the field and what is allowed,
 before anything is run or written.

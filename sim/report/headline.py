@@ -68,8 +68,8 @@ def headline(effects: pd.DataFrame, verdicts: pd.DataFrame, cost: pd.DataFrame,
              policies: list[str], reference: str, n_replicates: int, n_futures: int,
              labels: dict[str, str]) -> list[dict[str, Any]]:
     """One entry per policy (other than the reference): its sentence and how sure it is, as
-    ``{policy, policy label, sentence, how sure, verdict}`` (the keys ``arm`` and ``arm label``
-    are deprecated duplicates)."""
+    ``{policy, policy label, sentence, how sure, verdict}`` (and the deprecated duplicates
+    ``arm``, ``arm label`` of the first two: deprecated keys)."""
     out = []
     for policy in policies:
         if policy == reference:
