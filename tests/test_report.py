@@ -148,6 +148,16 @@ def test_realised_quantities_per_policy(compared: Path):
     assert r.loc[("binnenstad_united", "compaction"), "months lever active"] == 12
     assert r.loc[("baseline", "compaction"), "months lever active"] == 0
     assert (r.xs("none", level="policy")["months lever active"] == 0).all()
+    # The deprecated column 'arm' duplicates 'policy', last (sim/deprecation.py).
+    assert real.columns[-1] == "arm" and (real["arm"] == real["policy"]).all()
+    xl = pd.read_excel(compared / "report" / "tables.xlsx", sheet_name=None)
+    for sheet in ("vacancy_stock_change", "levels", "cost_effectiveness"):
+        if not xl[sheet].empty:
+            assert (xl[sheet]["arm"] == xl[sheet]["policy"]).all(), sheet
+    lv = xl["lever_settings"]
+    assert (lv["arms"] == lv["policies"]).all()
+    html = (compared / "report" / "index.html").read_text()
+    assert ">arm<" not in html and ">arms<" not in html  # the page shows no deprecated column
     ts = pd.read_parquet(compared / "timeseries")
     man = pd.read_parquet(compared / "manifest.parquet")
     last = ts.sort_values("step").groupby("run_id")["public_cost"].last().rename("c")
