@@ -212,3 +212,21 @@ def test_odd_glossary_defines_the_vocabulary():
     glossary = odd[odd.index("## 9. Glossary"):]
     for term in ("lever", "policy", "driver", "parameter", "uncertainty"):
         assert re.search(rf"^\| {term} \| ", glossary, re.MULTILINE), term
+
+
+def test_sweep_command_reads_a_spec_with_the_deprecated_key(tmp_path):
+    """``binnenstad sweep --dry-run`` on a spec with ``experiment.arms``: it works, and stderr
+    has one deprecation line naming the new key."""
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    spec = tmp_path / "old.toml"
+    spec.write_text("[experiment]\nname = 'old'\ntowns = ['small']\n"
+                    "arms = ['none', 'compaction']\nyears = 1\n")
+    res = CliRunner().invoke(app, ["sweep", str(spec), "--out", str(tmp_path / "out"),
+                                   "--dry-run"])
+    assert res.exit_code == 0, res.output
+    notes = [x for x in res.stderr.splitlines() if "deprecated" in x]
+    assert len(notes) == 1 and "experiment.arms" in notes[0] and "experiment.policies" in notes[0]
+    assert not (tmp_path / "out").exists()
