@@ -4,7 +4,7 @@
     python experiments/ema_example.py            # about 1 minute on 2 cores
 
 Uncertainties: the scenario (baseline or a Platform31 future), the strength of vacancy contagion
-and a multiplier on the online share of fashion spending. Levers: the compaction arm and its
+and a multiplier on the online share of fashion spending. Levers: the compaction policy and its
 intensity. Outcomes: vacancy, footfall, shop revenue ... (mean over 2 replicates that share
 their seeds across experiments: common random numbers). See sim/batch/ema.py.
 """

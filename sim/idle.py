@@ -65,7 +65,7 @@ def warn(lines: Iterable[str]) -> None:
 
 
 def spec_warnings(spec: Any) -> list[str]:
-    """`idle_settings` of every distinct town x future x arm of a sweep spec (a validated
+    """`idle_settings` of every distinct town x future x policy of a sweep spec (a validated
     `ExperimentSpec`), each line once, naming the future."""
     from .batch.design import expand
     from .town_io import resolve_town

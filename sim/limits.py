@@ -43,7 +43,7 @@ MAX_TEXT_FILE_BYTES = 1_000_000
 MAX_SORT_EXTRACT_BYTES = 256 * 2**20
 
 # ------------------------------------------------------------------------------------ sizes
-#: Most runs in one experiment design (towns x scenarios x arms x points x replicates), checked
+#: Most runs in one experiment design (towns x scenarios x policies x points x replicates), checked
 #: on the spec before any sample or run is built. At about a second per small one-year run this
 #: is a day of one core; larger studies are split into several specs.
 MAX_RUNS = 100_000

@@ -144,17 +144,17 @@ def effect_table(levers: pd.DataFrame) -> str:
     lines = [head + " |", "|---" * (len(OUTCOMES) + 1) + "|"]
     t = stats.t.ppf(0.975, n - 1) if n > 1 else np.nan
     for lever in LEVERS:
-        arm = levers[levers.lever == lever].set_index("seed").loc[base.index]
+        policy = levers[levers.lever == lever].set_index("seed").loc[base.index]
         cells = []
         for col, (_, unit, _, _) in OUTCOMES.items():
             if unit == "%":
-                d = 100 * (arm[col] / base[col] - 1)
+                d = 100 * (policy[col] / base[col] - 1)
             elif unit == "pp":
-                d = 100 * (arm[col] - base[col])
+                d = 100 * (policy[col] - base[col])
             elif unit == "kEUR":
-                d = (arm[col] - base[col]) / 1000
+                d = (policy[col] - base[col]) / 1000
             else:
-                d = arm[col] - base[col]
+                d = policy[col] - base[col]
             half = t * d.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
             digits = 2 if unit in ("nats",) else (0 if unit in ("m2", "kEUR") else 1)
             cells.append(f"{d.mean():+.{digits}f} [{d.mean() - half:+.{digits}f}, "

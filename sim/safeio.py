@@ -7,7 +7,7 @@
 * `path_name`: a name that becomes a file or folder name (an experiment name, a label) must be
   one path component: no separators, not ``.`` or ``..``, no control characters, not empty, at
   most `sim.limits.MAX_NAME_CHARS` characters.
-* `file_part`: a label (a town file path, an arm such as ``compaction:intensity=2``) as a safe
+* `file_part`: a label (a town file path, a policy such as ``compaction:intensity=2``) as a safe
   part of a file name, for figures named after it.
 * `no_dangling_link`: an output path that is a symbolic link pointing nowhere is refused
   instead of being followed (which would create its target somewhere else).
@@ -153,7 +153,7 @@ _UNSAFE_PART = re.compile(r"[^A-Za-z0-9._=+-]+")
 
 
 def file_part(label: object, max_chars: int = 60) -> str:
-    """``label`` (a town, scenario or arm label, which may be a file path or hold any
+    """``label`` (a town, scenario or policy label, which may be a file path or hold any
     character) as a safe part of one file name: runs of other characters than letters, digits
     and ``. _ = + -`` become ``_``, no leading dot; when anything was changed or cut, 8 hex
     digits of the label's hash are added, so different labels never share a file."""

@@ -421,7 +421,7 @@ GRID_1E9 = "[grid]\n" + "".join(
 
 
 def _sweep_template() -> Path:
-    """A finished tiny sweep (small town, 1 year, arms none and compaction, 2 replicates)."""
+    """A finished tiny sweep (small town, 1 year, policies none and compaction, 2 replicates)."""
     if "sweep" not in _TEMPLATE:
         import atexit
         import shutil
@@ -805,8 +805,8 @@ CLI_CASES_II: dict[str, Case] = {
                                         files={"s.toml": _spec(extra=GRID_1E9)}),
     "replicates million": Case(SWEEP[:2], ["experiment.replicates", "100000"],
                                files={"s.toml": _spec(replicates=1_000_000)}),
-    "replicates times arms over limit": Case(
-        SWEEP[:2], ["120,000 runs", "2 arms", "60,000 replicates", "at most 100,000"],
+    "replicates times policies over limit": Case(
+        SWEEP[:2], ["120,000 runs", "2 policies", "60,000 replicates", "at most 100,000"],
         files={"s.toml": _spec(policies='["none", "compaction"]', replicates=60_000)}),
     "sobol sample over limit": Case(
         SWEEP[:2], ["262,144 points", "at most 100,000"],

@@ -23,8 +23,8 @@ from sim.cli import app
 
 
 def synthetic_values(effect: dict[str, float], reps: int = 6) -> pd.DataFrame:
-    """Long outcome table: 2 scenarios x arms none/a; arm a = none + effect (per outcome) with
-    the replicate's noise shared by both arms (common random numbers); a zero effect gets a
+    """Long outcome table: 2 scenarios x policies none/a; policy a = none + effect (per outcome)
+    with the replicate's noise shared by both policies (common random numbers); a zero effect gets a
     +-0.05 zig-zag of exactly zero mean instead."""
     rng = np.random.default_rng(1)
     rows = []

@@ -18,7 +18,7 @@ ISSUE_SPEC = (  # the minimal spec of issue 7, verbatim
     'towns = ["small"]                              # presets or town files\n'
     'scenarios = ["baseline", "ontspannen_stad"]    # presets or scenario files\n'
     'policies = ["none", "compaction", "blurring:intensity=2", "compaction+blurring"]'
-    "   # arms; + combines\n"
+    "   # policies; + combines\n"
     "replicates = 3\n"
     "start = 2013\n"
     "years = 3\n"
@@ -49,7 +49,7 @@ def test_minimal_spec_from_the_issue_expands_to_every_combination(tmp_path):
 def test_common_random_numbers_and_deterministic_run_ids(tmp_path):
     spec = spec_of(ISSUE_SPEC + '\n[grid]\ncontagion_strength = [0.5, 1.5]\n', tmp_path)
     table = expand(spec).table()
-    # One seed per replicate, the same under every arm, scenario and point.
+    # One seed per replicate, the same under every policy, scenario and point.
     per_rep = table.groupby("replicate")["seed"].nunique()
     assert (per_rep == 1).all()
     seeds = table.groupby("replicate")["seed"].first().tolist()
@@ -83,7 +83,7 @@ contagion_strength = [1.0, 2.0]
         "compaction:intensity=0.5", "compaction:intensity=2.0"}
     assert t.loc[t.policy == "none", "compaction:intensity"].isna().all()
     assert len(t) == (2 + 2 + 4) * 2
-    # The contagion value defines the point; arms at the same point share it.
+    # The contagion value defines the point; policies at the same point share it.
     assert (t.groupby("point")["contagion_strength"].nunique() == 1).all()
     assert set(t["point"]) == {0, 1}
     # Every design cell maps to a run.
@@ -140,7 +140,7 @@ BAD = [
     ("[experimen]\nname='x'", "experimen: not a known key of the spec; allowed: experiment"),
     ("[experiment]\nname='x'\n[grid]\ncontagion_strength=[1, 500]", "out of range; allowed:"),
     ("[experiment]\nname='x'\n[grid]\nfoo=[1]", "grid.foo: 'foo' names no scenario parameter"),
-    ("[experiment]\nname='x'\n[grid]\n'compaction:intensity'=[1]", "no arm uses lever"),
+    ("[experiment]\nname='x'\n[grid]\n'compaction:intensity'=[1]", "no policy uses lever"),
     ("[experiment]\nname='x'\n[sample]\nmethod='halton'\nn=2\n[sample.ranges]\n"
      "contagion_strength=[1,2]", "sample.method: Input should be 'lhs', 'sobol' or 'morris'"),
     ("[experiment]\nname='x'\n[sample]\nmethod='sobol'\nn=3\n[sample.ranges]\n"

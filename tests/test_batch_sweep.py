@@ -73,7 +73,7 @@ def test_results_layout_and_keys(reference):
     assert {"run_id", "town", "scenario", "policy", "replicate", "seed", "vacancy_rate"} <= set(
         ts.columns)
     assert len(ts) == 16 * 12
-    # Common random numbers: one seed per replicate under every arm and scenario.
+    # Common random numbers: one seed per replicate under every policy and scenario.
     assert (ts.groupby("replicate")["seed"].nunique() == 1).all()
     assert len(pd.read_parquet(reference / "units")) > 0
 

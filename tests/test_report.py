@@ -1,7 +1,7 @@
 """``binnenstad compare`` and ``binnenstad report``: a tiny comparison end to end (small town, two
-futures with different start years, two arms, 2 replicates, 1 year), its numbers recomputed from
+futures with different start years, two policies, 2 replicates, 1 year), its numbers recomputed from
 the Parquet files, the Excel tables, the [P31] verdict words, the vacancy decomposition, reports
-of a sweep without a 'none' arm and of a single run, and the page in headless Chromium.
+of a sweep without a 'none' policy and of a single run, and the page in headless Chromium.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _effects_by_hand(root: Path) -> pd.DataFrame:
     """Paired effects recomputed from the Parquet files alone: per run the mean of its last 12
-    monthly values (the final value for cumulative columns), arm minus 'none' of the same
+    monthly values (the final value for cumulative columns), policy minus 'none' of the same
     future and replicate, averaged over replicates."""
     man = pd.read_parquet(root / "manifest.parquet")
     ts = pd.read_parquet(root / "timeseries")
@@ -136,18 +136,28 @@ def test_stock_split_adds_up_to_the_vacancy_effect(compared: Path):
                                + stock["of which fewer units counted (pp)"],
                                stock["vacancy change (pp)"], atol=1e-9)
     v = eff[eff["outcome (code)"] == "vacancy_rate"].set_index(["future", "lever"])["mean"]
-    s = stock.set_index(["future", "arm"])["vacancy change (pp)"]
+    s = stock.set_index(["future", "policy"])["vacancy change (pp)"]
     np.testing.assert_allclose(s.to_numpy(), v.loc[s.index].to_numpy(), atol=1e-9)
 
 
-def test_realised_quantities_per_arm(compared: Path):
+def test_realised_quantities_per_policy(compared: Path):
     real = pd.read_excel(compared / "report" / "tables.xlsx", sheet_name="realised")
     assert len(real) == len(FUTURES) * len(ARMS)
-    r = real.set_index(["future", "arm"])
+    r = real.set_index(["future", "policy"])
     # compaction acts from 2015: all 12 months of a 2018 run, all 12 of a 2013 run from 2015 on
     assert r.loc[("binnenstad_united", "compaction"), "months lever active"] == 12
     assert r.loc[("baseline", "compaction"), "months lever active"] == 0
-    assert (r.xs("none", level="arm")["months lever active"] == 0).all()
+    assert (r.xs("none", level="policy")["months lever active"] == 0).all()
+    # The deprecated column 'arm' duplicates 'policy', last (sim/deprecation.py).
+    assert real.columns[-1] == "arm" and (real["arm"] == real["policy"]).all()
+    xl = pd.read_excel(compared / "report" / "tables.xlsx", sheet_name=None)
+    for sheet in ("vacancy_stock_change", "levels", "cost_effectiveness"):
+        if not xl[sheet].empty:
+            assert (xl[sheet]["arm"] == xl[sheet]["policy"]).all(), sheet
+    lv = xl["lever_settings"]
+    assert (lv["arms"] == lv["policies"]).all()
+    html = (compared / "report" / "index.html").read_text()
+    assert ">arm<" not in html and ">arms<" not in html  # the page shows no deprecated column
     ts = pd.read_parquet(compared / "timeseries")
     man = pd.read_parquet(compared / "manifest.parquet")
     last = ts.sort_values("step").groupby("run_id")["public_cost"].last().rename("c")
@@ -176,7 +186,7 @@ def test_report_again_replaces_the_old_one(compared: Path):
 # ------------------------------------------------------------------------------ other sweeps
 @pytest.fixture(scope="module")
 def odd_sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A sweep without a 'none' arm (two levers) and a single-run sweep."""
+    """A sweep without a 'none' policy (two levers) and a single-run sweep."""
     from sim.batch import run_many
 
     root = tmp_path_factory.mktemp("odd")
@@ -187,10 +197,10 @@ def odd_sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"no_none": root / "no_none", "single": root / "single"}
 
 
-def test_report_without_none_arm_uses_the_first_arm(odd_sweeps: dict[str, Path]):
+def test_report_without_none_policy_uses_the_first_policy(odd_sweeps: dict[str, Path]):
     _cli(["report", str(odd_sweeps["no_none"]), "--no-figures"])
     html = (odd_sweeps["no_none"] / "report" / "index.html").read_text()
-    assert "no &#39;none&#39; arm" in html and "first arm, &#39;blurring&#39;" in html
+    assert "no &#39;none&#39; policy" in html and "first policy, &#39;blurring&#39;" in html
     eff = pd.read_excel(odd_sweeps["no_none"] / "report" / "tables.xlsx",
                         sheet_name="effects_long")
     assert set(eff["lever"]) == {"compaction"}
@@ -200,7 +210,7 @@ def test_report_without_none_arm_uses_the_first_arm(odd_sweeps: dict[str, Path])
 def test_report_of_a_single_run(odd_sweeps: dict[str, Path]):
     _cli(["report", str(odd_sweeps["single"])])
     html = (odd_sweeps["single"] / "report" / "index.html").read_text()
-    assert "single arm" in html and "No effects" in html
+    assert "single policy" in html and "No effects" in html
     xl = pd.read_excel(odd_sweeps["single"] / "report" / "tables.xlsx", sheet_name=None)
     assert len(xl["levels"]) == 6 and xl["effects_long"].empty
 
@@ -247,16 +257,16 @@ def test_vacancy_split_adds_up(rows):
     np.testing.assert_allclose(used + counted, rate(va, ea) - rate(vr, er), atol=1e-12)
 
 
-def test_arms_with_their_own_settings_split_from_the_list():
-    from sim.report.cli import split_arms
+def test_policies_with_their_own_settings_split_from_the_list():
+    from sim.report.cli import split_policies
 
-    assert split_arms("none,compaction,blurring,compaction+blurring") == [
+    assert split_policies("none,compaction,blurring,compaction+blurring") == [
         "none", "compaction", "blurring", "compaction+blurring"]
-    assert split_arms("none, compaction:grant=100,start=2016 ,blurring") == [
+    assert split_policies("none, compaction:grant=100,start=2016 ,blurring") == [
         "none", "compaction:grant=100,start=2016", "blurring"]
-    assert split_arms("compaction+blurring:start=2016,intensity=2,none") == [
+    assert split_policies("compaction+blurring:start=2016,intensity=2,none") == [
         "compaction+blurring:start=2016,intensity=2", "none"]
-    assert split_arms("none,compaction+blurring:start=2016") == [
+    assert split_policies("none,compaction+blurring:start=2016") == [
         "none", "compaction+blurring:start=2016"]
 
 

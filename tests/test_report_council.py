@@ -22,7 +22,7 @@ from sim.report.evidence import (
     lever_verdict,
     replicates_needed,
 )
-from sim.report.tables import arm_label, future_label
+from sim.report.tables import future_label, policy_label
 
 VERDICT_WORDS = {"robust", "conditional", "gamble", "does not help"}
 
@@ -109,7 +109,7 @@ def test_a_change_map_per_policy(two: Path):
 
 def test_year_ranges_and_lever_starts_relative_to_each_future(two: Path):
     real = pd.read_excel(two / "report" / "tables.xlsx", sheet_name="realised")
-    r = real.set_index(["future", "arm"])
+    r = real.set_index(["future", "policy"])
     assert r.loc[("binnenstad_united", "compaction"), "years"] == "2018-2018"
     assert r.loc[("binnenstad_united", "compaction"), "lever acts from"] == "January 2018"
     assert "never" in r.loc[("baseline", "compaction"), "lever acts from"]
@@ -126,7 +126,7 @@ def test_cost_effectiveness_is_per_extra_dwelling_against_no_policy(two: Path):
     vals = pd.read_excel(two / "report" / "tables.xlsx", sheet_name="effects_long")
     assert len(cost) == 4
     for row in cost.to_dict("records"):
-        e = vals[(vals["future"] == row["future"]) & (vals["lever"] == row["arm"])].set_index(
+        e = vals[(vals["future"] == row["future"]) & (vals["lever"] == row["policy"])].set_index(
             "outcome (code)")["mean"]
         assert row["extra public cost (EUR)"] == pytest.approx(e["public_cost"])
         assert row["extra dwellings"] == pytest.approx(e["housing_added"])
@@ -205,8 +205,8 @@ def test_ratio_interval_is_open_when_the_denominator_can_vanish():
 
 
 def test_plain_labels():
-    assert arm_label("none") == "no policy"
-    assert arm_label("compaction+popup_programme:intensity=2") == \
+    assert policy_label("none") == "no policy"
+    assert policy_label("compaction+popup_programme:intensity=2") == \
         "compaction + popup programme (intensity 2)"
     assert future_label("binnenstad_united") == "Binnenstad united"
 

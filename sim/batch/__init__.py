@@ -1,4 +1,4 @@
-"""Batch experiments: sweeps over towns x scenarios x policy arms x parameter points x replicates.
+"""Batch experiments: sweeps over towns x scenarios x policies x parameter points x replicates.
 
 One experiment is a TOML spec (`spec`), expanded into runs (`design`) with common random numbers,
 executed through one executor seam (`executor`: local process pool or Dask distributed), stored

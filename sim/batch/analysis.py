@@ -1,5 +1,5 @@
 """Analyse a sweep: per-run outcomes, summaries with bootstrap intervals, paired effects of each
-arm against the reference arm (``none``), robustness across scenarios with the [P31] verdict,
+policy against the reference policy (``none``), robustness across scenarios with the [P31] verdict,
 and figures.
 
 Outcomes are defined in one table, `OUTCOMES` (`sim.batch.outcomes`, re-exported here): the
@@ -7,8 +7,8 @@ timeseries column each is read from, how a run is reduced to one number (the mea
 ``window_months`` months, or the last value for cumulative quantities), and which direction is good.
 Outcomes whose column the model does not record (older results) are skipped.
 
-Effects are paired per replicate: arm and reference runs of the same town, scenario, point and
-replicate share their seed (common random numbers), so ``effect_r = arm_r - reference_r`` has the
+Effects are paired per replicate: policy and reference runs of the same town, scenario, point and
+replicate share their seed (common random numbers), so ``effect_r = policy_r - reference_r`` has the
 seed's noise removed; the effect is the mean over replicates with a percentile bootstrap interval
 (fixed seed per group, so a result does not change when other groups are added).
 
@@ -122,7 +122,7 @@ def _group_stats(df: pd.DataFrame, by: list[str], col: str, n_boot: int, confide
 
 def summarise(values: pd.DataFrame, n_boot: int = 2000, confidence: float = 0.95,
               seed: int = 0) -> pd.DataFrame:
-    """Per town x scenario x arm x point and outcome: n, mean, sd and bootstrap interval of the
+    """Per town x scenario x policy x point and outcome: n, mean, sd and bootstrap interval of the
     mean over replicates."""
     by = ["town", "scenario", "policy", "point", "outcome"]
     return _group_stats(values, by, "value", n_boot, confidence, seed)
@@ -142,7 +142,7 @@ def judge(mean_lo: float, mean_hi: float, good: str | None) -> str:
 
 def paired_effects(values: pd.DataFrame, reference: str = "none", n_boot: int = 2000,
                    confidence: float = 0.95, seed: int = 0) -> pd.DataFrame:
-    """Arm minus reference, paired per replicate (same town, scenario, point, seed).
+    """Policy minus reference, paired per replicate (same town, scenario, point, seed).
 
     Columns: ``scenario, policy, outcome, mean, ci_low, ci_high`` (the effect and its bootstrap
     interval), then ``town, point, n`` (pairs), ``reference_mean``, ``significant`` and
@@ -155,8 +155,8 @@ def paired_effects(values: pd.DataFrame, reference: str = "none", n_boot: int = 
     pair = ["town", "scenario", "point", "replicate", "outcome"]
     ref = values[values["policy"] == reference][[*pair, "value"]].rename(
         columns={"value": "ref"})
-    arms = values[values["policy"] != reference]
-    d = arms.merge(ref, on=pair, how="inner")
+    policies = values[values["policy"] != reference]
+    d = policies.merge(ref, on=pair, how="inner")
     d["diff"] = d["value"] - d["ref"]
     by = ["town", "scenario", "point", "policy", "outcome"]
     eff = _group_stats(d, by, "diff", n_boot, confidence, seed)
@@ -183,7 +183,7 @@ def verdict(good: int, n_scenarios: int) -> str:
 
 
 def robustness(effects: pd.DataFrame, scenarios: list[str] | None = None) -> pd.DataFrame:
-    """Per town x point x arm and outcome (with a direction): in how many scenarios the effect
+    """Per town x point x policy and outcome (with a direction): in how many scenarios the effect
     is significantly good, neutral or bad, and the [P31] verdict."""
     cols = ["policy", "outcome", "n_scenarios", "good", "neutral", "bad", "verdict",
             "good_in", "bad_in", "town", "point"]
@@ -238,10 +238,10 @@ def analyse(manifest: pd.DataFrame, timeseries: pd.DataFrame, settings: Any = No
     summary = summarise(values, s.bootstrap, s.confidence, s.seed)
     effects = paired_effects(values, s.reference, s.bootstrap, s.confidence, s.seed)
     if effects.empty and not values.empty:
-        arms = set(values["policy"])
-        notes.append(f"no paired effects: no arm other than {s.reference!r}"
-                     if arms == {s.reference} else
-                     f"no paired effects: the sweep has no {s.reference!r} arm to compare with")
+        policies = set(values["policy"])
+        notes.append(f"no paired effects: no policy other than {s.reference!r}"
+                     if policies == {s.reference} else
+                     f"no paired effects: the sweep has no {s.reference!r} policy to compare with")
     robust = robustness(effects, s.robustness_scenarios)
     factors = factors or []
     return Analysis(values, _attach_factors(summary, manifest, factors),
@@ -258,7 +258,7 @@ def _save(fig: Any, path: Path) -> None:
 
 
 def plot_effects(effects: pd.DataFrame, outcome: Outcome, title: str = "") -> Any:
-    """Heat map of one outcome's effects: rows = arms, columns = scenarios; colour = how good
+    """Heat map of one outcome's effects: rows = policies, columns = scenarios; colour = how good
     the effect is (green good, red bad, scaled to the largest); text = mean and interval;
     effects whose interval includes 0 are greyed."""
     from matplotlib.figure import Figure
@@ -299,7 +299,8 @@ def plot_effects(effects: pd.DataFrame, outcome: Outcome, title: str = "") -> An
 
 
 def plot_robustness(robust: pd.DataFrame, title: str = "") -> Any:
-    """Matrix of arms x outcomes: scenarios where the effect is good minus bad, with the verdict."""
+    """Matrix of policies x outcomes: scenarios where the effect is good minus bad, with the
+    verdict."""
     from matplotlib.figure import Figure
 
     pols = list(dict.fromkeys(robust["policy"]))
@@ -326,7 +327,7 @@ def plot_robustness(robust: pd.DataFrame, title: str = "") -> Any:
 
 def plot_timeseries(ts: pd.DataFrame, manifest: pd.DataFrame, outcome: Outcome,
                     title: str = "") -> Any:
-    """Monthly mean over replicates per arm (lines) with the 10-90% replicate band, one panel
+    """Monthly mean over replicates per policy (lines) with the 10-90% replicate band, one panel
     per scenario."""
     import matplotlib.dates as mdates
     from matplotlib.figure import Figure
@@ -339,7 +340,7 @@ def plot_timeseries(ts: pd.DataFrame, manifest: pd.DataFrame, outcome: Outcome,
     axes = np.atleast_1d(fig.subplots(1, len(scens), sharey=True, squeeze=False)[0])
     from ..figures import SERIES_COLOURS
 
-    # Colour-blind-safe (Okabe-Ito); past seven arms the line style tells them apart.
+    # Colour-blind-safe (Okabe-Ito); past seven policies the line style tells them apart.
     palette = [c for c in SERIES_COLOURS if c != "#000000"]
     colours = ["black" if p == "none" else palette[i % len(palette)] for i, p in enumerate(pols)]
     styles = ["--" if p == "none" else ("-", ":")[(i // len(palette)) % 2]

@@ -87,7 +87,7 @@ def sweep_cmd(
     timeout: TimeoutOpt = 10.0,
     quiet: QuietOpt = False,
 ) -> None:
-    """Run every town x scenario x arm x point x replicate of SPEC; re-running resumes."""
+    """Run every town x scenario x policy x point x replicate of SPEC; re-running resumes."""
     if dry_run:
         _dry_run(spec, out)
         return
@@ -156,7 +156,7 @@ def analyse_cmd(
     outcome: Annotated[list[str] | None, typer.Option(
         help="Outcome to analyse, repeatable [default: the spec's, else all recorded].")] = None,
     reference: Annotated[str | None, typer.Option(
-        help="Arm the effects are measured against [default: none].")] = None,
+        help="Policy the effects are measured against [default: none].")] = None,
     window: Annotated[int | None, typer.Option(
         help="Months at the end of each run averaged into its outcome [default: 12].")] = None,
     figures: Annotated[bool, typer.Option(help="Write PNG figures.")] = True,

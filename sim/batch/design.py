@@ -1,14 +1,14 @@
-"""Expand a spec into runs: town x scenario x arm x parameter point x replicate.
+"""Expand a spec into runs: town x scenario x policy x parameter point x replicate.
 
 Common random numbers: replicate ``r`` gets the seed ``SeedSequence(spec seed).spawn(R)[r]``
-under every town, scenario, arm and point, so differences between arms (or points) at the same
-replicate are paired: the seed's noise is shared and cancels in the contrast. Adding replicates
-keeps the seeds of the existing ones.
+under every town, scenario, policy and point, so differences between policies (or points) at the
+same replicate are paired: the seed's noise is shared and cancels in the contrast. Adding
+replicates keeps the seeds of the existing ones.
 
 Points come from ``[grid]`` (full factorial, in spec order) crossed with ``[sample]`` (SALib's
 Latin hypercube, Sobol (Saltelli) or Morris sampler). A point's uncertainty factors (scenario
-parameters, driver multipliers) define its ``point`` number; its lever settings change the arm's
-policy string. Runs whose effective inputs coincide (e.g. ``none`` under two points that differ
+parameters, driver multipliers) define its ``point`` number; its lever settings change the
+policy's text. Runs whose effective inputs coincide (e.g. ``none`` under two points that differ
 only in a lever setting) are one run.
 
 Each run has a deterministic ``run_id``: a short hash of the inputs that decide its results.
@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..deprecation import with_deprecated_columns
 from ..policies.spec import LeverSpec
 from .factors import Factor, apply_levers, canonical, scenario_changes
 from .spec import ExperimentSpec
@@ -44,8 +45,9 @@ def replicate_seeds(root_seed: int, replicates: int) -> list[int]:
 class Run:
     """One simulation of a sweep: its keys and everything a worker needs to run it.
 
-    ``values`` are the factor columns (``None`` where a lever setting does not apply to the arm);
-    ``overrides`` (JSON) and ``scales`` change the scenario; ``levers`` are the arm's lever specs.
+    ``values`` are the factor columns (``None`` where a lever setting does not apply to the
+    policy); ``overrides`` (JSON) and ``scales`` change the scenario; ``levers`` are the policy's
+    lever specs.
     """
 
     run_id: str
@@ -87,8 +89,9 @@ class Design:
         points: every design point (factor name -> value) in design order: grid x sample.
         sample: the raw SALib sample matrix (rows = sample points) or None.
         runs: the distinct runs, replicate by replicate.
-        cells: one row per design cell (town, scenario, arm, ``row`` = index into `points`,
-            replicate) with the ``run_id`` that serves it; the map from a sampler's rows to runs.
+        cells: one row per design cell (town, scenario, policy as the spec names it, ``row`` =
+            index into `points`, replicate) with the ``run_id`` that serves it; the map from a
+            sampler's rows to runs. The column ``arm`` is a deprecated duplicate of ``policy``.
     """
 
     spec: ExperimentSpec
@@ -173,8 +176,8 @@ def expand(spec: ExperimentSpec) -> Design:
                 for row, (pt, pid) in enumerate(zip(points, point_ids, strict=True)):
                     fvals = {by_name[k]: v for k, v in pt.items()}
                     overrides, scales = scenario_changes(fvals)
-                    for arm in exp.policies:
-                        policy, levers = apply_levers(arm, fvals)
+                    for named in exp.policies:
+                        policy, levers = apply_levers(named, fvals)
                         used = {LeverSpec.name_of(p) for p in levers}
                         values = tuple((f.name, pt[f.name] if f.uncertainty or f.target in used
                                         else None) for f in factors)
@@ -184,7 +187,7 @@ def expand(spec: ExperimentSpec) -> Design:
                                   "start": spec.start_of(scen), "years": spec.years_of(scen),
                                   "seed": seed, "backend": exp.backend}
                         rid = run_id(inputs)
-                        cells.append((town, scen, arm, row, rep, rid))
+                        cells.append((town, scen, named, row, rep, rid))
                         if rid in runs:
                             continue
                         runs[rid] = Run(
@@ -195,6 +198,6 @@ def expand(spec: ExperimentSpec) -> Design:
                             scenario_path=spec.scenario_path(scen), levers=levers,
                             overrides=canonical(overrides),
                             scales=tuple(sorted(scales.items())), backend=exp.backend)
-    cell_frame = pd.DataFrame(cells, columns=["town", "scenario", "arm", "row", "replicate",
-                                              "run_id"])
+    cell_frame = with_deprecated_columns(pd.DataFrame(
+        cells, columns=["town", "scenario", "policy", "row", "replicate", "run_id"]))
     return Design(spec, factors, points, sample, list(runs.values()), cell_frame)

@@ -5,8 +5,9 @@
 * **uncertainties** are scenario parameters and driver multipliers (the factor keys of a spec:
   ``contagion_strength``, ``spend_per_capita.fashion``, ``trajectories.online_share_fashion``)
   and, when several scenarios are given, the scenario itself (``preset``);
-* **levers** are lever settings (``compaction:intensity``) and, when several arms are given, the
-  arm (``arm``); EMA itself uses the names ``scenario`` and ``policy`` for its sample ids;
+* **levers** are lever settings (``compaction:intensity``) and, when several policies are given,
+  the policy, as the lever ``arm`` (EMA itself uses the names ``scenario`` and ``policy`` for
+  its sample ids, so this one EMA parameter keeps the old word);
 * **outcomes** are the outcomes of `sim.batch.analysis.OUTCOMES` (kind MINIMIZE / MAXIMIZE from
   their good direction), each the mean over replicates;
 * **replications** carry the sweep's common replicate seeds, so every experiment sees the same
@@ -140,8 +141,9 @@ def ema_model(name: str = "binnenstad", *, town: str = "small",
     Args:
         town: town preset or file.
         scenarios: scenario presets or files; more than one adds the uncertainty ``preset``.
-        policies: arms; more than one adds the lever ``arm``. Lever settings in ``levers``
-            apply to the arm's levers.
+        policies: policies (combinations of levers); more than one adds the EMA lever ``arm``
+            (EMA reserves ``policy``). Lever settings in ``levers`` apply to the policies'
+            levers.
         uncertainties: factor key -> ``(low, high)`` (real or integer range) or a list of values
             (categorical).
         levers: lever-setting key (``lever:setting``) -> ``(low, high)`` or a list of values.
@@ -196,7 +198,7 @@ def discovery_inputs(experiments: Any, model: Any = None, levers: bool = True) -
         model: the `ema_model` that produced it: its uncertainties (and, with ``levers``, its
             levers) are the columns kept; without it every column but EMA's own
             (`EMA_COLUMNS`) is kept.
-        levers: keep the lever columns (``arm``, lever settings) too.
+        levers: keep the lever columns (the policy as ``arm``, lever settings) too.
 
     Returns:
         A DataFrame of float64 columns: numeric parameters as they are, one 0/1 column

@@ -8,9 +8,9 @@ Three kinds of key (the vocabulary of the EMA Workbench: *uncertainties* and *le
   scenario's value and is checked like a value in a scenario file. An uncertainty.
 * ``trajectories.<driver>``: a multiplier (dimensionless, >= 0) on every point of a scenario
   driver's trajectory, e.g. ``trajectories.online_share_fashion = [0.8, 1.2]``. An uncertainty.
-* ``<lever>:<setting>``, e.g. ``compaction:intensity``: a lever setting. It changes every arm that
-  contains the lever (arms without it are unaffected) and becomes part of the arm's policy string,
-  e.g. ``compaction:intensity=2``. A lever.
+* ``<lever>:<setting>``, e.g. ``compaction:intensity``: a lever setting. It changes every policy
+  that contains the lever (policies without it are unaffected) and becomes part of the policy's
+  text, e.g. ``compaction:intensity=2``. A lever.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..deprecation import deprecated_alias
 from ..policies import POLICIES
 from ..policies.spec import Policy
 from ..scenarios.loader import CentreScenario
@@ -135,21 +136,21 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def split_arm(arm: str) -> list[tuple[str, list[tuple[str, str]]]]:
+def split_policy(policy: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """``"compaction+blurring:intensity=2"`` -> ``[("compaction", []), ("blurring",
     [("intensity", "2")])]``; ``"none"`` -> ``[]``. Syntax only (`sim.policies.spec.Policy`,
     which raises `PolicyError` on bad syntax); `parse_policy` validates names and values."""
-    return [(lv.name, list(lv.settings)) for lv in Policy.parse(arm).levers]
+    return [(lv.name, list(lv.settings)) for lv in Policy.parse(policy).levers]
 
 
-def apply_levers(arm: str, values: dict[Factor, Any]) -> tuple[str, tuple[str, ...]]:
-    """The arm with lever-setting factors applied: ``(policy string, lever specs)``.
+def apply_levers(policy: str, values: dict[Factor, Any]) -> tuple[str, tuple[str, ...]]:
+    """The policy with lever-setting factors applied: ``(policy string, lever specs)``.
 
-    A factor replaces (or adds) the setting of its lever in every part of the arm that names the
-    lever; ``none`` and arms without the lever are unchanged.
+    A factor replaces (or adds) the setting of its lever in every part of the policy that names
+    the lever; ``none`` and policies without the lever are unchanged.
     """
     parts = []
-    for name, items in split_arm(arm):
+    for name, items in split_policy(policy):
         settings = dict(items)
         for f, v in values.items():
             if f.kind == "lever" and f.target == name:
@@ -157,6 +158,10 @@ def apply_levers(arm: str, values: dict[Factor, Any]) -> tuple[str, tuple[str, .
         text = ",".join(f"{k}={v}" for k, v in settings.items())
         parts.append(f"{name}:{text}" if text else name)
     return ("+".join(parts) if parts else "none"), tuple(parts)
+
+
+#: Deprecated alias of `split_policy` (a policy is what was called an arm).
+split_arm = deprecated_alias(split_policy, "split_arm")
 
 
 def scenario_changes(values: dict[Factor, Any]) -> tuple[dict[str, Any], dict[str, float]]:

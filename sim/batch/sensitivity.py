@@ -33,11 +33,11 @@ STOCHASTIC_COLUMNS = ["town", "scenario", "policy", "outcome", "points", "replic
 
 def _per_row(design: Design, manifest: pd.DataFrame, ts: pd.DataFrame,
              outcomes: list[Outcome], window_months: int) -> pd.DataFrame:
-    """Long table: design cell (town, scenario, arm, row, replicate) x outcome -> value."""
+    """Long table: design cell (town, scenario, policy, row, replicate) x outcome -> value."""
     ok = set(manifest.loc[manifest["status"] == "ok", "run_id"])
     vals = run_outcomes(ts[ts["run_id"].isin(ok)], outcomes, window_months)
     cells = design.cells.merge(vals, on="run_id", how="left")
-    return cells.melt(id_vars=["town", "scenario", "arm", "row", "replicate", "run_id"],
+    return cells.melt(id_vars=["town", "scenario", "policy", "row", "replicate", "run_id"],
                       value_vars=[o.name for o in outcomes], var_name="outcome",
                       value_name="value")
 
@@ -64,7 +64,7 @@ def analyse_sensitivity(design: Design, manifest: pd.DataFrame, ts: pd.DataFrame
                         outcomes: list[str] | None = None, window_months: int = 12,
                         confidence: float = 0.95, seed: int = 0
                         ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Sensitivity indices and stochastic shares per town x scenario x arm x outcome.
+    """Sensitivity indices and stochastic shares per town x scenario x policy x outcome.
 
     Returns ``(indices, stochastic, notes)``; groups with failed or missing runs are skipped
     (SALib needs the whole design) and named in ``notes``.
@@ -80,19 +80,19 @@ def analyse_sensitivity(design: Design, manifest: pd.DataFrame, ts: pd.DataFrame
     idx_rows: list[dict[str, Any]] = []
     sto_rows = []
     notes = []
-    for (town, scen, arm, outcome), g in long.groupby(["town", "scenario", "arm", "outcome"],
+    for (town, scen, pol, outcome), g in long.groupby(["town", "scenario", "policy", "outcome"],
                                                       sort=False):
         y = g.pivot_table(index="row", columns="replicate", values="value", aggfunc="first",
                           dropna=False).reindex(index=range(n_rows), columns=range(reps))
         if y.isna().to_numpy().any():
-            notes.append(f"{town}/{scen}/{arm}/{outcome}: {int(y.isna().to_numpy().sum())} "
+            notes.append(f"{town}/{scen}/{pol}/{outcome}: {int(y.isna().to_numpy().sum())} "
                          "runs missing or failed; skipped")
             continue
         ymat = y.to_numpy(dtype=float)
         ybar = ymat.mean(axis=1)
         share, share_mean = stochastic_share(ymat)
-        sto_rows.append((town, scen, arm, outcome, n_rows, reps, share, share_mean))
-        base = {"town": town, "scenario": scen, "policy": arm, "outcome": outcome,
+        sto_rows.append((town, scen, pol, outcome, n_rows, reps, share, share_mean))
+        base = {"town": town, "scenario": scen, "policy": pol, "outcome": outcome,
                 "method": s.method}
         if s.method == "morris":
             from SALib.analyze import morris
@@ -164,7 +164,7 @@ def plot_indices(indices: pd.DataFrame, stochastic: pd.DataFrame, title: str = "
 
 def write_sensitivity(root: Path, indices: pd.DataFrame, stochastic: pd.DataFrame,
                       figures: bool = True, max_figures: int = 4) -> list[Path]:
-    """Write ``indices.csv``, ``stochastic.csv`` and one figure per town x scenario x arm (up to
+    """Write ``indices.csv``, ``stochastic.csv`` and one figure per town x scenario x policy (up to
     ``max_figures``) into ``root/sensitivity``, replaced as a whole (`sim.outdir.ResultsFolder`);
     text a spreadsheet would run as a formula is written as text (`sim.safetext`)."""
     from ..outdir import ResultsFolder

@@ -1,4 +1,4 @@
-"""Experiment specs: read a TOML file, validate it, resolve its towns, scenarios and arms.
+"""Experiment specs: read a TOML file, validate it, resolve its towns, scenarios and policies.
 
 The minimal spec::
 
@@ -15,6 +15,10 @@ Optional tables: ``[grid]`` (factor -> list of values, full factorial), ``[sampl
 lhs, sobol or morris; ``n``; ``seed``; ``[sample.ranges]`` factor -> [low, high]), ``[outputs]``
 (which tables and columns to keep) and ``[analysis]`` (outcomes, window, bootstrap); see
 ``experiments/README.md``. Factor keys are explained in `sim.batch.factors`.
+
+A policy is a combination of levers (``none``, ``compaction+blurring``). Deprecated key:
+``experiment.arms`` (deprecated) is still read as ``experiment.policies``, with a one-line note
+on stderr.
 
 Every problem raises `SpecError` with one line naming the file, the field and what is allowed,
 before anything is run or written.
@@ -41,9 +45,9 @@ from ..limits import (
     START_YEARS,
 )
 from ..safeio import FileReadError, PathNameError, path_name, read_limited, read_text_limited
-from .factors import Factor, FactorError, apply_levers, parse_factor, scale_drivers, split_arm
+from .factors import Factor, FactorError, apply_levers, parse_factor, scale_drivers, split_policy
 
-#: Arm name for "no lever" (the reference of paired effects).
+#: Policy name for "no lever" (the reference of paired effects).
 NONE = "none"
 #: Start year of a scenario that does not declare one (`CentreScenario.start_year`).
 DEFAULT_START = 2013
@@ -324,37 +328,37 @@ def _resolve_scenarios(spec: ExperimentSpec, base: Path | None) -> dict[str, Any
     return loaded
 
 
-def _check_arms(spec: ExperimentSpec) -> None:
+def _check_policies(spec: ExperimentSpec) -> None:
     from ..policies import PolicyError, parse_policy
     from ..policies.spec import LeverSpec
 
     src = spec._source
-    arms = spec.experiment.policies
-    _check_unique(src, "experiment.policies", arms)
-    for arm in arms:
-        if arm.strip() == NONE:
+    policies = spec.experiment.policies
+    _check_unique(src, "experiment.policies", policies)
+    for policy in policies:
+        if policy.strip() == NONE:
             continue
-        parts = [p.strip() for p in arm.split("+")]
+        parts = [p.strip() for p in policy.split("+")]
         if NONE in parts:
-            raise SpecError(f"{src}: experiment.policies: {arm!r}: 'none' cannot be combined "
+            raise SpecError(f"{src}: experiment.policies: {policy!r}: 'none' cannot be combined "
                             "with levers")
         names = []
         for part in parts:
             if not part:
-                raise SpecError(f"{src}: experiment.policies: {arm!r} has an empty part; write "
+                raise SpecError(f"{src}: experiment.policies: {policy!r} has an empty part; write "
                                 "lever+lever")
             try:
                 parse_policy(part)
             except PolicyError as exc:
-                raise SpecError(f"{src}: experiment.policies: {arm!r}: {exc}") from None
+                raise SpecError(f"{src}: experiment.policies: {policy!r}: {exc}") from None
             names.append(LeverSpec.name_of(part))
         if len(set(names)) != len(names):
-            raise SpecError(f"{src}: experiment.policies: {arm!r} names a lever twice")
+            raise SpecError(f"{src}: experiment.policies: {policy!r} names a lever twice")
 
 
 def _check_factor_values(spec: ExperimentSpec, f: Factor, where: str, values: list[Any],
                          scenarios: dict[str, Any]) -> None:
-    """Check every value a factor can take against every scenario or arm that uses it."""
+    """Check every value a factor can take against every scenario or policy that uses it."""
     from ..policies import PolicyError, parse_policy
     from ..scenarios.loader import ScenarioError, load_scenario
     from .factors import scenario_changes
@@ -366,10 +370,10 @@ def _check_factor_values(spec: ExperimentSpec, f: Factor, where: str, values: li
         except FactorError as exc:
             raise SpecError(f"{src}: {where}: {exc}") from None
         if f.kind == "lever":
-            for arm in spec.experiment.policies:
-                if f.target not in [n for n, _ in split_arm(arm)]:
+            for policy in spec.experiment.policies:
+                if f.target not in [n for n, _ in split_policy(policy)]:
                     continue
-                _, parts = apply_levers(arm, {f: v})
+                _, parts = apply_levers(policy, {f: v})
                 try:
                     for part in parts:
                         parse_policy(part)
@@ -409,8 +413,8 @@ def _check_factors(spec: ExperimentSpec, scenarios: dict[str, Any]) -> None:
         except FactorError as exc:
             raise SpecError(f"{src}: {where}: {exc}") from None
         if f.kind == "lever" and not any(
-                f.target in [n for n, _ in split_arm(a)] for a in spec.experiment.policies):
-            raise SpecError(f"{src}: {where}: no arm uses lever {f.target}; add it to "
+                f.target in [n for n, _ in split_policy(a)] for a in spec.experiment.policies):
+            raise SpecError(f"{src}: {where}: no policy uses lever {f.target}; add it to "
                             "experiment.policies")
         if table == "grid":
             values = spec.grid[key]
@@ -475,7 +479,7 @@ def _check_analysis(spec: ExperimentSpec) -> None:
             raise SpecError(f"{src}: analysis.robustness_scenarios: {s!r} is not in "
                             f"experiment.scenarios; allowed: {allowed}")
     if "reference" in a.model_fields_set and a.reference not in spec.experiment.policies:
-        raise SpecError(f"{src}: analysis.reference: {a.reference!r} is not an arm; allowed: "
+        raise SpecError(f"{src}: analysis.reference: {a.reference!r} is not a policy; allowed: "
                         f"{', '.join(spec.experiment.policies)}")
 
 
@@ -495,13 +499,14 @@ def sample_points(sample: SampleTable | None) -> int:
 
 def design_size(spec: ExperimentSpec) -> tuple[int, str]:
     """``(cells, breakdown)``: the runs of the design before identical runs are merged (towns
-    x scenarios x arms x points x replicates), from the spec's counts alone (nothing is built)."""
+    x scenarios x policies x points x replicates), from the spec's counts alone (nothing is
+    built)."""
     e = spec.experiment
     grid = math.prod(len(v) for v in spec.grid.values()) if spec.grid else 1
     points = grid * sample_points(spec.sample)
     cells = len(e.towns) * len(e.scenarios) * len(e.policies) * points * e.replicates
     return cells, (f"{len(e.towns)} towns x {len(e.scenarios)} scenarios x {len(e.policies)} "
-                   f"arms x {points:,} points x {e.replicates:,} replicates")
+                   f"policies x {points:,} points x {e.replicates:,} replicates")
 
 
 def _check_size(spec: ExperimentSpec) -> None:
@@ -512,10 +517,30 @@ def _check_size(spec: ExperimentSpec) -> None:
                         "points or replicates, or split the study into several specs")
 
 
+#: Deprecated spec keys: (table, old key) -> new key (a policy is what was called an arm).
+DEPRECATED_KEYS = {("experiment", "arms"): "policies"}
+
+
+def _renamed_keys(raw: dict[str, Any], source: str) -> dict[str, Any]:
+    """``raw`` with each deprecated key renamed to its new name (one note on stderr each);
+    `SpecError` if a table gives both."""
+    from ..deprecation import note
+
+    for (table, old), new in DEPRECATED_KEYS.items():
+        t = raw.get(table)
+        if isinstance(t, dict) and old in t:
+            if new in t:
+                raise SpecError(f"{source}: {table}.{old}: give {table}.{new} only ({old} is "
+                                f"the deprecated name of {new})")
+            note(f"{table}.{old}", f"{table}.{new}", what="spec key", where=source)
+            raw[table] = {(new if k == old else k): v for k, v in t.items()}
+    return raw
+
+
 def parse_spec(raw: dict[str, Any], source: str = "<spec>", base: Path | None = None,
                text: str = "") -> ExperimentSpec:
     """Validate a spec given as a dict (parsed TOML); resolve names relative to ``base``."""
-    raw = dict(raw)
+    raw = _renamed_keys(dict(raw), source)
     if isinstance(raw.get("grid"), dict):
         raw["grid"] = _flatten(raw["grid"])
     if isinstance(raw.get("sample"), dict) and isinstance(raw["sample"].get("ranges"), dict):
@@ -529,7 +554,7 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>", base: Path | None = 
     spec._text = text or _to_toml(raw)
     _resolve_towns(spec, base)
     scenarios = _resolve_scenarios(spec, base)
-    _check_arms(spec)
+    _check_policies(spec)
     _check_sample(spec)
     _check_factors(spec, scenarios)
     _check_outputs(spec)

@@ -270,8 +270,8 @@ def run_many(spec: str | Path | ExperimentSpec | None = None, *,
              outputs: dict[str, Any] | None = None, name: str | None = None,
              out: str | Path | None = None, workers: int | None = 1,
              scheduler: str | None = None, progress: bool = False) -> SweepResult:
-    """Run a batch of simulations from a notebook: every town x scenario x arm x point x
-    replicate, with common random numbers across arms, scenarios and points.
+    """Run a batch of simulations from a notebook: every town x scenario x policy x point x
+    replicate, with common random numbers across policies, scenarios and points.
 
     Give a spec (file path or `ExperimentSpec`), keyword arguments, or both (keywords override
     the spec's ``[experiment]`` fields and replace its ``grid``/``sample``/``outputs`` tables).

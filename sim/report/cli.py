@@ -15,30 +15,35 @@ from typing import Annotated
 
 import typer
 
+from ..deprecation import deprecated_alias
 from ..errors import EXIT_FAILED_RUNS, EXIT_TERMINATED, stopped
 from ..errors import fail as _fail
 from ..signals import Terminated
-from .compare import DEFAULT_ARMS, P31_FUTURES
+from .compare import DEFAULT_POLICIES, P31_FUTURES
 
 
 def _names(text: str) -> list[str]:
     return [x.strip() for x in text.split(",") if x.strip()]
 
 
-def split_arms(text: str) -> list[str]:
-    """Comma-separated arms, where a lever's own ``key=value`` settings are comma-separated too:
-    ``none,compaction:grant=100,start=2016,blurring`` -> ``["none",
+def split_policies(text: str) -> list[str]:
+    """Comma-separated policies, where a lever's own ``key=value`` settings are comma-separated
+    too: ``none,compaction:grant=100,start=2016,blurring`` -> ``["none",
     "compaction:grant=100,start=2016", "blurring"]`` (a piece ``key=value`` without a lever name
-    continues the arm before it)."""
-    arms: list[str] = []
+    continues the policy before it)."""
+    policies: list[str] = []
     for piece in (p.strip() for p in text.split(",")):
         if not piece:
             continue
-        if arms and re.fullmatch(r"[A-Za-z_]\w*\s*=[^:+]*", piece):
-            arms[-1] += "," + piece
+        if policies and re.fullmatch(r"[A-Za-z_]\w*\s*=[^:+]*", piece):
+            policies[-1] += "," + piece
         else:
-            arms.append(piece)
-    return arms
+            policies.append(piece)
+    return policies
+
+
+#: Deprecated alias of `split_policies` (a policy is what was called an arm).
+split_arms = deprecated_alias(split_policies, "split_arms")
 
 
 def report_cmd(
@@ -73,10 +78,11 @@ def compare_cmd(
         help="Futures, comma-separated (binnenstad scenarios lists them).")] = ",".join(
         P31_FUTURES),
     policies: Annotated[str, typer.Option(
-        help="Arms, comma-separated; 'none' is the reference, lever+lever combines, "
-             "lever:key=value sets (binnenstad policies lists them).")] = ",".join(DEFAULT_ARMS),
+        help="Policies, comma-separated; 'none' is the reference, lever+lever combines, "
+             "lever:key=value sets (binnenstad policies lists the levers).")] = ",".join(
+        DEFAULT_POLICIES),
     replicates: Annotated[int, typer.Option(
-        help="Replicates (seeds) per future x arm; arms share seeds (common random "
+        help="Replicates (seeds) per future x policy; policies share seeds (common random "
              "numbers).")] = 10,
     years: Annotated[int | None, typer.Option(
         help="Simulated years [default: each future to its own end year].")] = None,
@@ -90,7 +96,7 @@ def compare_cmd(
     figures: Annotated[bool, typer.Option(help="Embed figures in the report.")] = True,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
-    """Compare levers across futures in one command: run every future x arm x replicate (each
+    """Compare levers across futures in one command: run every future x policy x replicate (each
     future from its own start year) and write the report (OUT/report/index.html, tables.xlsx)."""
     from ..startup import preload
 
@@ -102,7 +108,7 @@ def compare_cmd(
     from .render import HTML_FILE, write_report
 
     t0 = time.perf_counter()
-    scen, arms = _names(scenarios), split_arms(policies)
+    scen, pols = _names(scenarios), split_policies(policies)
     try:
         if workers is not None:
             check_workers(workers)
@@ -110,8 +116,8 @@ def compare_cmd(
         _fail(str(exc))
     try:
         target = out if out is not None else Path("outputs") / compare_spec(
-            town, scen, arms, replicates, years, start, seed).experiment.name
-        spec = compare_spec(town, scen, arms, replicates, years, start, seed, target)
+            town, scen, pols, replicates, years, start, seed).experiment.name
+        spec = compare_spec(town, scen, pols, replicates, years, start, seed, target)
     except ReportError as exc:
         _fail(str(exc))
     from ..batch.sweep import sweep

@@ -1,6 +1,6 @@
 """``binnenstad compare``: levers against futures without writing a spec.
 
-`compare_spec` builds an ordinary experiment spec from names (one town, the futures, the arms,
+`compare_spec` builds an ordinary experiment spec from names (one town, the futures, the policies,
 replicates; each future runs from its own start year and over its own horizon unless ``start`` /
 ``years`` are given) and validates it like a spec file, so every mistake is one line before
 anything runs. `compare` runs it with the sweep layer (the spec is stored as ``OUT/spec.toml``,
@@ -21,7 +21,7 @@ from .errors import ReportError
 P31_FUTURES = ("binnenstad_united", "autarkische_binnenstad", "binnenstad_als_game",
                "exclusieve_binnenstad")
 #: The council's question of issue 10: compact the core, promote mixed use, or both.
-DEFAULT_ARMS = ("none", "compaction", "blurring", "compaction+blurring")
+DEFAULT_POLICIES = ("none", "compaction", "blurring", "compaction+blurring")
 
 #: Spec fields -> the ``compare`` options they come from (for error messages).
 _OPTION_OF = {"experiment.towns": "--town", "experiment.scenarios": "--scenarios",
@@ -78,7 +78,7 @@ def compare_spec(town: str, scenarios: Sequence[str], policies: Sequence[str],
     if not scenarios:
         raise ReportError("--scenarios: give at least one scenario name")
     if not policies:
-        raise ReportError("--policies: give at least one arm, e.g. none,compaction")
+        raise ReportError("--policies: give at least one policy, e.g. none,compaction")
     if replicates < 1:
         raise ReportError(f"--replicates must be at least 1 (got {replicates})")
     if years is not None and years < 1:
@@ -104,7 +104,7 @@ def compare_spec(town: str, scenarios: Sequence[str], policies: Sequence[str],
 
 
 def compare(town: str = "medium", scenarios: Sequence[str] = P31_FUTURES,
-            policies: Sequence[str] = DEFAULT_ARMS, replicates: int = 10,
+            policies: Sequence[str] = DEFAULT_POLICIES, replicates: int = 10,
             years: int | None = None, start: int | None = None, seed: int = 0,
             out: str | Path = "outputs/compare", workers: int | None = None,
             progress: bool = False, figures: bool = True) -> tuple[Any, Path]:
@@ -117,3 +117,12 @@ def compare(town: str = "medium", scenarios: Sequence[str] = P31_FUTURES,
     from .render import write_report
 
     return res, write_report(out, with_figures=figures)
+
+
+def __getattr__(name: str) -> Any:
+    # Deprecated module attributes (a policy is what was called an arm; sim/deprecation.py).
+    if name == "DEFAULT_ARMS":
+        from ..deprecation import deprecated_constant
+
+        return deprecated_constant(__name__, name, "DEFAULT_POLICIES", DEFAULT_POLICIES)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

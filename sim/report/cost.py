@@ -1,15 +1,15 @@
-"""Cost-effectiveness against the reference arm, paired by replicate.
+"""Cost-effectiveness against the reference policy, paired by replicate.
 
-Per town x point x future x arm, over the replicate pairs (same seed):
+Per town x point x future x policy, over the replicate pairs (same seed):
 
-- **extra public cost** (EUR): the municipality's cumulative spending through the levers, arm
+- **extra public cost** (EUR): the municipality's cumulative spending through the levers, policy
   minus reference;
-- **extra dwellings**: dwellings added, arm minus reference (the reference adds some too:
+- **extra dwellings**: dwellings added, policy minus reference (the reference adds some too:
   dividing by all dwellings would credit the lever with conversions that happen anyway);
-- **public cost per extra dwelling** = mean extra cost / mean extra dwellings, where the arm
+- **public cost per extra dwelling** = mean extra cost / mean extra dwellings, where the policy
   adds dwellings;
 - **public cost per point of vacancy avoided** = mean extra cost / mean vacancy points avoided
-  (vacancy in percentage points, mean of the final window), where the arm lowers vacancy;
+  (vacancy in percentage points, mean of the final window), where the policy lowers vacancy;
 - **costs that fall on owners**, from the last unit snapshot when the sweep kept it: the change
   in their rent income from tenants (EUR/yr, contract rents times floor area; negative = rent
   lost) and the outlay for the extra housing floor area they converted (floor area times the
@@ -71,7 +71,7 @@ def cost_effectiveness(values: pd.DataFrame, manifest: pd.DataFrame, reference: 
                        units: pd.DataFrame | None, n_boot: int, confidence: float, seed: int,
                        conversion_cost: dict[str, float]) -> pd.DataFrame:
     """The cost-effectiveness table (see the module docstring), one row per town x point x
-    future x arm other than the reference."""
+    future x policy other than the reference."""
     need = {"public_cost", "housing_added", "vacancy_rate"}
     if values.empty or not need <= set(values["outcome"]):
         return pd.DataFrame()
@@ -97,7 +97,7 @@ def cost_effectiveness(values: pd.DataFrame, manifest: pd.DataFrame, reference: 
         per_pt = ratio_interval(dc, -dv, n_boot, confidence, _rng(seed, key + "pt"))
         n = len(g)
         row: dict[str, Any] = {
-            "town": town, "point": point, "future": sc, "arm": pol, "pairs": n,
+            "town": town, "point": point, "future": sc, "policy": pol, "pairs": n,
             "how sure": ("" if n >= MIN_PAIRS else
                          f"too few replicates ({n} pairs; at least {MIN_PAIRS} for a verdict)"),
             "extra public cost (EUR)": float(dc.mean()),

@@ -1,6 +1,6 @@
 """How much the replicates carry: the report's one verdict vocabulary.
 
-An effect is the mean of ``n`` paired differences (arm minus reference, same seed). The report
+An effect is the mean of ``n`` paired differences (policy minus reference, same seed). The report
 judges it only where the evidence carries a judgement:
 
 - fewer than `MIN_PAIRS` pairs: **too few replicates to judge**, with the number a judgement
@@ -9,7 +9,7 @@ judges it only where the evidence carries a judgement:
   stay as measured), and at least `MIN_PAIRS`;
 - otherwise by the bootstrap interval: **helps** / **harms** (the interval lies on one side of
   zero, by the outcome's good direction), **no clear effect** (it includes zero);
-- every pair exactly zero (the arm changed nothing, e.g. a lever that starts after the run):
+- every pair exactly zero (the policy changed nothing, e.g. a lever that starts after the run):
   **no change**, at any number of pairs;
 - a judgement is **borderline** when the effect is within a quarter of the interval's
   half-width of the threshold (``|mean| / se`` between ``t / 1.25`` and ``t * 1.25``): a few

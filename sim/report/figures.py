@@ -130,9 +130,9 @@ def verdict_map(verdicts: pd.DataFrame, levers: dict[str, str], title: str = "")
 # ------------------------------------------------------------------------------ maps of change
 def unit_changes(units: pd.DataFrame, manifest: pd.DataFrame, reference: str
                  ) -> pd.DataFrame:
-    """Per town x point x future x arm x unit (last snapshot, paired by replicate): the change
+    """Per town x point x future x policy x unit (last snapshot, paired by replicate): the change
     in the share of replicates in which the unit is empty (``d_vacant``, -1..1), the share of
-    replicates in which its use differs from the reference's (``changed``), the arm's most
+    replicates in which its use differs from the reference's (``changed``), the policy's most
     common use where it differs, and the unit's position."""
     ok = manifest[manifest["status"] == "ok"][["run_id", "town", "scenario", "point",
                                                "policy", "replicate"]]
@@ -141,8 +141,8 @@ def unit_changes(units: pd.DataFrame, manifest: pd.DataFrame, reference: str
                    ).merge(ok, on="run_id")
     keys = ["town", "scenario", "point", "replicate", "unit_id"]
     ref = u[u["policy"] == reference][[*keys, "is_vacant", "function"]]
-    arm = u[u["policy"] != reference]
-    d = arm.merge(ref, on=keys, how="inner", suffixes=("", "_ref"))
+    other = u[u["policy"] != reference]
+    d = other.merge(ref, on=keys, how="inner", suffixes=("", "_ref"))
     if d.empty:
         return pd.DataFrame()
     d["dv"] = d["is_vacant"].astype(float) - d["is_vacant_ref"].astype(float)
@@ -156,7 +156,7 @@ def unit_changes(units: pd.DataFrame, manifest: pd.DataFrame, reference: str
                      how="left")
 
 
-def change_map(changes: pd.DataFrame, town: Any, outlines: dict | None, arm_label: str,
+def change_map(changes: pd.DataFrame, town: Any, outlines: dict | None, policy_label: str,
                futures: dict[str, str], reference_label: str, title: str = "") -> Figure:
     """One policy: a column per future; top row the change in vacancy, bottom row the units
     whose use changed (see the module docstring)."""
@@ -210,7 +210,7 @@ def change_map(changes: pd.DataFrame, town: Any, outlines: dict | None, arm_labe
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 5), fontsize=7,
                frameon=False)
     n = int(changes["pairs"].max()) if len(changes) else 0
-    fig.suptitle(f"Where {arm_label} changes the centre against {reference_label} (end of the "
+    fig.suptitle(f"Where {policy_label} changes the centre against {reference_label} (end of the "
                  f"run; mean over {n} replicate pair{'s' if n != 1 else ''}){title}\n"
                  "top: vacancy (blue = empty less often, red = more often); bottom: units "
                  "whose use differs in most replicates", fontsize=9)

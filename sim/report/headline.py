@@ -65,14 +65,16 @@ def money_span(values: list[float]) -> str:
 
 
 def headline(effects: pd.DataFrame, verdicts: pd.DataFrame, cost: pd.DataFrame,
-             arms: list[str], reference: str, n_replicates: int, n_futures: int,
+             policies: list[str], reference: str, n_replicates: int, n_futures: int,
              labels: dict[str, str]) -> list[dict[str, Any]]:
-    """One entry per arm (other than the reference): its sentence and how sure it is."""
+    """One entry per policy (other than the reference): its sentence and how sure it is, as
+    ``{policy, policy label, sentence, how sure, verdict}`` (and the deprecated duplicates
+    ``arm``, ``arm label`` of the first two: deprecated keys)."""
     out = []
-    for arm in arms:
-        if arm == reference:
+    for policy in policies:
+        if policy == reference:
             continue
-        e = effects[effects["lever"] == arm]
+        e = effects[effects["lever"] == policy]
         if e.empty:
             continue
 
@@ -92,15 +94,15 @@ def headline(effects: pd.DataFrame, verdicts: pd.DataFrame, cost: pd.DataFrame,
                          f"public cost {money_span(costs)}")
         where = ("in the one future" if n_futures == 1 else
                  f"across the {n_futures} futures")
-        sentence = (f"Against {labels.get(reference, reference)}, {labels.get(arm, arm)} "
+        sentence = (f"Against {labels.get(reference, reference)}, {labels.get(policy, policy)} "
                     f"changes {', '.join(parts)} {where}.")
-        c = cost[cost["arm"] == arm] if not cost.empty else cost
+        c = cost[cost["policy"] == policy] if not cost.empty else cost
         if not c.empty:
             per = c["public cost per extra dwelling (EUR)"].astype(float).dropna()
             if len(per) and (per.abs() >= 0.5).any():
                 sentence += (f" Each extra dwelling costs the municipality "
                              f"{money_span(per.tolist())}.")
-        v = verdicts[(verdicts["lever"] == arm) & (verdicts["outcome"] == "vacancy_rate")] \
+        v = verdicts[(verdicts["lever"] == policy) & (verdicts["outcome"] == "vacancy_rate")] \
             if not verdicts.empty else verdicts
         verdict = str(v["verdict"].iloc[0]) if len(v) else ""
         words = str(v["verdict in words"].iloc[0]) if len(v) else ""
@@ -117,8 +119,11 @@ def headline(effects: pd.DataFrame, verdicts: pd.DataFrame, cost: pd.DataFrame,
                     "uncertainty only, not that of the calibrated parameters"
                     + ("; borderline: a few more replicates may change the verdict." if edge
                        else "."))
-        out.append({"arm": arm, "arm label": labels.get(arm, arm), "sentence": sentence,
-                    "how sure": sure, "verdict": verdict})
+        label = labels.get(policy, policy)
+        out.append({"policy": policy, "policy label": label, "sentence": sentence,
+                    "how sure": sure, "verdict": verdict,
+                    "arm": policy, "arm label": label})  # deprecated keys: arm, arm label
+
     return out
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..batch.analysis import MAX_FIGURE_GROUPS, OUTCOMES
+from ..deprecation import without_deprecated_columns
 from ..safetext import protect_sheet
 from .errors import ReportError
 from .evidence import MIN_PAIRS, STATUS_CLASS, TOO_FEW, needed_words
@@ -30,11 +31,11 @@ from .headline import uncertainty_sources
 from .tables import (
     NOT_JUDGED,
     ReportTables,
-    arm_label,
     build_tables,
     display,
     future_label,
     load_sweep,
+    policy_label,
 )
 
 REPORT_DIR = "report"
@@ -86,11 +87,12 @@ def _town_of(data: Any, town: str) -> Any:
 
 
 def change_maps(t: ReportTables, data: Any) -> list[dict[str, str]]:
-    """One map of change per policy (and town x point), as ``{title, caption, png, arm}``."""
+    """One map of change per policy (and town x point), as ``{title, caption, png, policy}``
+    (``arm``: a deprecated duplicate of ``policy``)."""
     from ..figures import zone_outlines
     from .figures import change_map, unit_changes
 
-    if data.units is None or len(t.setup["arms"]) < 2:
+    if data.units is None or len(t.setup["policies"]) < 2:
         return []
     ch = unit_changes(data.units, data.manifest, t.reference)
     if ch.empty:
@@ -102,16 +104,17 @@ def change_maps(t: ReportTables, data: Any) -> list[dict[str, str]]:
     for town, point in groups.itertuples(index=False):
         geo = _town_of(data, town)
         outlines = zone_outlines(geo) if geo is not None else None
-        for arm in t.setup["arms"]:
-            c = ch[(ch["town"] == town) & (ch["point"] == point) & (ch["policy"] == arm)]
+        for policy in t.setup["policies"]:
+            c = ch[(ch["town"] == town) & (ch["point"] == point) & (ch["policy"] == policy)]
             if c.empty:
                 continue
             sub = f" - {town}, point {point}" if multi else ""
-            fig = change_map(c, geo, outlines, arm_label(arm), futures,
-                             arm_label(t.reference), sub)
-            out.append({"arm": arm, "title": f"Where {arm_label(arm)} changes the centre{sub}",
+            fig = change_map(c, geo, outlines, policy_label(policy), futures,
+                             policy_label(t.reference), sub)
+            out.append({"policy": policy, "arm": policy,
+                        "title": f"Where {policy_label(policy)} changes the centre{sub}",
                         "caption": "End of the run, each unit compared with the same unit "
-                                   f"under {arm_label(t.reference)} in the same replicate "
+                                   f"under {policy_label(t.reference)} in the same replicate "
                                    "(same seed), averaged over the replicates. Top: how much "
                                    "more (red) or less (blue) often the unit stands empty. "
                                    "Bottom: units whose use differs in most replicates, "
@@ -128,7 +131,7 @@ def figures(t: ReportTables, ts: pd.DataFrame, manifest: pd.DataFrame) -> list[d
 
     out = []
     futures = {f: future_label(f) for f in t.setup["scenarios"]}
-    levers = {a: arm_label(a) for a in t.setup["arms"] if a != t.reference}
+    levers = {a: policy_label(a) for a in t.setup["policies"] if a != t.reference}
     groups = (t.values[["town", "point"]].drop_duplicates().sort_values(["town", "point"])
               .head(MAX_FIGURE_GROUPS))
     multi = len(groups) > 1
@@ -139,7 +142,7 @@ def figures(t: ReportTables, ts: pd.DataFrame, manifest: pd.DataFrame) -> list[d
             if o.name not in FIGURE_OUTCOMES or e[e["outcome (code)"] == o.name].empty:
                 continue
             out.append({"title": f"Effect on {o.label}{sub}",
-                        "caption": f"Mean effect against {arm_label(t.reference)} and its "
+                        "caption": f"Mean effect against {policy_label(t.reference)} and its "
                                    f"{t.setup['confidence']:.0%} interval. Blue: helps, "
                                    "orange: harms (the interval excludes zero, with enough "
                                    "replicates); white: no clear effect; hatched grey: too "
@@ -156,7 +159,7 @@ def figures(t: ReportTables, ts: pd.DataFrame, manifest: pd.DataFrame) -> list[d
                         "png": _png(verdict_map(r, levers, sub))})
         man = manifest[(manifest["town"] == town) & (manifest["point"] == point)]
         man = man.assign(scenario=man["scenario"].map(lambda x: futures.get(x, x)),
-                         policy=man["policy"].map(arm_label))
+                         policy=man["policy"].map(policy_label))
         for name in FIGURE_OUTCOMES:
             o = OUTCOMES[name]
             if o.column not in ts.columns:
@@ -208,7 +211,7 @@ def _effect_groups(t: ReportTables) -> list[dict[str, Any]]:
                                           f"{'s' if int(r['n']) != 1 else ''}"),
                               "cls": STATUS_CLASS.get(r["status"], "plain"),
                               "word": "" if r["status"] == NOT_JUDGED_WORD else _cell_text(r)})
-            rows.append({"lever": arm_label(lever), "future": future_label(future),
+            rows.append({"lever": policy_label(lever), "future": future_label(future),
                          "cells": cells, "n": int(cell["n"].iloc[0])})
         for i, row in enumerate(rows):
             first = i == 0 or rows[i - 1]["lever"] != row["lever"]
@@ -228,7 +231,7 @@ def _verdict_list(t: ReportTables) -> list[dict[str, Any]]:
         head = by.loc["vacancy_rate"] if "vacancy_rate" in by.index else by.iloc[0]
         others = [f"{r['outcome']}: {r['verdict in words']}" for o, r in by.iterrows()
                   if o != head.name]
-        out.append({"town": town, "point": point, "lever": arm_label(lever),
+        out.append({"town": town, "point": point, "lever": policy_label(lever),
                     "outcome": head["outcome"], "headline": head["verdict in words"],
                     "verdict": str(head["verdict"]).replace(" ", "-"), "others": others})
     return out
@@ -248,7 +251,7 @@ def _cost_rows(cost: pd.DataFrame) -> dict[str, Any]:
 
     rows = []
     for r in cost.to_dict("records"):
-        row = {"policy": arm_label(r["arm"]), "future": future_label(r["future"]),
+        row = {"policy": policy_label(r["policy"]), "future": future_label(r["future"]),
                "pairs": r["pairs"],
                "extra public cost (EUR)": ci(r["extra public cost (EUR)"],
                                              r.get("extra public cost (EUR) low", math.nan),
@@ -289,7 +292,7 @@ def _rows(df: pd.DataFrame, digits: int = 2) -> dict[str, Any]:
 def _stock_rows(stock: pd.DataFrame) -> dict[str, Any]:
     if stock.empty:
         return {"columns": [], "rows": []}
-    show = stock.copy()
+    show = without_deprecated_columns(stock)
     for label in ("vacancy change (pp)", "of which more units used (pp)",
                   "of which fewer units counted (pp)"):
         show[label] = [f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]" for m, lo, hi in
@@ -297,8 +300,8 @@ def _stock_rows(stock: pd.DataFrame) -> dict[str, Any]:
                            strict=True)]
         show = show.drop(columns=[f"{label} low", f"{label} high"])
     show["future"] = show["future"].map(future_label)
-    show["arm"] = show["arm"].map(arm_label)
-    show = show.rename(columns={"arm": "policy", "pairs": "replicate pairs"})
+    show["policy"] = show["policy"].map(policy_label)
+    show = show.rename(columns={"pairs": "replicate pairs"})
     show.columns = [c.replace("(pp)", "(percentage points)") for c in show.columns]
     return _rows(_single(show))
 
@@ -330,28 +333,28 @@ def _reproduce(root: Path, t: ReportTables) -> dict[str, Any]:
 def _realised_rows(real: pd.DataFrame) -> dict[str, Any]:
     if real.empty:
         return {"columns": [], "rows": []}
-    show = real.copy()
+    show = without_deprecated_columns(real)
     show["future"] = show["future"].map(future_label)
-    show["arm"] = show["arm"].map(arm_label)
-    show = show.rename(columns={"arm": "policy", "runs": "replicates"})
+    show["policy"] = show["policy"].map(policy_label)
+    show = show.rename(columns={"runs": "replicates"})
     return _rows(_single(show), 1)
 
 
 def _lever_rows(levers: pd.DataFrame) -> dict[str, Any]:
     if levers.empty:
         return {"columns": [], "rows": []}
-    show = levers.copy()
+    show = without_deprecated_columns(levers)
     show["lever"] = show["lever"].str.replace("_", " ")
-    show["arms"] = show["arms"].map(lambda a: ", ".join(arm_label(x.strip())
-                                                        for x in str(a).split(", ")))
-    return _rows(show.rename(columns={"lever": "policy", "arms": "used in"}))
+    show["policies"] = show["policies"].map(lambda a: ", ".join(policy_label(x.strip())
+                                                                for x in str(a).split(", ")))
+    return _rows(show.rename(columns={"lever": "policy", "policies": "used in"}))
 
 
 def _verdict_table(v: pd.DataFrame) -> dict[str, Any]:
     if v.empty:
         return {"columns": [], "rows": []}
     show = v.drop(columns=["outcome (code)", "verdict"]).copy()
-    show["lever"] = show["lever"].map(arm_label)
+    show["lever"] = show["lever"].map(policy_label)
     show["borderline"] = show["borderline"].map({True: "yes", False: "no"})
     return _rows(_single(show.rename(columns={"lever": "policy"})))
 
@@ -360,14 +363,14 @@ def context(root: Path, t: ReportTables, figs: list[dict[str, str]], spec_text: 
             maps: list[dict[str, str]] | None = None) -> dict[str, Any]:
     """Everything the template shows."""
     s = t.setup
-    labels = {a: arm_label(a) for a in s["arms"]}
+    labels = {a: policy_label(a) for a in s["policies"]}
     return {
         "title": f"What-if report: {s['name']}",
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "setup": s, "reference": arm_label(t.reference), "notes": t.notes,
+        "setup": s, "reference": policy_label(t.reference), "notes": t.notes,
         "warnings": t.warnings, "headline": t.headline,
         "futures": s["futures"], "outcomes": t.outcomes,
-        "levers": [labels[a] for a in s["arms"] if a != t.reference],
+        "levers": [labels[a] for a in s["policies"] if a != t.reference],
         "future_names": [future_label(f) for f in s["scenarios"]],
         "effect_groups": _effect_groups(t), "verdicts": _verdict_list(t),
         "verdict_table": _verdict_table(t.verdicts),

@@ -8,7 +8,7 @@ can lower vacancy in two ways:
 - **fewer units counted**: ``E`` falls at the same use (a vacant unit is converted to housing,
   demolished or merged, and leaves the count).
 
-The change between an arm (``a``) and the reference (``r``) splits exactly (the symmetric,
+The change between a policy (``a``) and the reference (``r``) splits exactly (the symmetric,
 Shapley split of a ratio, so the order of the two steps does not matter)::
 
     v_a - v_r = used + counted
@@ -25,12 +25,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 
-def decompose_vacancy(vacant_arm: ArrayLike, eligible_arm: ArrayLike, vacant_ref: ArrayLike,
-                      eligible_ref: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def decompose_vacancy(vacant_policy: ArrayLike, eligible_policy: ArrayLike,
+                      vacant_ref: ArrayLike, eligible_ref: ArrayLike,
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """Split the vacancy-rate change ``V_a/E_a - V_r/E_r`` into ``(used, counted)`` (fractions
     of retail-eligible units; see the module docstring). A stock of 0 units has vacancy 0, as
     in `CityCentreModel.vacancy_rate`."""
-    va, ea = np.asarray(vacant_arm, float), np.asarray(eligible_arm, float)
+    va, ea = np.asarray(vacant_policy, float), np.asarray(eligible_policy, float)
     vr, er = np.asarray(vacant_ref, float), np.asarray(eligible_ref, float)
     oa, orf = ea - va, er - vr
     inv_a = np.divide(1.0, ea, out=np.zeros_like(ea), where=ea > 0)

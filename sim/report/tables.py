@@ -4,7 +4,7 @@ Everything statistical is the sweep layer's (`sim.batch.analysis`): per-run outc
 final window, effects paired by replicate seed (common random numbers) with bootstrap intervals,
 and the [P31] robustness verdict. This module picks the report's outcomes, converts them to the
 units a planner reads (vacancy in percentage points), and adds what the analysis does not give:
-the set-up in plain words, what each lever setting means, what each arm realised (units
+the set-up in plain words, what each lever setting means, what each policy realised (units
 converted, euros spent, dwellings added, months the lever acted) and the stock change behind a
 vacancy change (`sim.report.stock`).
 """
@@ -29,6 +29,7 @@ from ..batch.analysis import (
     paired_effects,
     summarise,
 )
+from ..deprecation import deprecated_alias, with_deprecated_columns
 from ..limits import MAX_TEXT_FILE_BYTES
 from ..safeio import FileReadError, read_text_limited
 from .errors import ReportError
@@ -80,17 +81,21 @@ def future_label(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def arm_label(arm: str) -> str:
-    """An arm in words: ``none`` -> ``no policy``; ``compaction+blurring:intensity=2`` ->
+def policy_label(policy: str) -> str:
+    """A policy in words: ``none`` -> ``no policy``; ``compaction+blurring:intensity=2`` ->
     ``compaction + blurring (intensity 2)``."""
     from ..policies.spec import Policy
 
-    levers = Policy.parse(arm).levers
+    levers = Policy.parse(policy).levers
     if not levers:
         return "no policy"
     return " + ".join(lv.name.replace("_", " ") + (
         " (" + ", ".join(f"{k} {v}" for k, v in lv.settings) + ")" if lv.settings else "")
         for lv in levers)
+
+
+#: Deprecated alias of `policy_label` (a policy is what was called an arm).
+arm_label = deprecated_alias(policy_label, "arm_label")
 
 
 def verdict_label(verdict: str, good: int, n_futures: int) -> str:
@@ -226,7 +231,7 @@ class ReportTables:
         """Sheet name -> table, as written to ``tables.xlsx`` (plain words, no formulas)."""
         setup = pd.DataFrame(self.setup["facts"], columns=["item", "value"])
         futures = pd.DataFrame(self.setup["futures"])
-        head = pd.DataFrame([{"policy": h["arm label"], "in one sentence": h["sentence"],
+        head = pd.DataFrame([{"policy": h["policy label"], "in one sentence": h["sentence"],
                               "how sure": h["how sure"]} for h in self.headline],
                             columns=["policy", "in one sentence", "how sure"])
         calib = pd.DataFrame(self.calibration.get("rows", []),
@@ -254,13 +259,13 @@ def _ordered(df: pd.DataFrame, orders: dict[str, list[str]]) -> pd.DataFrame:
     return df.sort_values(keys, kind="stable").drop(columns=keys).reset_index(drop=True)
 
 
-def _lever_starts(arm: str) -> list[tuple[str, float]]:
-    """``[(lever, start year)]`` of an arm's levers (its settings parsed and validated)."""
+def _lever_starts(policy: str) -> list[tuple[str, float]]:
+    """``[(lever, start year)]`` of a policy's levers (its settings parsed and validated)."""
     from ..policies import parse_policy
     from ..policies.spec import Policy
 
     return [(lv.name, float(parse_policy(lv).values["start"]))
-            for lv in Policy.parse(arm).levers]
+            for lv in Policy.parse(policy).levers]
 
 
 def months_active(lever_start: float, start: int, years: int) -> int:
@@ -270,10 +275,11 @@ def months_active(lever_start: float, start: int, years: int) -> int:
     return int(np.clip(round((start + years - first) * 12), 0, years * 12))
 
 
-def lever_settings(arms: list[str], reference: str, varied: set[str],
+def lever_settings(policies: list[str], reference: str, varied: set[str],
                    future_starts: dict[str, int] | None = None) -> pd.DataFrame:
-    """One row per lever x setting (as used in the sweep's arms): value, unit, default, meaning
-    (from the lever's typed settings, `sim.policies.base.Setting`) and the arms using it."""
+    """One row per lever x setting (as used in the sweep's policies): value, unit, default,
+    meaning (from the lever's typed settings, `sim.policies.base.Setting`) and the policies
+    using it (column ``policies``; the deprecated ``arms`` duplicates it)."""
     from ..policies import POLICIES, parse_policy
     from ..policies.spec import Policy
 
@@ -283,10 +289,10 @@ def lever_settings(arms: list[str], reference: str, varied: set[str],
         return f"{x:g}" if isinstance(x, float) else str(x)
 
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for arm in arms:
-        if arm == reference:
+    for policy in policies:
+        if policy == reference:
             continue
-        for spec in Policy.parse(arm).levers:
+        for spec in Policy.parse(policy).levers:
             name = spec.name
             lever = parse_policy(spec)
             cls = POLICIES[name]
@@ -307,12 +313,12 @@ def lever_settings(arms: list[str], reference: str, varied: set[str],
                     value += " (varied by the design)"
                 row = rows.setdefault((name, key, value), {
                     "lever": name, "what it does": summary, "setting": key, "value": value,
-                    "unit": s.unit, "default": shown(s.default), "meaning": s.doc, "arms": []})
-                if arm not in row["arms"]:
-                    row["arms"].append(arm)
+                    "unit": s.unit, "default": shown(s.default), "meaning": s.doc, "policies": []})
+                if policy not in row["policies"]:
+                    row["policies"].append(policy)
     out = pd.DataFrame(list(rows.values()), columns=["lever", "what it does", "setting", "value",
-                                                     "unit", "default", "meaning", "arms"])
-    out["arms"] = out["arms"].map(", ".join)
+                                                     "unit", "default", "meaning", "policies"])
+    out["policies"] = out["policies"].map(", ".join)
     out = out.sort_values("lever", kind="stable").reset_index(drop=True)
     # The lever's one-line description once, on its first row.
     out.loc[out["lever"].duplicated(), "what it does"] = ""
@@ -323,8 +329,8 @@ def _window(ts: pd.DataFrame, window: int) -> pd.DataFrame:
     return ts.sort_values(["run_id", "step"]).groupby("run_id", sort=False).tail(window)
 
 
-def realised(ts: pd.DataFrame, manifest: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
-    """Per town x point x future x arm, means over replicates of what the arm realised: units
+def realised(ts: pd.DataFrame, manifest: pd.DataFrame, policies: list[str]) -> pd.DataFrame:
+    """Per town x point x future x policy, means over replicates of what the policy realised: units
     converted (sum over the run), public cost (EUR, cumulative), dwellings added, months the
     lever acted, and EUR per dwelling added."""
     ok = manifest[manifest["status"] == "ok"]
@@ -343,7 +349,7 @@ def realised(ts: pd.DataFrame, manifest: pd.DataFrame, arms: list[str]) -> pd.Da
         start, years = int(grp["start"].iloc[0]), int(grp["years"].iloc[0])
         acts = [(n, months_active(s, start, years)) for n, s in _lever_starts(pol)]
         firsts = [max(float(st), float(start)) for _, st in _lever_starts(pol)]
-        row = {"town": town, "point": point, "future": sc, "arm": pol, "runs": len(grp),
+        row = {"town": town, "point": point, "future": sc, "policy": pol, "runs": len(grp),
                "years": f"{start}-{start + years - 1}",
                "lever acts from": (f"January {min(firsts):g}" if firsts and
                                    min(firsts) < start + years else
@@ -361,12 +367,12 @@ def realised(ts: pd.DataFrame, manifest: pd.DataFrame, arms: list[str]) -> pd.Da
     df = pd.DataFrame(rows)
     scen = list(dict.fromkeys(manifest["scenario"]))
     return _ordered(df, {"town": list(dict.fromkeys(manifest["town"])), "future": scen,
-                         "arm": arms})
+                         "policy": policies})
 
 
-def stock_change(ts: pd.DataFrame, manifest: pd.DataFrame, reference: str, arms: list[str],
+def stock_change(ts: pd.DataFrame, manifest: pd.DataFrame, reference: str, policies: list[str],
                  window: int, n_boot: int, confidence: float, seed: int) -> pd.DataFrame:
-    """Per town x point x future x arm: the vacancy change against the reference split into
+    """Per town x point x future x policy: the vacancy change against the reference split into
     'more units used' and 'fewer units counted' (percentage points, mean over replicate pairs
     with bootstrap intervals), and the stock changes behind it (units, m2), each the mean over
     the final ``window`` months of the paired differences."""
@@ -380,8 +386,8 @@ def stock_change(ts: pd.DataFrame, manifest: pd.DataFrame, reference: str, arms:
                                 if c in ts.columns]]
     w = _window(ts[cols], window).merge(ok[["run_id", "policy", *keys]], on="run_id")
     ref = w[w["policy"] == reference].drop(columns=["run_id", "policy"])
-    arm = w[w["policy"] != reference].drop(columns=["run_id"])
-    d = arm.merge(ref, on=[*keys, "step"], suffixes=("", "_ref"))
+    other = w[w["policy"] != reference].drop(columns=["run_id"])
+    d = other.merge(ref, on=[*keys, "step"], suffixes=("", "_ref"))
     if d.empty:
         return pd.DataFrame()
     used, counted = decompose_vacancy(d["n_vacant"], d["n_units_retail_eligible"],
@@ -400,7 +406,7 @@ def stock_change(ts: pd.DataFrame, manifest: pd.DataFrame, reference: str, arms:
     rows = []
     for (town, point, sc, pol), grp in pairs.groupby(level=["town", "point", "scenario",
                                                             "policy"]):
-        row = {"town": town, "point": point, "future": sc, "arm": pol, "pairs": len(grp)}
+        row = {"town": town, "point": point, "future": sc, "policy": pol, "pairs": len(grp)}
         for p, label in (("total", "vacancy change (pp)"),
                          ("used", "of which more units used (pp)"),
                          ("counted", "of which fewer units counted (pp)")):
@@ -418,7 +424,7 @@ def stock_change(ts: pd.DataFrame, manifest: pd.DataFrame, reference: str, arms:
         rows.append(row)
     scen = list(dict.fromkeys(manifest["scenario"]))
     return _ordered(pd.DataFrame(rows), {"town": list(dict.fromkeys(manifest["town"])),
-                                         "future": scen, "arm": arms})
+                                         "future": scen, "policy": policies})
 
 
 def _to_display(df: pd.DataFrame, cols: list[str], unit_kind: int) -> pd.DataFrame:
@@ -469,21 +475,21 @@ def build_tables(data: SweepData) -> ReportTables:
 
     s, manifest, ts = data.settings, data.manifest, data.timeseries
     notes: list[str] = []
-    arms = list(dict.fromkeys(manifest["policy"]))
+    policies = list(dict.fromkeys(manifest["policy"]))
     scenarios = list(dict.fromkeys(manifest["scenario"]))
     towns = list(dict.fromkeys(manifest["town"]))
     ok = manifest[manifest["status"] == "ok"]
     reference = s.reference if s.reference in set(ok["policy"]) else (
-        next(a for a in arms if a in set(ok["policy"])))
+        next(a for a in policies if a in set(ok["policy"])))
     if reference != s.reference:
-        notes.append(f"This sweep has no {s.reference!r} arm: effects are measured against the "
-                     f"first arm, {reference!r}.")
+        notes.append(f"This sweep has no {s.reference!r} policy: effects are measured against "
+                     f"the first policy, {reference!r}.")
     outcomes = available_outcomes(ts.columns, list(REPORT_OUTCOMES))
     missing = [o for o in REPORT_OUTCOMES if o not in {x.name for x in outcomes}]
     if missing:
         notes.append(f"Not recorded in this sweep, left out: {', '.join(missing)}.")
     values = outcome_values(manifest, ts, outcomes, s.window_months)
-    orders = {"town": towns, "future": scenarios, "lever": arms, "arm": arms,
+    orders = {"town": towns, "future": scenarios, "lever": policies, "policy": policies,
               "outcome (code)": list(REPORT_OUTCOMES)}
     raw_effects = paired_effects(values, reference, s.bootstrap, s.confidence, s.seed)
     by = ["town", "scenario", "point", "policy", "outcome"]
@@ -503,7 +509,7 @@ def build_tables(data: SweepData) -> ReportTables:
                         "ci_low", "ci_high", "n", "sd", "status", "borderline",
                         "replicates needed", "judgement", "source of uncertainty",
                         "reference_mean", "outcome (code)"]],
-                   {"town": towns, "lever": arms, "future": scenarios,
+                   {"town": towns, "lever": policies, "future": scenarios,
                     "outcome (code)": list(REPORT_OUTCOMES)})
     wide = pd.DataFrame()
     if not eff.empty:
@@ -516,23 +522,23 @@ def build_tables(data: SweepData) -> ReportTables:
                 "mean": f"{head} mean", "ci_low": f"{head} low", "ci_high": f"{head} high",
                 "status": f"{head} judgement"}))
         wide = _ordered(pd.concat(parts, axis=1).reset_index(),
-                        {"town": towns, "lever": arms, "future": scenarios})
+                        {"town": towns, "lever": policies, "future": scenarios})
     robust_scen = [x for x in (s.robustness_scenarios or []) if x in scenarios] or None
     rob = _ordered(_verdicts(eff, robust_scen), orders)
     levels = summarise(values, s.bootstrap, s.confidence, s.seed).rename(
-        columns={"scenario": "future", "policy": "arm"})
+        columns={"scenario": "future"})
     levels = _to_display(levels, ["mean", "sd", "ci_low", "ci_high"], 2)
     levels["outcome (code)"] = levels["outcome"]
     levels["outcome"] = levels["outcome"].map(lambda o: OUTCOMES[o].label)
-    levels = _ordered(levels[["town", "point", "future", "arm", "outcome", "unit", "n", "mean",
+    levels = _ordered(levels[["town", "point", "future", "policy", "outcome", "unit", "n", "mean",
                               "sd", "ci_low", "ci_high", "outcome (code)"]], orders)
     varied = {f["name"] for f in data.meta.get("factors", []) if f.get("kind") == "lever"}
-    setup = _setup(data, reference, towns, scenarios, arms)
+    setup = _setup(data, reference, towns, scenarios, policies)
     starts = {f["future"]: f["start year"] for f in setup["futures"]
               if f["start year"] is not None}
-    levers = lever_settings(arms, reference, varied, starts)
-    real = realised(ts, manifest, arms)
-    stock = stock_change(ts, manifest, reference, arms, s.window_months, s.bootstrap,
+    levers = lever_settings(policies, reference, varied, starts)
+    real = realised(ts, manifest, policies)
+    stock = stock_change(ts, manifest, reference, policies, s.window_months, s.bootstrap,
                          s.confidence, s.seed)
     conv = {}
     for sc in scenarios:
@@ -545,14 +551,14 @@ def build_tables(data: SweepData) -> ReportTables:
     cost = cost_effectiveness(values, manifest, reference, data.units, s.bootstrap,
                               s.confidence, s.seed, conv)
     if not cost.empty:
-        cost = _ordered(cost, {"town": towns, "future": scenarios, "arm": arms})
+        cost = _ordered(cost, {"town": towns, "future": scenarios, "policy": policies})
     if not rob.empty:
         notes.append("Public cost and housing added are reported but not judged: the verdicts "
                      "count the futures in which a lever improves vacancy, vacant floor area, "
                      "shops or footfall.")
     n_rep = int(manifest["replicate"].nunique())
-    if n_rep < MIN_PAIRS and len(arms) > 1:
-        notes.append(f"{n_rep} replicate{'s' if n_rep != 1 else ''} per future and arm: too "
+    if n_rep < MIN_PAIRS and len(policies) > 1:
+        notes.append(f"{n_rep} replicate{'s' if n_rep != 1 else ''} per future and policy: too "
                      f"few to judge (a verdict needs at least {MIN_PAIRS}; the tables say how "
                      "many each effect would need). The effects below are what these runs "
                      "did; one seed is one story.")
@@ -571,16 +577,19 @@ def build_tables(data: SweepData) -> ReportTables:
                                             base=data.root)) if data.spec_raw else []
     except Exception:  # a spec that no longer parses (moved files): no warnings
         warnings = []
-    labels = {a: arm_label(a) for a in arms}
+    labels = {a: policy_label(a) for a in policies}
     head = headline(eff.rename(columns={"outcome": "label", "outcome (code)": "outcome"}),
                     rob.rename(columns={"outcome": "label", "outcome (code)": "outcome"}),
-                    cost, arms, reference, n_rep, len(scenarios), labels)
+                    cost, policies, reference, n_rep, len(scenarios), labels)
+    # The deprecated column names (arm, arms) stay as duplicates at the end (sim/deprecation.py).
+    levers, real, stock, levels, cost = (with_deprecated_columns(x) for x in
+                                         (levers, real, stock, levels, cost))
     return ReportTables(setup, reference, outcomes, eff, wide, rob, levers, real, stock, levels,
                         values, notes, cost, head, warnings, calibration_statement())
 
 
 def _setup(data: SweepData, reference: str, towns: list[str], scenarios: list[str],
-           arms: list[str]) -> dict[str, Any]:
+           policies: list[str]) -> dict[str, Any]:
     """The question and set-up in plain words (seeds are in the reproduce section only)."""
     from ..scenarios.loader import load_scenario
 
@@ -612,8 +621,8 @@ def _setup(data: SweepData, reference: str, towns: list[str], scenarios: list[st
         ("experiment", data.meta.get("name") or exp.get("name", "")),
         ("towns", ", ".join(towns)),
         ("futures (scenarios)", ", ".join(future_label(x) for x in scenarios)),
-        ("policies compared", ", ".join(arm_label(a) for a in arms)),
-        ("compared with", arm_label(reference)),
+        ("policies compared", ", ".join(policy_label(a) for a in policies)),
+        ("compared with", policy_label(reference)),
         ("replicates per future and policy", n_rep),
         ("runs", f"{len(m)} ({int(counts.get('ok', 0))} finished, "
                  f"{int(counts.get('failed', 0))} failed, {int(counts.get('pending', 0))} "
@@ -626,7 +635,9 @@ def _setup(data: SweepData, reference: str, towns: list[str], scenarios: list[st
         ("created", data.meta.get("created", "")),
     ]
     return {"facts": [(k, str(v)) for k, v in facts], "futures": futures, "towns": towns,
-            "scenarios": scenarios, "arms": arms, "replicates": n_rep, "seeds": seeds,
+            "scenarios": scenarios, "policies": policies,
+            "arms": policies,  # deprecated: use "policies"
+            "replicates": n_rep, "seeds": seeds,
             "root_seed": exp.get("seed", 0), "town_seed": exp.get("town_seed", 0),
             "versions": versions, "git_commit": data.meta.get("git_commit"),
             "name": facts[0][1],
