@@ -150,3 +150,36 @@ def test_unit_state_refuses_unknown_or_missing_columns():
     assert u.n == 3 and u.second_function.tolist() == [-1, -1, -1]
     with pytest.raises(TypeError, match="missing"):
         UnitState(node=np.zeros(3))
+
+
+def test_odd_monthly_chain_matches_month():
+    """docs/ODD.md section 3.2 lists the sub-steps of `CityCentreModel.month` in the order the
+    code runs them: the first call named in each row (all of row 19's) appears in ``month``'s
+    source in that order; row 20's recorder call is in ``step``."""
+    import inspect
+    import re
+
+    from sim.docs_tables import ODD
+    from sim.model import CityCentreModel
+
+    text = ODD.read_text()
+    section = text[text.index("### 3.2 The monthly chain"):]
+    section = section[:section.index("\n### ", 10)]
+    rows = [ln.split("|") for ln in section.splitlines() if re.match(r"\| \d+ \|", ln)]
+    assert [int(r[1]) for r in rows] == list(range(21))
+    src = inspect.getsource(CityCentreModel.month)
+    src = src[src.index(":\n"):]  # past the signature
+
+    def calls(cell: str) -> list[str]:
+        return [name.split(".")[-1] for name in re.findall(r"`([\w.]+)`", cell)]
+
+    pos = 0
+    for r in rows[:20]:
+        names = calls(r[3])
+        for name in (names if int(r[1]) == 19 else names[:1]):
+            m = re.compile(rf"\b{name}\(").search(src, pos)
+            assert m is not None, f"ODD 3.2 row {r[1]}: {name} not called after row {r[1]}'s " \
+                                  f"predecessors in CityCentreModel.month"
+            pos = m.end()
+    assert "record_month(" in inspect.getsource(CityCentreModel.step) and \
+        calls(rows[20][3])[0] == "record_month"
