@@ -571,6 +571,75 @@ def test_a_signal_during_the_swap(when: str, tmp_path: Path) -> None:
     assert json.loads((out / "run.json").read_text())["seed"] == 2
 
 
+_TINY_MORRIS = """
+[experiment]
+name = "tiny_morris"
+description = "Two-parameter Morris screening, small town, one year."
+towns = ["small"]
+scenarios = ["baseline"]
+policies = ["none"]
+replicates = 2
+seed = 7
+years = 1
+
+[sample]
+method = "morris"
+n = 2
+levels = 4
+seed = 7
+
+[sample.ranges]
+contagion_strength = [0.5, 2.0]
+entrant_optimism = [0.8, 1.3]
+
+[outputs]
+tables = ["timeseries"]
+
+[analysis]
+outcomes = ["vacancy_rate"]
+window_months = 12
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["compare", "sensitivity", "validate"])
+def test_a_signal_between_the_renames_of_the_other_writing_commands(command: str,
+                                                                     tmp_path: Path) -> None:
+    """compare, sensitivity and validate replace their folders by the same swap: a SIGTERM
+    between its two renames ends with exit 0, a note naming the complete folder and nothing
+    left behind. (animate writes one file, replaced in one step: no swap to interrupt.)"""
+    out = tmp_path / "out"
+    if command == "compare":
+        args = ["compare", "--town", "small", "--scenarios", "baseline", "--policies",
+                "none,biz:start=2013", "--replicates", "1", "--years", "1", "--quiet",
+                "--workers", "1", "--no-figures", "--out", str(out)]
+        done = out / "report"
+    elif command == "sensitivity":
+        (tmp_path / "morris.toml").write_text(_TINY_MORRIS)
+        args = ["sensitivity", str(tmp_path / "morris.toml"), "--out", str(out), "--workers",
+                "1", "--quiet", "--no-figures"]
+        done = out / "sensitivity"
+    else:
+        args = ["validate", "--town", "small", "--replicates", "2", "--sobol-n", "0",
+                "--workers", "1", "--quiet", "--calibration",
+                str(ROOT / "experiments" / "calibration" / "historical.toml"), "--out", str(out)]
+        done = out
+    first = subprocess.run([sys.executable, "-m", "sim.cli", *args], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    old = tree(done)
+    p = subprocess.run([sys.executable, "-c", _SWAP_SCRIPT, "between", *args], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=600)
+    lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert p.returncode == 0, p.stderr
+    assert "Traceback" not in p.stderr
+    assert lines[-1] == ("binnenstad: note: SIGTERM received after the command had finished; "
+                         f"the results in {done}/ are complete"), p.stderr
+    hidden = sorted(q.name for q in done.parent.rglob(".*"))
+    assert hidden == [], hidden  # no old folder, temporary folder or lock file
+    assert set(tree(done)) == set(old)
+
+
 @pytest.mark.parametrize("command", ["analyse", "report"])
 @pytest.mark.parametrize("when", ["before-first", "between"])
 def test_a_signal_during_the_swap_of_a_sweep_s_folders(command: str, when: str,
