@@ -23,9 +23,10 @@ import functools
 import sys
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas only for the types: importing this module stays cheap (lazy CLI)
+    import pandas as pd
 
 #: Deprecated output column -> the column it duplicates.
 DEPRECATED_COLUMNS: dict[str, str] = {"arm": "policy", "arms": "policies",
@@ -58,6 +59,8 @@ def deprecated_constant(module: str, old_name: str, new_name: str, value: Any) -
 def with_deprecated_columns(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with each deprecated column (``arm``, ...) appended as a duplicate of its new
     column (``policy``, ...) where the new one is present."""
+    import pandas as pd
+
     if df is None or not isinstance(df, pd.DataFrame):
         return df
     out = df
