@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from sim import RunResult, run
+from sim.fork import StateCache
 from tests.directions import clearly
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("policy_directions")]
@@ -28,9 +29,15 @@ LEVERS = ("biz", "blurring", "car_free", "compaction", "demolition", "deregulati
           "popup_programme", "starter_support", "transformation", "vacancy_ordinance")
 
 
+#: Every policy of one seed starts from the seed's settled state (set-up, burn-in and the
+#: spin-up to 2013, before any lever acts), bit-identical to a run of its own (tests/test_fork.py)
+_STATES = StateCache(memory=len(SEEDS) + 1)
+
+
 @functools.cache
 def _run(policies: tuple[str, ...], seed: int) -> RunResult:
-    return run(town="medium", years=YEARS, seed=seed, policies=list(policies), figures=False)
+    return run(town="medium", years=YEARS, seed=seed, policies=list(policies), figures=False,
+               states=_STATES)
 
 
 def late(res: RunResult, col: str) -> float:
